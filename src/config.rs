@@ -1,0 +1,349 @@
+//! One typed configuration: built-in defaults, then `attest.toml`, then `ATTEST_*` environment
+//! variables (which win). The file is created with the defaults on first run so that a newcomer
+//! can see and edit every setting.
+
+use serde::Deserialize;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_CONFIG_FILE: &str = "attest.toml";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("setting `{key}`: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DidMethod {
+    /// `did:web` of `public_base_url`: the production identity, resolvable at
+    /// `/.well-known/did.json`.
+    Web,
+    /// `did:key` of the active key: self-certifying, for local and test use.
+    Key,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    /// Without a trailing slash; credential ids, status list URLs, the did:web and QR codes are
+    /// built from it.
+    pub public_base_url: String,
+    pub database_url: String,
+    pub keys_dir: PathBuf,
+    pub issuer_name: String,
+    pub did_method: DidMethod,
+    /// `None`: the built-in default program (assets/catalog.toml).
+    pub catalog: Option<PathBuf>,
+    /// Embedded Data Integrity cryptosuite for new credentials and status lists.
+    pub cryptosuite: String,
+    /// Seconds a published status list may be cached (its `ttl` and `Cache-Control`).
+    pub status_list_ttl_seconds: u32,
+    /// Entries per status list; the spec minimum is 131,072 (16 KiB) for herd privacy.
+    pub status_list_size: u32,
+    /// did:web issuers (besides us) whose keys and status lists verification may fetch.
+    pub trusted_issuers: Vec<String>,
+    pub log_format: LogFormat,
+    /// Where the file was read from (or would be written to).
+    pub path: PathBuf,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("public_base_url", &self.public_base_url)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("keys_dir", &self.keys_dir)
+            .field("issuer_name", &self.issuer_name)
+            .field("did_method", &self.did_method)
+            .field("catalog", &self.catalog)
+            .field("cryptosuite", &self.cryptosuite)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Hides a password in `scheme://user:password@host/...` so a URL can be logged.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// The file's shape: every key optional, so a partial file only overrides what it names.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    public_base_url: Option<String>,
+    database_url: Option<String>,
+    keys_dir: Option<PathBuf>,
+    issuer_name: Option<String>,
+    did_method: Option<String>,
+    catalog: Option<PathBuf>,
+    cryptosuite: Option<String>,
+    status_list_ttl_seconds: Option<u32>,
+    status_list_size: Option<u32>,
+    trusted_issuers: Option<Vec<String>>,
+    log_format: Option<String>,
+}
+
+const TEMPLATE: &str = r#"# attest configuration. Environment variables ATTEST_<KEY> (upper case) override each key.
+listen = "127.0.0.1:8080"
+# Used in credential ids, status list URLs, the did:web identity and QR codes.
+public_base_url = "http://localhost:8080"
+# Default: a SQLite file beside this file. PostgreSQL: "postgres://user:pass@host/db".
+# database_url = "sqlite://attest.db"
+keys_dir = "keys"
+issuer_name = "AIOps School"
+# "web" (did:web of public_base_url) or "key" (did:key, for local use)
+did_method = "web"
+# Path of a catalog file; the built-in MLOps program is used when unset.
+# catalog = "catalog.toml"
+cryptosuite = "eddsa-jcs-2022"
+status_list_ttl_seconds = 300
+status_list_size = 131072
+# did:web issuers whose credentials we may verify by fetching their keys and status lists.
+trusted_issuers = []
+"#;
+
+pub struct Loaded {
+    pub config: Config,
+    /// True when this run wrote the file.
+    pub created: bool,
+}
+
+impl Config {
+    /// Reads `path` (creating it from the template if missing and `create` is set), then applies
+    /// the environment.
+    pub fn load(
+        path: &Path,
+        create: bool,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Loaded, ConfigError> {
+        let mut created = false;
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+                std::fs::write(path, TEMPLATE).map_err(|source| ConfigError::Write {
+                    path: path.to_owned(),
+                    source,
+                })?;
+                created = true;
+                TEMPLATE.to_owned()
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                });
+            }
+        };
+        let file: FileConfig = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        let base_dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_owned();
+        let config = Self::resolve(file, &base_dir, path, env)?;
+        Ok(Loaded { config, created })
+    }
+
+    fn resolve(
+        file: FileConfig,
+        base_dir: &Path,
+        path: &Path,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let pick = |key: &str, from_file: Option<String>| env(key).or(from_file);
+        let listen_text =
+            pick("ATTEST_LISTEN", file.listen).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen = listen_text.parse().map_err(|_| ConfigError::Invalid {
+            key: "listen",
+            message: format!("`{listen_text}` is not an address:port"),
+        })?;
+        let public_base_url = pick("ATTEST_PUBLIC_BASE_URL", file.public_base_url)
+            .unwrap_or_else(|| "http://localhost:8080".into());
+        let public_base_url = normalize_base_url(&public_base_url)?;
+        let relative = |p: PathBuf| if p.is_absolute() { p } else { base_dir.join(p) };
+        let database_url = pick("ATTEST_DATABASE_URL", file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}", base_dir.join("attest.db").display()));
+        let keys_dir = relative(
+            env("ATTEST_KEYS_DIR")
+                .map(PathBuf::from)
+                .or(file.keys_dir)
+                .unwrap_or_else(|| "keys".into()),
+        );
+        let issuer_name =
+            pick("ATTEST_ISSUER_NAME", file.issuer_name).unwrap_or_else(|| "AIOps School".into());
+        let did_method = match pick("ATTEST_DID_METHOD", file.did_method).as_deref() {
+            None | Some("web") => DidMethod::Web,
+            Some("key") => DidMethod::Key,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    key: "did_method",
+                    message: format!("`{other}` is neither `web` nor `key`"),
+                });
+            }
+        };
+        let catalog = env("ATTEST_CATALOG")
+            .map(PathBuf::from)
+            .or(file.catalog)
+            .map(relative);
+        let cryptosuite =
+            pick("ATTEST_CRYPTOSUITE", file.cryptosuite).unwrap_or_else(|| "eddsa-jcs-2022".into());
+        if !crate::vc::proof::SUPPORTED_CRYPTOSUITES.contains(&cryptosuite.as_str()) {
+            return Err(ConfigError::Invalid {
+                key: "cryptosuite",
+                message: format!("`{cryptosuite}` is not supported"),
+            });
+        }
+        let number = |key: &'static str, var: &str, v: Option<u32>, default: u32| match env(var) {
+            Some(text) => text.parse::<u32>().map_err(|_| ConfigError::Invalid {
+                key,
+                message: format!("`{text}` is not a positive integer"),
+            }),
+            None => Ok(v.unwrap_or(default)),
+        };
+        let status_list_ttl_seconds = number(
+            "status_list_ttl_seconds",
+            "ATTEST_STATUS_LIST_TTL_SECONDS",
+            file.status_list_ttl_seconds,
+            300,
+        )?;
+        let status_list_size = number(
+            "status_list_size",
+            "ATTEST_STATUS_LIST_SIZE",
+            file.status_list_size,
+            131_072,
+        )?;
+        if status_list_size < 131_072 || status_list_size % 8 != 0 {
+            return Err(ConfigError::Invalid {
+                key: "status_list_size",
+                message: "must be a multiple of 8 and at least 131072 (Bitstring Status List §2.1)"
+                    .into(),
+            });
+        }
+        let trusted_issuers = match env("ATTEST_TRUSTED_ISSUERS") {
+            Some(text) => text
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
+            None => file.trusted_issuers.unwrap_or_default(),
+        };
+        let log_format = match pick("ATTEST_LOG_FORMAT", file.log_format).as_deref() {
+            None | Some("human") => LogFormat::Human,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    key: "log_format",
+                    message: format!("`{other}` is neither `human` nor `json`"),
+                });
+            }
+        };
+        Ok(Config {
+            listen,
+            public_base_url,
+            database_url,
+            keys_dir,
+            issuer_name,
+            did_method,
+            catalog,
+            cryptosuite,
+            status_list_ttl_seconds,
+            status_list_size,
+            trusted_issuers,
+            log_format,
+            path: path.to_owned(),
+        })
+    }
+}
+
+fn normalize_base_url(url: &str) -> Result<String, ConfigError> {
+    let trimmed = url.trim().trim_end_matches('/');
+    let ok = (trimmed.starts_with("http://") || trimmed.starts_with("https://"))
+        && trimmed.len() > "https://".len()
+        && !trimmed.contains(['?', '#', ' ']);
+    if ok {
+        Ok(trimmed.to_owned())
+    } else {
+        Err(ConfigError::Invalid {
+            key: "public_base_url",
+            message: format!("`{url}` is not an http(s) URL without query or fragment"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_wins_over_file_and_defaults_fill_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("attest.toml");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:9000\"\nissuer_name = \"File\"\n",
+        )
+        .unwrap();
+        let env = |k: &str| (k == "ATTEST_ISSUER_NAME").then(|| "Env".to_string());
+        let c = Config::load(&path, false, env).unwrap().config;
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.issuer_name, "Env");
+        assert_eq!(c.public_base_url, "http://localhost:8080");
+        assert!(c.database_url.ends_with("attest.db"));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("attest.toml");
+        std::fs::write(&path, "lisen = \"x\"\n").unwrap();
+        assert!(Config::load(&path, false, |_| None).is_err());
+        std::fs::write(&path, "public_base_url = \"ftp://x\"\n").unwrap();
+        assert!(Config::load(&path, false, |_| None).is_err());
+    }
+
+    #[test]
+    fn database_password_is_redacted() {
+        assert_eq!(
+            redact_url("postgres://attest:s3cret@db:5432/attest"),
+            "postgres://attest:***@db:5432/attest"
+        );
+    }
+}

@@ -1,0 +1,98 @@
+//! The issuer's keys: which exist (public records, kept in the database so every instance
+//! agrees on the active key) and their private halves (files under `keys_dir`, loaded lazily
+//! and cached).
+
+use super::key::{IssuerKey, KeyError};
+use ed25519_dalek::VerifyingKey;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use time::OffsetDateTime;
+
+/// The public facts about a key: what the DID document and JWKS publish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRecord {
+    /// Fragment of the verification method id, e.g. `key-1`.
+    pub key_id: String,
+    pub public_key: VerifyingKey,
+    pub created_at: OffsetDateTime,
+    /// When a rotation replaced it; signatures made after this are refused.
+    pub retired_at: Option<OffsetDateTime>,
+}
+
+impl KeyRecord {
+    pub fn is_active(&self) -> bool {
+        self.retired_at.is_none()
+    }
+}
+
+#[derive(Debug)]
+pub struct Keyring {
+    dir: PathBuf,
+    loaded: RwLock<HashMap<String, Arc<IssuerKey>>>,
+}
+
+impl Keyring {
+    pub fn new(dir: PathBuf) -> Self {
+        Self {
+            dir,
+            loaded: RwLock::new(HashMap::new()),
+        }
+    }
+
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
+    fn path_of(&self, key_id: &str) -> PathBuf {
+        self.dir.join(format!("{key_id}.pem"))
+    }
+
+    /// Generates a key and writes its private half; the caller records the public half.
+    pub fn generate(&self, key_id: &str) -> Result<Arc<IssuerKey>, KeyError> {
+        std::fs::create_dir_all(&self.dir).map_err(|e| KeyError::File {
+            path: self.dir.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let key = Arc::new(IssuerKey::generate(key_id));
+        key.write_new(&self.path_of(key_id))?;
+        self.cache(key.clone());
+        Ok(key)
+    }
+
+    /// The private key for a published record, checked against the record so a swapped or
+    /// corrupted file can never sign under the published verification method.
+    pub fn signer_for(&self, record: &KeyRecord) -> Result<Arc<IssuerKey>, KeyError> {
+        let cached = self
+            .loaded
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&record.key_id)
+            .cloned();
+        let key = match cached {
+            Some(key) => key,
+            None => {
+                let key = Arc::new(IssuerKey::read(
+                    &record.key_id,
+                    &self.path_of(&record.key_id),
+                )?);
+                self.cache(key.clone());
+                key
+            }
+        };
+        if key.public_key() != record.public_key {
+            return Err(KeyError::Mismatch {
+                key_id: record.key_id.clone(),
+            });
+        }
+        Ok(key)
+    }
+
+    /// Installs an in-memory key (tests and test vectors).
+    pub fn cache(&self, key: Arc<IssuerKey>) {
+        self.loaded
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key.key_id().to_owned(), key);
+    }
+}

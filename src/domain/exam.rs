@@ -1,0 +1,156 @@
+//! An exam result as the exam platform sends it (DESIGN.md "Exam result"). The JSON Schema in
+//! `schemas/exam-result.schema.json` checks the shape; this type adds the rules a schema cannot
+//! express (score within range, printable names) and is what the service works with.
+
+use super::ids::{AchievementCode, AttemptId, CandidateId};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExamResult {
+    pub attempt_id: AttemptId,
+    pub achievement: AchievementCode,
+    pub candidate: Candidate,
+    pub exam: Exam,
+    #[serde(default)]
+    pub on_missing_prerequisites: OnMissingPrerequisites,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Candidate {
+    pub id: CandidateId,
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exam {
+    pub version: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub completed_at: OffsetDateTime,
+    pub proctored: bool,
+    pub score: u32,
+    pub max_score: u32,
+    #[serde(default)]
+    pub sections: Vec<Section>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Section {
+    pub name: String,
+    pub score: u32,
+    pub max_score: u32,
+}
+
+/// What to do with a passing result whose prerequisites the candidate does not hold yet.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnMissingPrerequisites {
+    /// Answer 422 `prerequisites_missing` and keep nothing pending.
+    #[default]
+    Reject,
+    /// Keep the result pending and issue it when the last prerequisite is issued.
+    Hold,
+}
+
+impl ExamResult {
+    /// Rules beyond the schema. Returns a message naming the offending field.
+    pub fn check(&self) -> Result<(), String> {
+        check_text("candidate.name", &self.candidate.name, 200)?;
+        check_text("exam.version", &self.exam.version, 32)?;
+        check_email(&self.candidate.email)?;
+        if self.exam.score > self.exam.max_score {
+            return Err(format!(
+                "exam.score {} exceeds exam.max_score {}",
+                self.exam.score, self.exam.max_score
+            ));
+        }
+        for (i, s) in self.exam.sections.iter().enumerate() {
+            check_text(&format!("exam.sections[{i}].name"), &s.name, 200)?;
+            if s.score > s.max_score {
+                return Err(format!("exam.sections[{i}].score exceeds its max_score"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The holder's name as it will appear on the credential: trimmed, inner whitespace kept.
+    pub fn holder_name(&self) -> &str {
+        self.candidate.name.trim()
+    }
+}
+
+fn check_text(field: &str, text: &str, max_chars: usize) -> Result<(), String> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(format!("{field} is empty"));
+    }
+    if trimmed.chars().count() > max_chars {
+        return Err(format!("{field} is longer than {max_chars} characters"));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(format!("{field} contains control characters"));
+    }
+    Ok(())
+}
+
+fn check_email(email: &str) -> Result<(), String> {
+    let ok = email.len() <= 254
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.contains('@')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err("candidate.email is not an email address".into())
+    }
+}
+
+/// Normalizes an address before hashing so that case differences do not change the identity
+/// hash: a verifier hashing what the holder typed gets the same value.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> serde_json::Value {
+        serde_json::json!({
+            "attempt_id": "EXM-2026-000123", "achievement": "mlops-professional",
+            "candidate": {"id": "cand-8812", "name": "Zoë Ångström", "email": "zoe@example.com"},
+            "exam": {"version": "2026.1", "completed_at": "2026-11-20T14:03:00Z", "proctored": true,
+                     "score": 812, "max_score": 1000,
+                     "sections": [{"name": "Hands-on lab: pipeline", "score": 85, "max_score": 100}]}
+        })
+    }
+
+    #[test]
+    fn design_sample_parses_and_checks() {
+        let r: ExamResult = serde_json::from_value(sample()).unwrap();
+        r.check().unwrap();
+        assert_eq!(r.on_missing_prerequisites, OnMissingPrerequisites::Reject);
+    }
+
+    #[test]
+    fn rules_beyond_the_schema() {
+        let mut v = sample();
+        v["exam"]["score"] = 1001.into();
+        let r: ExamResult = serde_json::from_value(v).unwrap();
+        assert!(r.check().unwrap_err().contains("exceeds"));
+        let mut v = sample();
+        v["candidate"]["email"] = "no-at-sign".into();
+        let r: ExamResult = serde_json::from_value(v).unwrap();
+        assert!(r.check().is_err());
+        let mut v = sample();
+        v["candidate"]["name"] = "  ".into();
+        let r: ExamResult = serde_json::from_value(v).unwrap();
+        assert!(r.check().is_err());
+    }
+}

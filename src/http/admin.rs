@@ -1,0 +1,47 @@
+//! Admin reads: the audit trail.
+
+use super::auth::Caller;
+use super::error::{ApiError, ApiResult};
+use crate::app::AppState;
+use crate::service::Role;
+use axum::Json;
+use axum::extract::{Query, State};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditParams {
+    after: Option<i64>,
+    limit: Option<i64>,
+}
+
+pub async fn audit(
+    State(ctx): State<AppState>,
+    caller: Caller,
+    params: Result<Query<AuditParams>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    caller.require(Role::Admin)?;
+    let Query(p) = params.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let limit = p.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) || p.after.is_some_and(|a| a < 0) {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "`limit` must be 1 to 1000 and `after` not negative",
+        ));
+    }
+    let rows = ctx.store.audit(p.after.unwrap_or(0), limit).await?;
+    let next = rows
+        .last()
+        .map(|r| r.seq)
+        .filter(|_| rows.len() as i64 == limit);
+    let entries: Vec<Value> = rows
+        .into_iter()
+        .map(|r| {
+            json!({"seq": r.seq, "at": r.at, "actor": r.actor, "action": r.action, "credential_id": r.credential_id,
+                   "reason": r.reason, "detail": serde_json::from_str::<Value>(&r.detail).unwrap_or(Value::Null),
+                   "prev_hash": r.prev_hash, "hash": r.hash})
+        })
+        .collect();
+    Ok(Json(json!({"entries": entries, "next_after": next})))
+}

@@ -1,0 +1,233 @@
+//! Credentials: public fetch with content negotiation (VC 2.0 §6.3 media types), the VC API
+//! issue endpoint, and the admin listing and status actions.
+
+use super::auth::Caller;
+use super::body::StrictJson;
+use super::error::{ApiError, ApiResult};
+use crate::app::AppState;
+use crate::domain::ids::CredentialId;
+use crate::domain::status::StatusAction;
+use crate::service::{Role, status, vc_api};
+use crate::store::CredentialQuery;
+use crate::vc::{credential, jwt};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub fn parse_id(text: &str) -> Result<CredentialId, ApiError> {
+    CredentialId::parse(text).map_err(|e| ApiError::bad_request("invalid_id", e.to_string()))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Representation {
+    Json(&'static str),
+    Jwt,
+    Html,
+}
+
+/// Picks the first acceptable type in the client's order of preference.
+fn negotiate(headers: &HeaderMap) -> Representation {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mut ranked: Vec<(f32, usize, &str)> = accept
+        .split(',')
+        .enumerate()
+        .map(|(i, part)| {
+            let mut pieces = part.split(';');
+            let media = pieces.next().unwrap_or("").trim();
+            let q = pieces
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            (q, i, media)
+        })
+        .filter(|(q, _, _)| *q > 0.0)
+        .collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    for (_, _, media) in ranked {
+        match media {
+            jwt::MEDIA_TYPE => return Representation::Jwt,
+            credential::MEDIA_TYPE | "application/ld+json" => {
+                return Representation::Json(credential::MEDIA_TYPE);
+            }
+            "application/json" => return Representation::Json("application/json"),
+            "text/html" => return Representation::Html,
+            "*/*" | "application/*" => return Representation::Json(credential::MEDIA_TYPE),
+            _ => {}
+        }
+    }
+    Representation::Json(credential::MEDIA_TYPE)
+}
+
+fn with_type(body: String, content_type: &'static str) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::VARY, HeaderValue::from_static("Accept"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    response
+}
+
+/// `GET /credentials/{id}` (negotiated), `{id}.jwt`, `{id}.json`; `{id}.pdf` is the certificate.
+pub async fn get(
+    State(ctx): State<AppState>,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let (id_text, forced) = match raw.rsplit_once('.') {
+        Some((id, "jwt")) => (id, Some(Representation::Jwt)),
+        Some((id, "json")) => (id, Some(Representation::Json(credential::MEDIA_TYPE))),
+        Some((id, "pdf")) => return super::pdf::certificate(&ctx, parse_id(id)?).await,
+        _ => (raw.as_str(), None),
+    };
+    let id = parse_id(id_text)?;
+    let row = ctx
+        .store
+        .credential(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("credential"))?;
+    Ok(match forced.unwrap_or_else(|| negotiate(&headers)) {
+        Representation::Jwt => with_type(row.jwt, jwt::MEDIA_TYPE),
+        Representation::Json(media) => with_type(row.json, media),
+        Representation::Html => Redirect::to(&format!("/c/{id}")).into_response(),
+    })
+}
+
+pub async fn issue(
+    State(ctx): State<AppState>,
+    caller: Caller,
+    StrictJson(body): StrictJson<{ 256 * 1024 }>,
+) -> ApiResult<Response> {
+    let actor = caller.require(Role::Issuer)?;
+    let json_text = vc_api::issue(&ctx, actor, &body).await?;
+    let credential: Value = serde_json::from_str(&json_text)
+        .map_err(|e| ApiError::from(crate::service::ServiceError::internal(e.to_string())))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"verifiableCredential": credential})),
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    candidate_id: Option<String>,
+    achievement: Option<String>,
+    state: Option<String>,
+    before: Option<i64>,
+    limit: Option<i64>,
+}
+
+pub async fn list(
+    State(ctx): State<AppState>,
+    caller: Caller,
+    params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    caller.require(Role::Admin)?;
+    let Query(p) = params.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let limit = p.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "`limit` must be 1 to 500",
+        ));
+    }
+    if p.state
+        .as_deref()
+        .is_some_and(|s| crate::domain::status::CredentialState::parse(s).is_none())
+    {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "`state` must be active, suspended or revoked",
+        ));
+    }
+    let rows = ctx
+        .store
+        .credentials_page(&CredentialQuery {
+            candidate_id: p.candidate_id,
+            achievement: p.achievement,
+            state: p.state,
+            before: p.before,
+            limit,
+        })
+        .await?;
+    let next = (rows.len() as i64 == limit)
+        .then(|| rows.last().map(|r| r.issued_at))
+        .flatten();
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            json!({
+                "credential_id": r.credential_id.to_string(),
+                "url": credential::credential_url(ctx.base_url(), &r.credential_id),
+                "attempt_id": r.attempt_id, "candidate_id": r.candidate_id, "achievement": r.achievement,
+                "holder_name": r.holder_name, "issued_at": r.issued_at, "valid_until": r.valid_until,
+                "state": r.state, "state_reason": r.state_reason, "state_changed_at": r.state_changed_at,
+            })
+        })
+        .collect();
+    Ok(Json(json!({"items": items, "next_before": next})))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActionBody {
+    reason: String,
+    #[serde(default)]
+    cascade: bool,
+}
+
+async fn act(
+    ctx: AppState,
+    caller: Caller,
+    raw_id: String,
+    body: Value,
+    action: StatusAction,
+) -> ApiResult<Json<Value>> {
+    let actor = caller.require(Role::Admin)?;
+    let id = parse_id(&raw_id)?;
+    let body: ActionBody = serde_json::from_value(body).map_err(|e| {
+        ApiError::bad_request(
+            "invalid_request",
+            format!("expected {{\"reason\": \"…\"}}: {e}"),
+        )
+    })?;
+    let outcome = status::change(&ctx, actor, &id, action, &body.reason, body.cascade).await?;
+    Ok(Json(serde_json::to_value(outcome).unwrap_or_default()))
+}
+
+pub async fn revoke(
+    State(ctx): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    StrictJson(body): StrictJson<{ 16 * 1024 }>,
+) -> ApiResult<Json<Value>> {
+    act(ctx, caller, id, body, StatusAction::Revoke).await
+}
+
+pub async fn suspend(
+    State(ctx): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    StrictJson(body): StrictJson<{ 16 * 1024 }>,
+) -> ApiResult<Json<Value>> {
+    act(ctx, caller, id, body, StatusAction::Suspend).await
+}
+
+pub async fn reinstate(
+    State(ctx): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    StrictJson(body): StrictJson<{ 16 * 1024 }>,
+) -> ApiResult<Json<Value>> {
+    act(ctx, caller, id, body, StatusAction::Reinstate).await
+}

@@ -1,0 +1,150 @@
+//! Public, unauthenticated resources that verifier software and people rely on: the issuer's
+//! DID document and JWK Set, the catalog, schemas, status lists and health.
+
+use super::error::{ApiError, ApiResult};
+use crate::app::AppState;
+use crate::service::context::{CREDENTIAL_SCHEMA, EXAM_RESULT_SCHEMA};
+use crate::service::{keys, status};
+use crate::vc::contexts::{OB_V3, VC_V2};
+use crate::vc::credential::achievement_json;
+use crate::vc::jwt;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+fn typed(body: String, content_type: &'static str, cache: &'static str) -> Response {
+    let mut response = body.into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    response
+}
+
+pub async fn did_document(State(ctx): State<AppState>) -> ApiResult<Response> {
+    let keys = keys::list(&ctx).await?;
+    let doc = ctx.identity.did_document(&keys);
+    Ok(typed(
+        doc.to_string(),
+        "application/did+json",
+        "public, max-age=60",
+    ))
+}
+
+pub async fn jwks(State(ctx): State<AppState>) -> ApiResult<Response> {
+    let keys = keys::list(&ctx).await?;
+    Ok(typed(
+        ctx.identity.jwks(&keys).to_string(),
+        "application/jwk-set+json",
+        "public, max-age=60",
+    ))
+}
+
+pub async fn catalog(State(ctx): State<AppState>) -> Json<Value> {
+    let base = ctx.base_url();
+    let c = &ctx.catalog;
+    let achievements: Vec<Value> = c
+        .achievements()
+        .iter()
+        .map(|a| {
+            json!({
+                "code": a.code.as_str(), "name": a.name, "url": format!("{base}/achievements/{}", a.code),
+                "track": a.track.id, "level": a.level.id,
+                "prerequisites": a.prerequisites.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+                "next": c.next_steps(&a.code).iter().map(|n| n.code.as_str()).collect::<Vec<_>>(),
+                "valid_for": a.validity.to_string(), "pass_mark": a.pass_mark, "max_score": a.max_score,
+                "skills": a.skills,
+            })
+        })
+        .collect();
+    Json(json!({
+        "program": {"name": c.program.name, "framework": c.program.framework, "issuer": ctx.config.issuer_name},
+        "levels": c.levels.iter().map(|l| json!({"id": l.id, "name": l.name, "rank": l.rank, "url": format!("{base}/catalog#level-{}", l.id)})).collect::<Vec<_>>(),
+        "tracks": c.tracks.iter().map(|t| json!({"id": t.id, "name": t.name, "description": t.description})).collect::<Vec<_>>(),
+        "achievements": achievements,
+    }))
+}
+
+pub async fn achievement(
+    State(ctx): State<AppState>,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let a = ctx
+        .catalog
+        .find(&code)
+        .ok_or_else(|| ApiError::not_found("achievement"))?;
+    let mut doc = achievement_json(ctx.base_url(), &ctx.catalog.program, a);
+    if let Some(map) = doc.as_object_mut() {
+        map.shift_insert(0, "@context".into(), json!([VC_V2, OB_V3]));
+        map.insert("validFor".into(), json!(a.validity.to_string()));
+    }
+    Ok(Json(doc))
+}
+
+pub async fn schema(Path(name): Path<String>) -> ApiResult<Response> {
+    let body = match name.as_str() {
+        "exam-result.schema.json" => EXAM_RESULT_SCHEMA,
+        "credential.schema.json" => CREDENTIAL_SCHEMA,
+        _ => return Err(ApiError::not_found("schema")),
+    };
+    Ok(typed(
+        body.to_owned(),
+        "application/schema+json",
+        "public, max-age=3600",
+    ))
+}
+
+pub async fn healthz() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+/// Ready means able to serve: the database answers and the active key can sign.
+pub async fn readyz(State(ctx): State<AppState>) -> ApiResult<Json<Value>> {
+    ctx.store.ping().await?;
+    keys::ensure_active_key(&ctx).await?;
+    Ok(Json(json!({"status": "ready"})))
+}
+
+/// `GET /status/{list}`: cached bytes, `ETag`, `304` on `If-None-Match`, JWT on request.
+pub async fn status_list(
+    State(ctx): State<AppState>,
+    Path(list_id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let p = status::publication(&ctx, &list_id).await?;
+    let wants_jwt = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains(jwt::MEDIA_TYPE));
+    let etag = if wants_jwt {
+        format!("{}-jwt\"", p.etag.trim_end_matches('"'))
+    } else {
+        p.etag.clone()
+    };
+    let max_age = ctx.config.status_list_ttl_seconds;
+    let cache = HeaderValue::from_str(&format!("public, max-age={max_age}"))
+        .unwrap_or(HeaderValue::from_static("no-cache"));
+    let etag_value = HeaderValue::from_str(&etag)
+        .map_err(|_| ApiError::from(crate::service::ServiceError::internal("etag")))?;
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let mut response = if matches {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else if wants_jwt {
+        typed(p.jwt.clone(), jwt::MEDIA_TYPE, "no-cache")
+    } else {
+        typed(
+            p.json.clone(),
+            crate::vc::credential::MEDIA_TYPE,
+            "no-cache",
+        )
+    };
+    let h = response.headers_mut();
+    h.insert(header::ETAG, etag_value);
+    h.insert(header::CACHE_CONTROL, cache);
+    h.insert(header::VARY, HeaderValue::from_static("Accept"));
+    Ok(response)
+}

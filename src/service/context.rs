@@ -1,0 +1,96 @@
+//! Everything a use case needs, built once at start-up: configuration, catalog, database,
+//! keys, clock and the compiled exam-result schema. Start-up fails here, with a message, rather
+//! than on the first request.
+
+use super::keys;
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::crypto::Keyring;
+use crate::domain::catalog::Catalog;
+use crate::store::{self, SharedStore};
+use crate::vc::did::IssuerIdentity;
+use std::sync::Arc;
+
+pub const EXAM_RESULT_SCHEMA: &str = include_str!("../../schemas/exam-result.schema.json");
+pub const CREDENTIAL_SCHEMA: &str = include_str!("../../schemas/credential.schema.json");
+
+pub struct Context {
+    pub config: Config,
+    pub catalog: Catalog,
+    pub store: SharedStore,
+    pub keyring: Keyring,
+    pub clock: SharedClock,
+    pub identity: IssuerIdentity,
+    pub exam_schema: jsonschema::Validator,
+    pub credential_schema: jsonschema::Validator,
+    pub status_cache: super::status::PublicationCache,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{0}")]
+    Catalog(#[from] crate::domain::catalog::CatalogError),
+    #[error("cannot read catalog {path}: {message}")]
+    CatalogFile { path: String, message: String },
+    #[error("database: {0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("keys: {0}")]
+    Keys(String),
+    #[error("schema: {0}")]
+    Schema(String),
+}
+
+/// Outcome of first-run setup, for the start-up banner.
+#[derive(Debug, Clone, Default)]
+pub struct Setup {
+    pub created_key: Option<String>,
+}
+
+impl Context {
+    pub async fn open(
+        config: Config,
+        clock: SharedClock,
+    ) -> Result<(Arc<Self>, Setup), StartError> {
+        let catalog = match &config.catalog {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| StartError::CatalogFile {
+                    path: path.display().to_string(),
+                    message: e.to_string(),
+                })?;
+                Catalog::parse(&text, &path.display().to_string())?
+            }
+            None => Catalog::default_program()?,
+        };
+        let store = store::connect(&config.database_url).await?;
+        let keyring = Keyring::new(config.keys_dir.clone());
+        let identity = IssuerIdentity::new(config.did_method, &config.public_base_url);
+        let compile = |text: &str| {
+            let schema: serde_json::Value =
+                serde_json::from_str(text).map_err(|e| StartError::Schema(e.to_string()))?;
+            jsonschema::validator_for(&schema).map_err(|e| StartError::Schema(e.to_string()))
+        };
+        let ctx = Arc::new(Self {
+            exam_schema: compile(EXAM_RESULT_SCHEMA)?,
+            credential_schema: compile(CREDENTIAL_SCHEMA)?,
+            config,
+            catalog,
+            store,
+            keyring,
+            clock,
+            identity,
+            status_cache: Default::default(),
+        });
+        let created_key = keys::ensure_active_key(&ctx)
+            .await
+            .map_err(|e| StartError::Keys(e.message))?;
+        Ok((ctx, Setup { created_key }))
+    }
+
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.clock.now()
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.config.public_base_url
+    }
+}

@@ -1,0 +1,424 @@
+//! Exam result in, credential out. Validation happens before any write; the attempt, the
+//! credential, its status index, its lineage and its audit entry then commit in one
+//! transaction, so a crash leaves either all of them or none. `attempt_id` makes retries safe.
+
+use super::audit::{self, Entry};
+use super::{
+    Actor, Context, ErrorClass, ServiceError, ServiceResult, keys, lineage, signing, status,
+};
+use crate::domain::catalog::Achievement;
+use crate::domain::exam::{ExamResult, OnMissingPrerequisites};
+use crate::domain::ids::CredentialId;
+use crate::domain::validity::ValidityPeriod;
+use crate::store::{AttemptRow, CredentialRow, Tx};
+use crate::vc::credential::{self, CredentialDraft, IdentityHash};
+use rand::RngCore;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+/// A validated request, not yet applied.
+pub struct Prepared {
+    pub result: ExamResult,
+    pub body: Value,
+    pub body_hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Submitted {
+    Issued {
+        credential_id: CredentialId,
+        repeat: bool,
+        released: Vec<CredentialId>,
+    },
+    Pending {
+        missing: Vec<String>,
+        repeat: bool,
+    },
+    BelowPassMark {
+        score: u32,
+        pass_mark: u32,
+    },
+}
+
+/// Checks the body against the exam-result schema, then the rules the schema cannot state.
+pub fn prepare(ctx: &Context, body: &Value) -> ServiceResult<Prepared> {
+    let problems: Vec<Value> = ctx
+        .exam_schema
+        .iter_errors(body)
+        .take(20)
+        .map(|e| json!({"path": e.instance_path().to_string(), "message": e.to_string()}))
+        .collect();
+    if let Some(first) = problems.first() {
+        let message = format!(
+            "the exam result does not match schemas/exam-result.schema.json: {} {}",
+            first["path"].as_str().unwrap_or_default(),
+            first["message"].as_str().unwrap_or_default()
+        );
+        return Err(ServiceError::invalid("schema_violation", message)
+            .with_details(json!({"errors": problems})));
+    }
+    let result: ExamResult = serde_json::from_value(body.clone())
+        .map_err(|e| ServiceError::invalid("invalid_exam_result", e.to_string()))?;
+    result
+        .check()
+        .map_err(|m| ServiceError::invalid("invalid_exam_result", m))?;
+    let achievement = ctx.catalog.get(&result.achievement).ok_or_else(|| {
+        ServiceError::unprocessable(
+            "unknown_achievement",
+            format!("`{}` is not in the catalog", result.achievement),
+        )
+    })?;
+    if result.exam.max_score != achievement.max_score {
+        return Err(ServiceError::unprocessable(
+            "score_scale_mismatch",
+            format!(
+                "`{}` is scored out of {}, not {}",
+                achievement.code, achievement.max_score, result.exam.max_score
+            ),
+        ));
+    }
+    if !achievement.exam_versions.is_empty()
+        && !achievement.exam_versions.contains(&result.exam.version)
+    {
+        return Err(ServiceError::unprocessable(
+            "unknown_exam_version",
+            format!(
+                "exam version `{}` is not accepted for `{}`",
+                result.exam.version, achievement.code
+            ),
+        ));
+    }
+    let canonical = serde_json_canonicalizer::to_string(body)
+        .map_err(|e| ServiceError::internal(e.to_string()))?;
+    let body_hash = Sha256::digest(canonical.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(Prepared {
+        result,
+        body: body.clone(),
+        body_hash,
+    })
+}
+
+const RACE_RETRIES: usize = 3;
+
+pub async fn submit(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult<Submitted> {
+    let prepared = prepare(ctx, body)?;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let mut tx = ctx.store.begin().await?;
+        let outcome = match process(ctx, tx.as_mut(), actor, &prepared).await {
+            Ok(s) => tx.commit().await.map(|()| s).map_err(ServiceError::from),
+            Err(e) => Err(e),
+        };
+        match outcome {
+            // A concurrent request with the same attempt_id (or index) won: read its result.
+            Err(e) if e.code == "conflict" && attempt < RACE_RETRIES => continue,
+            other => return other,
+        }
+    }
+}
+
+pub struct BatchItem {
+    pub index: usize,
+    pub attempt_id: Option<String>,
+    pub outcome: ServiceResult<Submitted>,
+}
+
+/// Up to 1,000 results in one transaction: each item's own problem is reported beside it and
+/// does not sink the rest; a database failure sinks the whole batch (nothing half-committed).
+pub async fn submit_batch(
+    ctx: &Context,
+    actor: &Actor,
+    items: &[Value],
+) -> ServiceResult<Vec<BatchItem>> {
+    let prepared: Vec<ServiceResult<Prepared>> =
+        items.iter().map(|item| prepare(ctx, item)).collect();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let mut tx = ctx.store.begin().await?;
+        let mut out = Vec::with_capacity(items.len());
+        let mut failure = None;
+        for (index, (item, p)) in items.iter().zip(&prepared).enumerate() {
+            let attempt_id = item
+                .get("attempt_id")
+                .and_then(Value::as_str)
+                .map(String::from);
+            let outcome = match p {
+                Err(e) => Err(e.clone()),
+                Ok(p) => match process(ctx, tx.as_mut(), actor, p).await {
+                    Err(e)
+                        if matches!(e.class, ErrorClass::Internal | ErrorClass::Unavailable)
+                            || e.code == "conflict" =>
+                    {
+                        failure = Some(e);
+                        break;
+                    }
+                    other => other,
+                },
+            };
+            out.push(BatchItem {
+                index,
+                attempt_id,
+                outcome,
+            });
+        }
+        let committed = match failure {
+            Some(e) => Err(e),
+            None => tx.commit().await.map_err(ServiceError::from),
+        };
+        match committed {
+            Ok(()) => return Ok(out),
+            Err(e) if e.code == "conflict" && attempt < RACE_RETRIES => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+async fn process(
+    ctx: &Context,
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    p: &Prepared,
+) -> ServiceResult<Submitted> {
+    let r = &p.result;
+    let now = ctx.now();
+    if let Some(existing) = tx.attempt(&r.attempt_id).await? {
+        return repeat(existing, p);
+    }
+    let achievement = ctx
+        .catalog
+        .get(&r.achievement)
+        .ok_or_else(|| ServiceError::internal("achievement vanished from the catalog"))?;
+    let mut attempt = AttemptRow {
+        attempt_id: r.attempt_id.to_string(),
+        body_hash: p.body_hash.clone(),
+        candidate_id: r.candidate.id.to_string(),
+        achievement: r.achievement.to_string(),
+        outcome: String::new(),
+        credential_id: None,
+        body: p.body.to_string(),
+        received_at: now.unix_timestamp(),
+        detail: None,
+    };
+    if r.exam.score < achievement.pass_mark {
+        attempt.outcome = "below_pass_mark".into();
+        tx.insert_attempt(&attempt).await?;
+        return Ok(Submitted::BelowPassMark {
+            score: r.exam.score,
+            pass_mark: achievement.pass_mark,
+        });
+    }
+    let holdings = tx.candidate_credentials(r.candidate.id.as_str()).await?;
+    let resolution = lineage::resolve(achievement, &holdings, now.unix_timestamp());
+    if !resolution.missing.is_empty() {
+        let missing: Vec<String> = resolution.missing.iter().map(ToString::to_string).collect();
+        if r.on_missing_prerequisites == OnMissingPrerequisites::Hold {
+            attempt.outcome = "pending".into();
+            attempt.detail = Some(json!({"missing": missing}).to_string());
+            tx.insert_attempt(&attempt).await?;
+            return Ok(Submitted::Pending {
+                missing,
+                repeat: false,
+            });
+        }
+        return Err(ServiceError::unprocessable(
+            "prerequisites_missing",
+            format!(
+                "`{}` requires {} first",
+                achievement.code,
+                missing.join(", ")
+            ),
+        )
+        .with_details(json!({"missing": missing})));
+    }
+    let id = issue_one(ctx, tx, actor, r, achievement, &resolution.satisfied, now).await?;
+    attempt.outcome = "issued".into();
+    attempt.credential_id = Some(id.to_string());
+    tx.insert_attempt(&attempt).await?;
+    let released = release_pending(ctx, tx, actor, r.candidate.id.as_str(), now).await?;
+    Ok(Submitted::Issued {
+        credential_id: id,
+        repeat: false,
+        released,
+    })
+}
+
+fn repeat(existing: AttemptRow, p: &Prepared) -> ServiceResult<Submitted> {
+    if existing.body_hash != p.body_hash {
+        return Err(ServiceError::conflict(
+            "attempt_conflict",
+            format!(
+                "attempt `{}` was already submitted with a different body",
+                existing.attempt_id
+            ),
+        ));
+    }
+    match existing.outcome.as_str() {
+        "issued" => {
+            let id = existing
+                .credential_id
+                .as_deref()
+                .and_then(|i| CredentialId::parse(i).ok());
+            let credential_id =
+                id.ok_or_else(|| ServiceError::internal("issued attempt without credential"))?;
+            Ok(Submitted::Issued {
+                credential_id,
+                repeat: true,
+                released: Vec::new(),
+            })
+        }
+        "below_pass_mark" => Ok(Submitted::BelowPassMark {
+            score: p.result.exam.score,
+            pass_mark: 0,
+        }),
+        "pending" => {
+            let detail: Value = existing
+                .detail
+                .as_deref()
+                .and_then(|d| serde_json::from_str(d).ok())
+                .unwrap_or_default();
+            let missing = detail["missing"]
+                .as_array()
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|v| v.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default();
+            Ok(Submitted::Pending {
+                missing,
+                repeat: true,
+            })
+        }
+        _ => Err(ServiceError::conflict(
+            "attempt_cancelled",
+            format!("attempt `{}` was cancelled", existing.attempt_id),
+        )),
+    }
+}
+
+/// Issues results that were held for missing prerequisites once they are all met, repeating
+/// until nothing more can be released (Foundation can release Professional, which releases
+/// Advanced).
+async fn release_pending(
+    ctx: &Context,
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    candidate: &str,
+    now: OffsetDateTime,
+) -> ServiceResult<Vec<CredentialId>> {
+    let mut released = Vec::new();
+    loop {
+        let mut progressed = false;
+        for pending in tx.pending_attempts(candidate).await? {
+            let result: ExamResult = serde_json::from_str(&pending.body)
+                .map_err(|e| ServiceError::internal(e.to_string()))?;
+            let Some(achievement) = ctx.catalog.get(&result.achievement) else {
+                continue;
+            };
+            let holdings = tx.candidate_credentials(candidate).await?;
+            let resolution = lineage::resolve(achievement, &holdings, now.unix_timestamp());
+            if resolution.missing.is_empty() {
+                let id = issue_one(
+                    ctx,
+                    tx,
+                    actor,
+                    &result,
+                    achievement,
+                    &resolution.satisfied,
+                    now,
+                )
+                .await?;
+                tx.set_attempt_outcome(&pending.attempt_id, "issued", Some(&id.to_string()), None)
+                    .await?;
+                released.push(id);
+                progressed = true;
+            }
+        }
+        if !progressed {
+            return Ok(released);
+        }
+    }
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rngs::OsRng.fill_bytes(&mut buf);
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+async fn issue_one(
+    ctx: &Context,
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    r: &ExamResult,
+    achievement: &Achievement,
+    prerequisites: &[&CredentialRow],
+    now: OffsetDateTime,
+) -> ServiceResult<CredentialId> {
+    let (record, key) = keys::active_signer(ctx, tx).await?;
+    let status_ref = status::allocate(ctx, tx, now).await?;
+    let id = CredentialId::random();
+    let lineage = lineage::lineage_refs(ctx.base_url(), &ctx.catalog, prerequisites);
+    let validity = ValidityPeriod::starting(now, achievement.validity);
+    let issuer_id = ctx.identity.issuer_for(&record);
+    let unsecured = credential::build(&CredentialDraft {
+        base_url: ctx.base_url(),
+        id,
+        issuer_id: &issuer_id,
+        issuer_name: &ctx.config.issuer_name,
+        program: &ctx.catalog.program,
+        achievement,
+        holder_name: r.holder_name(),
+        identity: IdentityHash::of_email(&r.candidate.email, &random_hex(16)),
+        score: r.exam.score,
+        validity,
+        status: status_ref,
+        lineage: &lineage,
+    });
+    let (json, jwt) = signing::sign(ctx, &record, &key, unsecured, now, None)?.into_parts();
+    tx.insert_credential(&CredentialRow {
+        credential_id: id,
+        attempt_id: Some(r.attempt_id.to_string()),
+        candidate_id: Some(r.candidate.id.to_string()),
+        achievement: Some(achievement.code.to_string()),
+        holder_name: r.holder_name().to_owned(),
+        issued_at: now.unix_timestamp(),
+        valid_until: Some(validity.until().unix_timestamp()),
+        list_number: status_ref.list_number,
+        list_index: i64::from(status_ref.index),
+        key_id: record.key_id.clone(),
+        state: "active".into(),
+        state_reason: None,
+        state_changed_at: None,
+        json,
+        jwt,
+    })
+    .await?;
+    for prerequisite in prerequisites {
+        tx.insert_lineage(&id, &prerequisite.credential_id).await?;
+    }
+    let prerequisite_ids: Vec<String> = prerequisites
+        .iter()
+        .map(|p| p.credential_id.to_string())
+        .collect();
+    audit::append(
+        tx,
+        now.unix_timestamp(),
+        Entry {
+            actor,
+            action: "credential.issue",
+            credential_id: Some(id.to_string()),
+            reason: None,
+            detail: json!({"attempt_id": r.attempt_id.as_str(), "achievement": achievement.code.as_str(),
+                           "key_id": record.key_id, "prerequisites": prerequisite_ids}),
+        },
+    )
+    .await?;
+    Ok(id)
+}

@@ -1,0 +1,88 @@
+//! Key lifecycle: the first key on first run, rotation (a new active key; the old one is
+//! retired but stays published), and the signer for new signatures.
+
+use super::audit::{self, Entry};
+use super::{Actor, Context, ServiceError, ServiceResult};
+use crate::crypto::{IssuerKey, KeyRecord};
+use serde_json::json;
+use std::sync::Arc;
+
+/// Creates `key-1` when the database has no key; otherwise checks that the active key's
+/// private half is present and matches. Returns the id of a key it created.
+pub async fn ensure_active_key(ctx: &Context) -> ServiceResult<Option<String>> {
+    let keys = ctx.store.keys().await?;
+    if let Some(active) = keys.iter().find(|k| k.is_active()) {
+        ctx.keyring
+            .signer_for(active)
+            .map_err(|e| ServiceError::internal(e.to_string()))?;
+        return Ok(None);
+    }
+    let record = rotate(
+        ctx,
+        &Actor {
+            name: "system:first-run".into(),
+            role: super::Role::Admin,
+        },
+    )
+    .await?;
+    Ok(Some(record.key_id))
+}
+
+/// Makes a new active key; the previous one is retired now and keeps verifying.
+pub async fn rotate(ctx: &Context, actor: &Actor) -> ServiceResult<KeyRecord> {
+    let now = ctx.now();
+    let mut tx = ctx.store.begin().await?;
+    let existing = tx.keys().await?;
+    let key_id = format!("key-{}", existing.len() + 1);
+    let key = ctx
+        .keyring
+        .generate(&key_id)
+        .map_err(|e| ServiceError::internal(e.to_string()))?;
+    let record = KeyRecord {
+        key_id: key_id.clone(),
+        public_key: key.public_key(),
+        created_at: now,
+        retired_at: None,
+    };
+    tx.rotate_key(&record).await?;
+    let retired: Vec<&str> = existing
+        .iter()
+        .filter(|k| k.is_active())
+        .map(|k| k.key_id.as_str())
+        .collect();
+    audit::append(
+        tx.as_mut(),
+        now.unix_timestamp(),
+        Entry {
+            actor,
+            action: "key.rotate",
+            credential_id: None,
+            reason: None,
+            detail: json!({"new_key": key_id, "retired": retired}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(record)
+}
+
+/// The active key record and its private half, as the database says now (so every instance
+/// agrees after a rotation, even one made by the CLI while the server runs).
+pub async fn active_signer(
+    ctx: &Context,
+    tx: &mut dyn crate::store::Tx,
+) -> ServiceResult<(KeyRecord, Arc<IssuerKey>)> {
+    let record = tx
+        .active_key()
+        .await?
+        .ok_or_else(|| ServiceError::internal("no active signing key"))?;
+    let key = ctx
+        .keyring
+        .signer_for(&record)
+        .map_err(|e| ServiceError::internal(e.to_string()))?;
+    Ok((record, key))
+}
+
+pub async fn list(ctx: &Context) -> ServiceResult<Vec<KeyRecord>> {
+    Ok(ctx.store.keys().await?)
+}

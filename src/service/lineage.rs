@@ -1,0 +1,56 @@
+//! Track and level lineage at issuance: which of a candidate's credentials satisfy an
+//! achievement's prerequisites (catalog rules), newest valid one first.
+
+use crate::domain::catalog::{Achievement, Catalog};
+use crate::domain::ids::AchievementCode;
+use crate::store::CredentialRow;
+use crate::vc::credential::{LineageRef, credential_url, digest_sri};
+use time::OffsetDateTime;
+
+pub struct Resolution<'a> {
+    pub satisfied: Vec<&'a CredentialRow>,
+    pub missing: Vec<AchievementCode>,
+}
+
+/// A prerequisite is met by a credential of ours for the same candidate that is neither
+/// revoked nor suspended now; an expired one counts only if the catalog says so. `holdings`
+/// is newest first, so recertification picks the latest.
+pub fn resolve<'a>(
+    achievement: &Achievement,
+    holdings: &'a [CredentialRow],
+    now: i64,
+) -> Resolution<'a> {
+    let mut satisfied = Vec::new();
+    let mut missing = Vec::new();
+    for code in &achievement.prerequisites {
+        let found = holdings.iter().find(|c| {
+            c.achievement.as_deref() == Some(code.as_str())
+                && c.state == "active"
+                && (achievement.expired_prerequisites_count
+                    || c.valid_until.is_none_or(|u| u > now))
+        });
+        match found {
+            Some(c) => satisfied.push(c),
+            None => missing.push(code.clone()),
+        }
+    }
+    Resolution { satisfied, missing }
+}
+
+pub fn lineage_refs(base_url: &str, catalog: &Catalog, rows: &[&CredentialRow]) -> Vec<LineageRef> {
+    rows.iter()
+        .map(|c| LineageRef {
+            credential_url: credential_url(base_url, &c.credential_id),
+            achievement_name: c
+                .achievement
+                .as_deref()
+                .and_then(|code| catalog.find(code))
+                .map(|a| a.name.clone())
+                .unwrap_or_default(),
+            issued_on: OffsetDateTime::from_unix_timestamp(c.issued_at)
+                .map(|t| t.date().to_string())
+                .unwrap_or_default(),
+            digest_sri: digest_sri(c.json.as_bytes()),
+        })
+        .collect()
+}

@@ -1,0 +1,56 @@
+//! Use cases, one per file. Each owns its transactions; `http` and `cli` only translate.
+
+pub mod audit;
+pub mod context;
+pub mod error;
+pub mod issue;
+pub mod keys;
+pub mod lineage;
+pub mod signing;
+pub mod status;
+pub mod tokens;
+pub mod vc_api;
+
+pub use context::Context;
+pub use error::{ErrorClass, ServiceError, ServiceResult};
+
+/// Who is acting: a token's name and role, or the local CLI operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub name: String,
+    pub role: Role,
+}
+
+impl Actor {
+    /// The operator at the console (CLI commands run with local file access).
+    pub fn cli() -> Self {
+        let user = std::env::var("USER").unwrap_or_else(|_| "operator".into());
+        Self {
+            name: format!("cli:{user}"),
+            role: Role::Admin,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Issuer,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Issuer => "issuer",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "issuer" => Some(Role::Issuer),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,343 @@
+//! Revocation and suspension (W3C Bitstring Status List v1.0): random index allocation for
+//! herd privacy (§5.1 "Herd privacy"), admin state changes with their audit entries, and the
+//! published list credentials — signed once per change and served from cache (§2.2, §6.1
+//! caching with `ttl`).
+
+use super::audit::{self, Entry};
+use super::{Actor, Context, ServiceError, ServiceResult, keys, signing};
+use crate::domain::ids::CredentialId;
+use crate::domain::status::{
+    ActionRefused, Bitstring, CredentialState, StatusAction, StatusPurpose, Transition,
+};
+use crate::store::{PublicationRow, StateChange, Tx};
+use crate::vc::credential::{StatusRef, status_list_id};
+use crate::vc::status_list;
+use rand::Rng;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use time::{Duration, OffsetDateTime};
+
+/// How long a published list credential is valid; it is re-signed when half of it has passed,
+/// or at once when a status changes.
+pub const LIST_VALIDITY: Duration = Duration::hours(24);
+const RANDOM_PROBES: usize = 16;
+
+/// Picks a free index at random in the current list (opening a new list when it is full).
+/// The credential row that takes it is inserted in the same transaction, and the
+/// `(list_number, list_index)` unique constraint makes reuse impossible even across instances.
+pub async fn allocate(
+    ctx: &Context,
+    tx: &mut dyn Tx,
+    now: OffsetDateTime,
+) -> ServiceResult<StatusRef> {
+    let size = ctx.config.status_list_size;
+    let (list_number, _) = tx.open_status_list(size, now.unix_timestamp()).await?;
+    for _ in 0..RANDOM_PROBES {
+        let index = rand::thread_rng().gen_range(0..size);
+        if tx.index_is_free(list_number, i64::from(index)).await? {
+            return Ok(StatusRef { list_number, index });
+        }
+    }
+    // The list is nearly full: choose uniformly among what is left.
+    let taken: HashSet<i64> = tx.taken_indexes(list_number).await?.into_iter().collect();
+    let free: Vec<u32> = (0..size)
+        .filter(|i| !taken.contains(&i64::from(*i)))
+        .collect();
+    let index = free
+        .get(rand::thread_rng().gen_range(0..free.len().max(1)))
+        .copied()
+        .ok_or_else(|| ServiceError::internal("status list reported room but has none"))?;
+    Ok(StatusRef { list_number, index })
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ChangeOutcome {
+    pub credential_id: String,
+    pub action: &'static str,
+    pub state: &'static str,
+    /// False when the credential was already in that state (a harmless repeat).
+    pub changed: bool,
+    pub reason: String,
+    /// Credentials whose lineage depends on this one, and which were revoked with it.
+    pub cascaded: Vec<String>,
+    /// Dependents left as they were (no cascade asked).
+    pub dependents: Vec<String>,
+}
+
+/// Applies an admin action. The change and its audit entry commit together, before the caller
+/// answers, so a revocation is never lost.
+pub async fn change(
+    ctx: &Context,
+    actor: &Actor,
+    id: &CredentialId,
+    action: StatusAction,
+    reason: &str,
+    cascade: bool,
+) -> ServiceResult<ChangeOutcome> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(ServiceError::invalid(
+            "invalid_reason",
+            "`reason` must be 1 to 500 characters",
+        ));
+    }
+    let now = ctx.now().unix_timestamp();
+    let mut tx = ctx.store.begin().await?;
+    let (state, changed) = apply(tx.as_mut(), actor, id, action, reason, now, None).await?;
+    let mut cascaded = Vec::new();
+    let mut dependents = Vec::new();
+    if action == StatusAction::Revoke {
+        let mut queue = tx.dependents(id).await?;
+        let mut seen: HashSet<CredentialId> = HashSet::new();
+        while let Some(dep) = queue.pop() {
+            if !seen.insert(dep) {
+                continue;
+            }
+            if cascade {
+                let cause = format!("prerequisite {id} revoked: {reason}");
+                let (_, did_change) =
+                    apply(tx.as_mut(), actor, &dep, action, &cause, now, Some(id)).await?;
+                if did_change {
+                    cascaded.push(dep.to_string());
+                }
+                queue.extend(tx.dependents(&dep).await?);
+            } else {
+                dependents.push(dep.to_string());
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(ChangeOutcome {
+        credential_id: id.to_string(),
+        action: action.as_str(),
+        state: state.as_str(),
+        changed,
+        reason: reason.to_owned(),
+        cascaded,
+        dependents,
+    })
+}
+
+async fn apply(
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    id: &CredentialId,
+    action: StatusAction,
+    reason: &str,
+    now: i64,
+    cause: Option<&CredentialId>,
+) -> ServiceResult<(CredentialState, bool)> {
+    let row = tx
+        .credential(id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("credential"))?;
+    let state = CredentialState::parse(&row.state)
+        .ok_or_else(|| ServiceError::internal("stored state is invalid"))?;
+    match state.apply(action) {
+        Err(ActionRefused::RevokedIsFinal) => Err(ServiceError::conflict(
+            "revoked_is_final",
+            "the credential is revoked; revocation is final and cannot be reinstated or suspended",
+        )),
+        Ok(Transition::Unchanged(s)) => Ok((s, false)),
+        Ok(Transition::Changed(new)) => {
+            tx.set_state(
+                id,
+                &StateChange {
+                    state: new.as_str().into(),
+                    reason: reason.into(),
+                    at: now,
+                },
+            )
+            .await?;
+            audit::append(
+                tx,
+                now,
+                Entry {
+                    actor,
+                    action: match action {
+                        StatusAction::Revoke => "credential.revoke",
+                        StatusAction::Suspend => "credential.suspend",
+                        StatusAction::Reinstate => "credential.reinstate",
+                    },
+                    credential_id: Some(id.to_string()),
+                    reason: Some(reason.into()),
+                    detail: json!({"from": state.as_str(), "to": new.as_str(), "cause": cause.map(|c| c.to_string())}),
+                },
+            )
+            .await?;
+            Ok((new, true))
+        }
+    }
+}
+
+/// A signed list credential, ready to serve.
+#[derive(Debug, Clone)]
+pub struct Publication {
+    pub list_id: String,
+    pub revision: i64,
+    pub etag: String,
+    pub json: String,
+    pub jwt: String,
+    pub published_at: OffsetDateTime,
+    pub valid_until: OffsetDateTime,
+}
+
+impl Publication {
+    fn fresh(&self, revision: i64, now: OffsetDateTime) -> bool {
+        self.revision == revision && now < self.valid_until - LIST_VALIDITY / 2
+    }
+
+    fn from_row(row: PublicationRow) -> Option<Self> {
+        Some(Self {
+            list_id: row.list_id,
+            revision: row.revision,
+            etag: row.etag,
+            json: row.json,
+            jwt: row.jwt,
+            published_at: OffsetDateTime::from_unix_timestamp(row.published_at).ok()?,
+            valid_until: OffsetDateTime::from_unix_timestamp(row.valid_until).ok()?,
+        })
+    }
+}
+
+/// This instance's copy of the latest publications; the database is the truth (its revision
+/// is checked on every fetch, so a change made by another instance is seen at once).
+pub type PublicationCache = Mutex<HashMap<String, Arc<Publication>>>;
+
+pub fn parse_list_id(list_id: &str) -> Option<(StatusPurpose, i64)> {
+    let (purpose, number) = list_id.rsplit_once('-')?;
+    let number: i64 = number.parse().ok().filter(|n| *n > 0)?;
+    (number.to_string().len() == list_id.len() - purpose.len() - 1).then_some(())?;
+    Some((StatusPurpose::parse(purpose)?, number))
+}
+
+/// The current publication of a list, re-signed only if a status changed since, or if it is
+/// halfway to expiry.
+pub async fn publication(ctx: &Context, list_id: &str) -> ServiceResult<Arc<Publication>> {
+    let (purpose, number) =
+        parse_list_id(list_id).ok_or_else(|| ServiceError::not_found("status list"))?;
+    let revision = ctx
+        .store
+        .list_revision(number)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("status list"))?;
+    let now = ctx.now();
+    let cached = ctx
+        .status_cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(list_id)
+        .cloned();
+    if let Some(p) = cached.filter(|p| p.fresh(revision, now)) {
+        return Ok(p);
+    }
+    let stored = ctx
+        .store
+        .publication(list_id)
+        .await?
+        .and_then(Publication::from_row);
+    let publication = match stored.filter(|p| p.fresh(revision, now)) {
+        Some(p) => Arc::new(p),
+        None => Arc::new(publish(ctx, purpose, number, now).await?),
+    };
+    ctx.status_cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(list_id.to_owned(), publication.clone());
+    Ok(publication)
+}
+
+async fn publish(
+    ctx: &Context,
+    purpose: StatusPurpose,
+    number: i64,
+    now: OffsetDateTime,
+) -> ServiceResult<Publication> {
+    let mut tx = ctx.store.begin().await?;
+    // Revision and bits come from one snapshot: a change committed after it bumps the
+    // revision, so the next fetch rebuilds.
+    let (revision, size, states) = tx.list_bits(number).await?;
+    let mut bits =
+        Bitstring::zeroed(u32::try_from(size).map_err(|_| ServiceError::internal("list size"))?);
+    for (index, state) in states {
+        let set = CredentialState::parse(&state).is_some_and(|s| s.bit(purpose));
+        if set {
+            bits.set(
+                u32::try_from(index).map_err(|_| ServiceError::internal("list index"))?,
+                true,
+            );
+        }
+    }
+    let (record, key) = keys::active_signer(ctx, tx.as_mut()).await?;
+    let valid_until = now + LIST_VALIDITY;
+    let issuer = ctx.identity.issuer_for(&record);
+    let unsecured = status_list::build(&status_list::ListDraft {
+        base_url: ctx.base_url(),
+        issuer_id: &issuer,
+        purpose,
+        list_number: number,
+        bits: &bits,
+        valid_from: now,
+        valid_until,
+        ttl_ms: u64::from(ctx.config.status_list_ttl_seconds) * 1000,
+    });
+    let (json, jwt) = signing::sign(ctx, &record, &key, unsecured, now, None)?.into_parts();
+    let digest = Sha256::digest(json.as_bytes());
+    let etag = format!(
+        "\"{revision}-{}\"",
+        digest[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    let list_id = status_list_id(purpose, number);
+    let row = PublicationRow {
+        list_id: list_id.clone(),
+        revision,
+        etag: etag.clone(),
+        json: json.clone(),
+        jwt: jwt.clone(),
+        published_at: now.unix_timestamp(),
+        valid_until: valid_until.unix_timestamp(),
+    };
+    tx.save_publication(&row).await?;
+    tx.commit().await?;
+    Ok(Publication {
+        list_id,
+        revision,
+        etag,
+        json,
+        jwt,
+        published_at: now,
+        valid_until,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_ids_parse_strictly() {
+        assert_eq!(
+            parse_list_id("revocation-1"),
+            Some((StatusPurpose::Revocation, 1))
+        );
+        assert_eq!(
+            parse_list_id("suspension-12"),
+            Some((StatusPurpose::Suspension, 12))
+        );
+        for bad in [
+            "revocation-0",
+            "revocation-01",
+            "revocation-",
+            "x-1",
+            "revocation-+1",
+            "1",
+        ] {
+            assert_eq!(parse_list_id(bad), None, "{bad}");
+        }
+    }
+}

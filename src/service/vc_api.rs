@@ -1,0 +1,126 @@
+//! `POST /credentials/issue` (W3C VC API §3.2.1 "Issue Credential"): sign a credential the
+//! caller wrote, after the checks of `vc::check`. We give it an id under our base URL when it
+//! has none, our status entries when it has no `credentialStatus`, and keep it so it can be
+//! fetched and revoked like any other.
+
+use super::audit::{self, Entry};
+use super::{Actor, Context, ServiceError, ServiceResult, keys, signing, status};
+use crate::domain::ids::CredentialId;
+use crate::domain::status::StatusPurpose;
+use crate::store::CredentialRow;
+use crate::vc::check::{CredentialCheckError, check_unsigned, parse_datetime};
+use crate::vc::credential::{credential_url, status_list_url};
+use crate::vc::jwt::issuer_id;
+use crate::vc::proof::Cryptosuite;
+use serde_json::{Value, json};
+
+pub async fn issue(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult<String> {
+    let mut credential = body
+        .get("credential")
+        .filter(|c| c.is_object())
+        .cloned()
+        .ok_or_else(|| {
+            ServiceError::invalid(
+                "invalid_request",
+                "expected {\"credential\": {...}, \"options\": {...}}",
+            )
+        })?;
+    let suite = match body.pointer("/options/cryptosuite") {
+        None => None,
+        Some(Value::String(name)) => Some(
+            Cryptosuite::parse(name)
+                .map_err(|e| ServiceError::invalid("unsupported_cryptosuite", e.to_string()))?,
+        ),
+        Some(_) => {
+            return Err(ServiceError::invalid(
+                "invalid_request",
+                "`options.cryptosuite` must be a string",
+            ));
+        }
+    };
+    check_unsigned(&credential).map_err(|e| match e {
+        CredentialCheckError::UnknownContext(_) => {
+            ServiceError::invalid("unknown_context", e.to_string())
+        }
+        CredentialCheckError::Invalid(m) => ServiceError::invalid("invalid_credential", m),
+    })?;
+    let now = ctx.now();
+    let mut tx = ctx.store.begin().await?;
+    let (record, key) = keys::active_signer(ctx, tx.as_mut()).await?;
+    let ours = ctx.identity.issuer_for(&record);
+    let map = credential
+        .as_object_mut()
+        .ok_or_else(|| ServiceError::internal("not an object"))?;
+    match issuer_id(&Value::Object(map.clone())) {
+        None if !map.contains_key("issuer") => {
+            map.insert("issuer".into(), Value::String(ours.clone()));
+        }
+        Some(id) if id == ours => {}
+        _ => {
+            return Err(ServiceError::invalid(
+                "issuer_mismatch",
+                format!("`issuer` must be this issuer (`{ours}`) or absent"),
+            ));
+        }
+    }
+    let id = CredentialId::random();
+    map.entry("id")
+        .or_insert_with(|| credential_url(ctx.base_url(), &id).into());
+    let status_ref = status::allocate(ctx, tx.as_mut(), now).await?;
+    if !map.contains_key("credentialStatus") {
+        let entries: Vec<Value> = StatusPurpose::ALL
+            .iter()
+            .map(|&p| {
+                let list = status_list_url(ctx.base_url(), p, status_ref.list_number);
+                json!({"id": format!("{list}#{}", status_ref.index), "type": "BitstringStatusListEntry",
+                       "statusPurpose": p.as_str(), "statusListIndex": status_ref.index.to_string(),
+                       "statusListCredential": list})
+            })
+            .collect();
+        map.insert("credentialStatus".into(), entries.into());
+    }
+    let holder = map
+        .get("credentialSubject")
+        .and_then(|s| s.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let valid_until = map
+        .get("validUntil")
+        .map(|v| parse_datetime("validUntil", v).map(|t| t.unix_timestamp()))
+        .transpose()
+        .map_err(|e| ServiceError::invalid("invalid_credential", e.to_string()))?;
+    let (json_text, jwt) = signing::sign(ctx, &record, &key, credential, now, suite)?.into_parts();
+    tx.insert_credential(&CredentialRow {
+        credential_id: id,
+        attempt_id: None,
+        candidate_id: None,
+        achievement: None,
+        holder_name: holder,
+        issued_at: now.unix_timestamp(),
+        valid_until,
+        list_number: status_ref.list_number,
+        list_index: i64::from(status_ref.index),
+        key_id: record.key_id.clone(),
+        state: "active".into(),
+        state_reason: None,
+        state_changed_at: None,
+        json: json_text.clone(),
+        jwt,
+    })
+    .await?;
+    audit::append(
+        tx.as_mut(),
+        now.unix_timestamp(),
+        Entry {
+            actor,
+            action: "credential.issue",
+            credential_id: Some(id.to_string()),
+            reason: None,
+            detail: json!({"via": "vc-api", "key_id": record.key_id}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(json_text)
+}

@@ -1,0 +1,141 @@
+//! The database contract. Services talk to [`Store`] and, for anything that must be atomic, to
+//! a write transaction ([`Tx`]); SQLite and PostgreSQL implement both with the same SQL
+//! (see `engine.rs`). Row types stay in this module: nothing above it sees sqlx.
+
+mod engine;
+mod rows;
+mod sqlite;
+
+pub use rows::*;
+pub use sqlite::SqliteStore;
+
+use crate::crypto::KeyRecord;
+use crate::domain::ids::{AttemptId, CredentialId};
+use async_trait::async_trait;
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database cannot be reached right now; the request may be retried.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// A uniqueness rule fired (a concurrent writer won a race).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Other(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                Self::Conflict(db.message().to_owned())
+            }
+            sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Tls(_) => Self::Unavailable(e.to_string()),
+            sqlx::Error::Database(db) if db.message().contains("database is locked") => {
+                Self::Unavailable(e.to_string())
+            }
+            sqlx::Error::ColumnDecode { .. }
+            | sqlx::Error::Decode(_)
+            | sqlx::Error::ColumnNotFound(_) => Self::Corrupt(e.to_string()),
+            _ => Self::Other(e.to_string()),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+pub type SharedStore = Arc<dyn Store>;
+
+/// Opens the engine named by the URL scheme and applies its migrations.
+pub async fn connect(url: &str) -> StoreResult<SharedStore> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(url).await?))
+    } else {
+        Err(StoreError::Other(format!(
+            "unsupported database URL scheme in `{}`",
+            crate::config::redact_url(url)
+        )))
+    }
+}
+
+/// Reads that need no transaction, and the way into one.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// A write transaction. On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`) so
+    /// concurrent writers queue instead of failing on lock upgrade.
+    async fn begin(&self) -> StoreResult<Box<dyn Tx>>;
+    async fn ping(&self) -> StoreResult<()>;
+    async fn credential(&self, id: &CredentialId) -> StoreResult<Option<CredentialRow>>;
+    async fn credentials_page(&self, query: &CredentialQuery) -> StoreResult<Vec<CredentialRow>>;
+    async fn keys(&self) -> StoreResult<Vec<KeyRecord>>;
+    async fn token(&self, token_id: &str) -> StoreResult<Option<TokenRow>>;
+    async fn tokens(&self) -> StoreResult<Vec<TokenRow>>;
+    async fn attempt(&self, id: &AttemptId) -> StoreResult<Option<AttemptRow>>;
+    async fn list_revision(&self, list_number: i64) -> StoreResult<Option<i64>>;
+    async fn publication(&self, list_id: &str) -> StoreResult<Option<PublicationRow>>;
+    async fn audit(&self, after_seq: i64, limit: i64) -> StoreResult<Vec<AuditRow>>;
+    async fn lineage_of(&self, credential_id: &CredentialId) -> StoreResult<Vec<CredentialId>>;
+    async fn attempts_with_outcome(
+        &self,
+        outcome: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<AttemptRow>>;
+    /// A consistent copy of the whole database at `path` (SQLite `VACUUM INTO`).
+    async fn backup(&self, path: &str) -> StoreResult<()>;
+}
+
+/// One write transaction; dropped without `commit` it rolls back.
+#[async_trait]
+pub trait Tx: Send {
+    async fn attempt(&mut self, id: &AttemptId) -> StoreResult<Option<AttemptRow>>;
+    async fn insert_attempt(&mut self, row: &AttemptRow) -> StoreResult<()>;
+    async fn active_key(&mut self) -> StoreResult<Option<KeyRecord>>;
+    async fn keys(&mut self) -> StoreResult<Vec<KeyRecord>>;
+    /// Retires the active key (if any) at `at` and makes `key` the active one.
+    async fn rotate_key(&mut self, key: &KeyRecord) -> StoreResult<()>;
+    /// The list new credentials go to: the newest one with room, or a new one.
+    async fn open_status_list(&mut self, size: u32, now: i64) -> StoreResult<(i64, i64)>;
+    /// True when `index` was free in `list_number` and is now taken.
+    async fn index_is_free(&mut self, list_number: i64, index: i64) -> StoreResult<bool>;
+    async fn insert_credential(&mut self, row: &CredentialRow) -> StoreResult<()>;
+    /// Indexes already taken in a list (the fallback when random probes keep colliding).
+    async fn taken_indexes(&mut self, list_number: i64) -> StoreResult<Vec<i64>>;
+    async fn insert_lineage(
+        &mut self,
+        credential_id: &CredentialId,
+        prerequisite_id: &CredentialId,
+    ) -> StoreResult<()>;
+    /// Credentials whose lineage names `prerequisite_id` directly.
+    async fn dependents(
+        &mut self,
+        prerequisite_id: &CredentialId,
+    ) -> StoreResult<Vec<CredentialId>>;
+    /// Every credential held by a candidate, newest first.
+    async fn candidate_credentials(
+        &mut self,
+        candidate_id: &str,
+    ) -> StoreResult<Vec<CredentialRow>>;
+    async fn pending_attempts(&mut self, candidate_id: &str) -> StoreResult<Vec<AttemptRow>>;
+    async fn set_attempt_outcome(
+        &mut self,
+        attempt_id: &str,
+        outcome: &str,
+        credential_id: Option<&str>,
+        detail: Option<&str>,
+    ) -> StoreResult<()>;
+    async fn credential(&mut self, id: &CredentialId) -> StoreResult<Option<CredentialRow>>;
+    async fn set_state(&mut self, id: &CredentialId, change: &StateChange) -> StoreResult<()>;
+    async fn list_bits(&mut self, list_number: i64) -> StoreResult<(i64, i64, Vec<(i64, String)>)>;
+    async fn save_publication(&mut self, row: &PublicationRow) -> StoreResult<()>;
+    async fn insert_token(&mut self, row: &TokenRow) -> StoreResult<()>;
+    async fn revoke_token(&mut self, name: &str, at: i64) -> StoreResult<bool>;
+    async fn last_audit(&mut self) -> StoreResult<Option<(i64, String)>>;
+    async fn insert_audit(&mut self, row: &AuditRow) -> StoreResult<()>;
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
+}

@@ -1,0 +1,87 @@
+//! Rows as stored. Timestamps are Unix seconds; ids and enums are text.
+
+use crate::domain::ids::CredentialId;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialRow {
+    pub credential_id: CredentialId,
+    pub attempt_id: Option<String>,
+    pub candidate_id: Option<String>,
+    pub achievement: Option<String>,
+    pub holder_name: String,
+    pub issued_at: i64,
+    pub valid_until: Option<i64>,
+    pub list_number: i64,
+    pub list_index: i64,
+    pub key_id: String,
+    pub state: String,
+    pub state_reason: Option<String>,
+    pub state_changed_at: Option<i64>,
+    pub json: String,
+    pub jwt: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptRow {
+    pub attempt_id: String,
+    pub body_hash: String,
+    pub candidate_id: String,
+    pub achievement: String,
+    pub outcome: String,
+    pub credential_id: Option<String>,
+    pub body: String,
+    pub received_at: i64,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRow {
+    pub token_id: String,
+    pub name: String,
+    pub role: String,
+    pub secret_hash: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicationRow {
+    pub list_id: String,
+    pub revision: i64,
+    pub etag: String,
+    pub json: String,
+    pub jwt: String,
+    pub published_at: i64,
+    pub valid_until: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub credential_id: Option<String>,
+    pub reason: Option<String>,
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateChange {
+    pub state: String,
+    pub reason: String,
+    pub at: i64,
+}
+
+/// Filters for the admin listing; newest first.
+#[derive(Debug, Clone, Default)]
+pub struct CredentialQuery {
+    pub candidate_id: Option<String>,
+    pub achievement: Option<String>,
+    pub state: Option<String>,
+    /// Only credentials issued strictly before this (Unix seconds) — keyset pagination.
+    pub before: Option<i64>,
+    pub limit: i64,
+}

@@ -1,0 +1,257 @@
+//! Data Integrity proofs (W3C VC Data Integrity 1.0 §4.2 "Add Proof", §4.4 "Verify Proof",
+//! §2.1.2 proof sets and chains) with the EdDSA cryptosuites of W3C Data Integrity EdDSA
+//! Cryptosuites v1.0: `eddsa-jcs-2022` (§3.3: RFC 8785 JSON canonicalization) here; the
+//! `eddsa-rdfc-2022` transformation (§3.2) slots in through [`Cryptosuite`].
+
+use super::multibase::{base58btc, decode_base58btc};
+use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+pub const EDDSA_JCS_2022: &str = "eddsa-jcs-2022";
+pub const SUPPORTED_CRYPTOSUITES: &[&str] = &[EDDSA_JCS_2022];
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProofError {
+    #[error("unsupported cryptosuite `{0}`")]
+    UnsupportedCryptosuite(String),
+    #[error("the document is not a JSON object")]
+    NotAnObject,
+    #[error("malformed proof: {0}")]
+    Malformed(String),
+    #[error("cannot canonicalize: {0}")]
+    Canonicalization(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cryptosuite {
+    EddsaJcs2022,
+}
+
+impl Cryptosuite {
+    pub fn parse(name: &str) -> Result<Self, ProofError> {
+        match name {
+            EDDSA_JCS_2022 => Ok(Self::EddsaJcs2022),
+            other => Err(ProofError::UnsupportedCryptosuite(other.to_owned())),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::EddsaJcs2022 => EDDSA_JCS_2022,
+        }
+    }
+
+    /// hashData = SHA-256(canonical proof configuration) ‖ SHA-256(canonical document).
+    fn hash_data(self, unsecured: &Value, proof_config: &Value) -> Result<[u8; 64], ProofError> {
+        let (config, document) = match self {
+            Self::EddsaJcs2022 => (jcs(proof_config)?, jcs(unsecured)?),
+        };
+        let mut out = [0u8; 64];
+        out[..32].copy_from_slice(&Sha256::digest(config.as_bytes()));
+        out[32..].copy_from_slice(&Sha256::digest(document.as_bytes()));
+        Ok(out)
+    }
+}
+
+/// RFC 8785 JSON Canonicalization Scheme.
+pub fn jcs(value: &Value) -> Result<String, ProofError> {
+    serde_json_canonicalizer::to_string(value)
+        .map_err(|e| ProofError::Canonicalization(e.to_string()))
+}
+
+pub fn timestamp(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339).unwrap_or_default()
+}
+
+/// What the signer needs to know to add a proof.
+#[derive(Debug, Clone)]
+pub struct ProofOptions {
+    pub cryptosuite: Cryptosuite,
+    pub verification_method: String,
+    pub created: OffsetDateTime,
+}
+
+/// Creates a `DataIntegrityProof` over `unsecured` (which must not carry a `proof`) and
+/// returns the proof object; `sign` is the issuer key's Ed25519 signature.
+pub fn create_proof(
+    unsecured: &Value,
+    options: &ProofOptions,
+    sign: impl FnOnce(&[u8]) -> [u8; 64],
+) -> Result<Value, ProofError> {
+    let doc = unsecured.as_object().ok_or(ProofError::NotAnObject)?;
+    let mut config = Map::new();
+    config.insert("type".into(), "DataIntegrityProof".into());
+    config.insert("cryptosuite".into(), options.cryptosuite.name().into());
+    config.insert("created".into(), timestamp(options.created).into());
+    config.insert(
+        "verificationMethod".into(),
+        options.verification_method.clone().into(),
+    );
+    config.insert("proofPurpose".into(), "assertionMethod".into());
+    if let Some(context) = doc.get("@context") {
+        config.insert("@context".into(), context.clone());
+    }
+    let config = Value::Object(config);
+    let hash = options.cryptosuite.hash_data(unsecured, &config)?;
+    let mut proof = config;
+    if let Some(map) = proof.as_object_mut() {
+        map.insert("proofValue".into(), base58btc(&sign(&hash)).into());
+    }
+    Ok(proof)
+}
+
+/// The verdict on one proof; `Err` carries a human reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProofVerdict {
+    pub cryptosuite: String,
+    pub verification_method: String,
+    pub created: Option<OffsetDateTime>,
+    pub result: Result<(), String>,
+}
+
+/// Verifies every proof on a secured document (a proof set, some of which may be chained
+/// through `previousProof`). `resolve` maps a verification method id to the key that may
+/// assert with it, or says why not. An empty list means the document carries no proof.
+pub fn verify_proofs(
+    secured: &Value,
+    resolve: &dyn Fn(&str) -> Result<VerifyingKey, String>,
+) -> Result<Vec<ProofVerdict>, ProofError> {
+    let doc = secured.as_object().ok_or(ProofError::NotAnObject)?;
+    let all: Vec<&Value> = match doc.get("proof") {
+        None => return Ok(Vec::new()),
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(single @ Value::Object(_)) => vec![single],
+        Some(_) => {
+            return Err(ProofError::Malformed(
+                "`proof` must be an object or a list".into(),
+            ));
+        }
+    };
+    let mut unsecured = doc.clone();
+    unsecured.remove("proof");
+    all.iter()
+        .map(|proof| {
+            let previous = previous_proofs(proof, &all)?;
+            let mut input = unsecured.clone();
+            if let Some(previous) = previous {
+                input.insert("proof".into(), previous);
+            }
+            Ok(verify_one(&Value::Object(input), proof, resolve))
+        })
+        .collect()
+}
+
+/// §2.1.2: a chained proof signs the document together with the proofs it names.
+fn previous_proofs(proof: &Value, all: &[&Value]) -> Result<Option<Value>, ProofError> {
+    let ids: Vec<&str> = match proof.get("previousProof") {
+        None => return Ok(None),
+        Some(Value::String(id)) => vec![id.as_str()],
+        Some(Value::Array(ids)) => ids.iter().filter_map(Value::as_str).collect(),
+        Some(_) => {
+            return Err(ProofError::Malformed(
+                "`previousProof` must be a string or list".into(),
+            ));
+        }
+    };
+    let mut found = Vec::new();
+    for id in ids {
+        let matched = all
+            .iter()
+            .find(|p| p.get("id").and_then(Value::as_str) == Some(id))
+            .ok_or_else(|| {
+                ProofError::Malformed(format!("previousProof `{id}` is not in the proof set"))
+            })?;
+        found.push((*matched).clone());
+    }
+    Ok(Some(if found.len() == 1 {
+        found.remove(0)
+    } else {
+        Value::Array(found)
+    }))
+}
+
+fn verify_one(
+    unsecured: &Value,
+    proof: &Value,
+    resolve: &dyn Fn(&str) -> Result<VerifyingKey, String>,
+) -> ProofVerdict {
+    let text = |k: &str| {
+        proof
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let mut verdict = ProofVerdict {
+        cryptosuite: text("cryptosuite"),
+        verification_method: text("verificationMethod"),
+        created: proof
+            .get("created")
+            .and_then(Value::as_str)
+            .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok()),
+        result: Ok(()),
+    };
+    verdict.result = check_one(unsecured, proof, resolve);
+    verdict
+}
+
+fn check_one(
+    unsecured: &Value,
+    proof: &Value,
+    resolve: &dyn Fn(&str) -> Result<VerifyingKey, String>,
+) -> Result<(), String> {
+    let map = proof.as_object().ok_or("the proof is not an object")?;
+    if map.get("type").and_then(Value::as_str) != Some("DataIntegrityProof") {
+        return Err("proof type is not DataIntegrityProof".into());
+    }
+    let suite_name = map
+        .get("cryptosuite")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let suite = Cryptosuite::parse(suite_name).map_err(|e| e.to_string())?;
+    if map.get("proofPurpose").and_then(Value::as_str) != Some("assertionMethod") {
+        return Err("proofPurpose is not assertionMethod".into());
+    }
+    let vm = map
+        .get("verificationMethod")
+        .and_then(Value::as_str)
+        .ok_or("proof has no verificationMethod")?;
+    let proof_value = map
+        .get("proofValue")
+        .and_then(Value::as_str)
+        .ok_or("proof has no proofValue")?;
+    let signature: [u8; 64] = decode_base58btc(proof_value)
+        .and_then(|b| b.try_into().ok())
+        .ok_or("proofValue is not a base58btc Ed25519 signature")?;
+    let mut config = map.clone();
+    config.remove("proofValue");
+    let mut unsecured = unsecured.clone();
+    if let Some(context) = config.get("@context") {
+        // §3.3.2 step 2: the document's context must start with the proof's.
+        let doc_ctx = as_list(unsecured.get("@context"));
+        let proof_ctx = as_list(Some(context));
+        if doc_ctx.len() < proof_ctx.len() || doc_ctx[..proof_ctx.len()] != proof_ctx[..] {
+            return Err("the proof's @context does not match the document's".into());
+        }
+        if let Some(doc) = unsecured.as_object_mut() {
+            doc.insert("@context".into(), context.clone());
+        }
+    }
+    let hash = suite
+        .hash_data(&unsecured, &Value::Object(config))
+        .map_err(|e| e.to_string())?;
+    let key = resolve(vm)?;
+    key.verify(&hash, &Signature::from_bytes(&signature))
+        .map_err(|_| "the signature does not match the document".to_owned())
+}
+
+fn as_list(v: Option<&Value>) -> Vec<Value> {
+    match v {
+        Some(Value::Array(items)) => items.clone(),
+        Some(other) => vec![other.clone()],
+        None => Vec::new(),
+    }
+}
