@@ -123,7 +123,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         }
     };
     init_tracing(loaded.config.log_format);
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    crate::install_tls_provider();
     match commands::dispatch(cli.command, loaded).await {
         Ok(code) => code,
         Err(e) => {

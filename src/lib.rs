@@ -16,3 +16,9 @@ pub mod http;
 pub mod service;
 pub mod store;
 pub mod vc;
+
+/// Installs ring as the process's TLS provider (reqwest is built without a default one, to keep
+/// SQLite the only C code); harmless when already installed.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

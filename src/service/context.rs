@@ -51,6 +51,7 @@ impl Context {
         config: Config,
         clock: SharedClock,
     ) -> Result<(Arc<Self>, Setup), StartError> {
+        crate::install_tls_provider();
         let catalog = match &config.catalog {
             Some(path) => {
                 let text = std::fs::read_to_string(path).map_err(|e| StartError::CatalogFile {

@@ -1,0 +1,140 @@
+//! Test harness: the real server on 127.0.0.1:0 with a fresh SQLite file and key directory per
+//! test, a clock the test controls, and an HTTP client. Independent checks of what the server
+//! signs live in `independent.rs` (they share no code with the signer).
+
+#![allow(dead_code)]
+
+pub mod independent;
+
+use attest::clock::FixedClock;
+use attest::config::Config;
+use attest::service::{Actor, Context, Role, tokens};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+use tempfile::TempDir;
+use time::macros::datetime;
+
+pub const T0: time::OffsetDateTime = datetime!(2026-11-20 15:00:00 UTC);
+
+pub struct TestApp {
+    pub base: String,
+    pub ctx: Arc<Context>,
+    pub clock: FixedClock,
+    pub http: reqwest::Client,
+    pub dir: TempDir,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(&[]).await
+    }
+
+    /// Starts a server; `overrides` are extra `ATTEST_*` settings.
+    pub async fn spawn_with(overrides: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        Self::spawn_in(dir, overrides, FixedClock::new(T0)).await
+    }
+
+    /// Starts (or restarts) a server on an existing directory.
+    pub async fn spawn_in(dir: TempDir, overrides: &[(&str, &str)], clock: FixedClock) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let base = format!("http://{addr}");
+        let mut env: HashMap<String, String> = HashMap::from([
+            ("ATTEST_DATABASE_URL".into(), format!("sqlite://{}", dir.path().join("attest.db").display())),
+            ("ATTEST_KEYS_DIR".into(), dir.path().join("keys").display().to_string()),
+            ("ATTEST_PUBLIC_BASE_URL".into(), base.clone()),
+            ("ATTEST_LISTEN".into(), addr.to_string()),
+        ]);
+        for (k, v) in overrides {
+            env.insert((*k).into(), (*v).into());
+        }
+        let config = Config::load(&dir.path().join("attest.toml"), false, |k| env.get(k).cloned())
+            .expect("config")
+            .config;
+        let (ctx, _) = Context::open(config, Arc::new(clock.clone())).await.expect("context");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(attest::app::serve(listener, ctx.clone(), async move {
+            let _ = rx.await;
+        }))
+        .map_into();
+        Self { base, ctx, clock, http: reqwest::Client::new(), dir, shutdown: Some(tx), server: Some(server) }
+    }
+
+    /// Stops the server and hands back its directory (for restart tests).
+    pub async fn stop(mut self) -> (TempDir, FixedClock) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp"));
+        (dir, self.clock.clone())
+    }
+
+    pub async fn token(&self, role: Role) -> String {
+        let name = format!("{}-{}", role.as_str(), uuid::Uuid::new_v4());
+        tokens::create(&self.ctx, &Actor::cli(), &name, role).await.expect("token").token
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
+        let mut req = self.http.post(self.url(path)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status().as_u16();
+        let text = res.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    pub async fn get_text(&self, path: &str, accept: &str) -> (u16, String, reqwest::header::HeaderMap) {
+        let res = self.http.get(self.url(path)).header("accept", accept).send().await.expect("request");
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        (status, res.text().await.expect("body"), headers)
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, Value) {
+        let (status, text, _) = self.get_text(path, "application/json").await;
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    /// Issues a passing result and returns the credential id.
+    pub async fn issue(&self, token: &str, attempt: &str, achievement: &str, candidate: &str) -> String {
+        let (status, body) = self.post("/api/v1/exam-results", Some(token), &exam(attempt, achievement, candidate, 812)).await;
+        assert_eq!(status, 201, "{body}");
+        body["credential_id"].as_str().expect("id").to_owned()
+    }
+}
+
+trait MapInto {
+    fn map_into(self) -> tokio::task::JoinHandle<()>;
+}
+
+impl MapInto for tokio::task::JoinHandle<std::io::Result<()>> {
+    fn map_into(self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            let _ = self.await;
+        })
+    }
+}
+
+pub fn exam(attempt: &str, achievement: &str, candidate: &str, score: u32) -> Value {
+    json!({
+        "attempt_id": attempt,
+        "achievement": achievement,
+        "candidate": {"id": candidate, "name": "Zoë Ångström", "email": "zoe@example.com"},
+        "exam": {"version": "2026.1", "completed_at": "2026-11-20T14:03:00Z", "proctored": true,
+                 "score": score, "max_score": 1000,
+                 "sections": [{"name": "Hands-on lab: pipeline", "score": 85, "max_score": 100}]}
+    })
+}
