@@ -128,7 +128,9 @@ issuer_name = "AIOps School"
 did_method = "web"
 # Path of a catalog file; the built-in MLOps program is used when unset.
 # catalog = "catalog.toml"
-cryptosuite = "eddsa-jcs-2022"
+# Embedded proof of new credentials: "eddsa-rdfc-2022" (JSON-LD, the interoperable default)
+# or "eddsa-jcs-2022" (JSON canonicalization).
+cryptosuite = "eddsa-rdfc-2022"
 status_list_ttl_seconds = 300
 status_list_size = 131072
 # did:web issuers whose credentials we may verify by fetching their keys and status lists.
@@ -222,8 +224,8 @@ impl Config {
             .map(PathBuf::from)
             .or(file.catalog)
             .map(relative);
-        let cryptosuite =
-            pick("ATTEST_CRYPTOSUITE", file.cryptosuite).unwrap_or_else(|| "eddsa-jcs-2022".into());
+        let cryptosuite = pick("ATTEST_CRYPTOSUITE", file.cryptosuite)
+            .unwrap_or_else(|| "eddsa-rdfc-2022".into());
         if !crate::vc::proof::SUPPORTED_CRYPTOSUITES.contains(&cryptosuite.as_str()) {
             return Err(ConfigError::Invalid {
                 key: "cryptosuite",

@@ -9,4 +9,5 @@ pub mod did;
 pub mod jwt;
 pub mod multibase;
 pub mod proof;
+pub mod rdfc;
 pub mod status_list;

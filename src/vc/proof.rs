@@ -1,7 +1,7 @@
 //! Data Integrity proofs (W3C VC Data Integrity 1.0 §4.2 "Add Proof", §4.4 "Verify Proof",
 //! §2.1.2 proof sets and chains) with the EdDSA cryptosuites of W3C Data Integrity EdDSA
-//! Cryptosuites v1.0: `eddsa-jcs-2022` (§3.3: RFC 8785 JSON canonicalization) here; the
-//! `eddsa-rdfc-2022` transformation (§3.2) slots in through [`Cryptosuite`].
+//! Cryptosuites v1.0: `eddsa-rdfc-2022` (§3.2: JSON-LD to RDF, RDFC-1.0; the interoperable
+//! default, see [`super::rdfc`]) and `eddsa-jcs-2022` (§3.3: RFC 8785 JSON canonicalization).
 
 use super::multibase::{base58btc, decode_base58btc};
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
@@ -11,7 +11,12 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 pub const EDDSA_JCS_2022: &str = "eddsa-jcs-2022";
-pub const SUPPORTED_CRYPTOSUITES: &[&str] = &[EDDSA_JCS_2022];
+pub const EDDSA_RDFC_2022: &str = "eddsa-rdfc-2022";
+pub const SUPPORTED_CRYPTOSUITES: &[&str] = &[EDDSA_RDFC_2022, EDDSA_JCS_2022];
+
+/// The production contexts, parsed once.
+static LOADER: std::sync::LazyLock<super::rdfc::ContextLoader> =
+    std::sync::LazyLock::new(super::rdfc::ContextLoader::new);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProofError {
@@ -27,6 +32,7 @@ pub enum ProofError {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cryptosuite {
+    EddsaRdfc2022,
     EddsaJcs2022,
 }
 
@@ -34,6 +40,7 @@ impl Cryptosuite {
     pub fn parse(name: &str) -> Result<Self, ProofError> {
         match name {
             EDDSA_JCS_2022 => Ok(Self::EddsaJcs2022),
+            EDDSA_RDFC_2022 => Ok(Self::EddsaRdfc2022),
             other => Err(ProofError::UnsupportedCryptosuite(other.to_owned())),
         }
     }
@@ -41,13 +48,25 @@ impl Cryptosuite {
     pub fn name(self) -> &'static str {
         match self {
             Self::EddsaJcs2022 => EDDSA_JCS_2022,
+            Self::EddsaRdfc2022 => EDDSA_RDFC_2022,
         }
     }
 
     /// hashData = SHA-256(canonical proof configuration) ‖ SHA-256(canonical document).
-    fn hash_data(self, unsecured: &Value, proof_config: &Value) -> Result<[u8; 64], ProofError> {
+    /// `safe` refuses documents from which JSON-LD would drop terms (rdfc only: JCS signs
+    /// every byte anyway); signers of documents they built themselves can skip it.
+    fn hash_data(
+        self,
+        unsecured: &Value,
+        proof_config: &Value,
+        safe: bool,
+    ) -> Result<[u8; 64], ProofError> {
         let (config, document) = match self {
             Self::EddsaJcs2022 => (jcs(proof_config)?, jcs(unsecured)?),
+            Self::EddsaRdfc2022 => {
+                return super::rdfc::rdfc_hash_data(unsecured, proof_config, &LOADER, safe)
+                    .map_err(|e| ProofError::Canonicalization(e.to_string()));
+            }
         };
         let mut out = [0u8; 64];
         out[..32].copy_from_slice(&Sha256::digest(config.as_bytes()));
@@ -91,11 +110,12 @@ pub fn create_proof(
         options.verification_method.clone().into(),
     );
     config.insert("proofPurpose".into(), "assertionMethod".into());
-    if let Some(context) = doc.get("@context") {
+    // §3.3.5 (jcs): the proof carries the document's context; rdfc adds it only while hashing.
+    if let (Cryptosuite::EddsaJcs2022, Some(context)) = (options.cryptosuite, doc.get("@context")) {
         config.insert("@context".into(), context.clone());
     }
     let config = Value::Object(config);
-    let hash = options.cryptosuite.hash_data(unsecured, &config)?;
+    let hash = options.cryptosuite.hash_data(unsecured, &config, false)?;
     let mut proof = config;
     if let Some(map) = proof.as_object_mut() {
         map.insert("proofValue".into(), base58btc(&sign(&hash)).into());
@@ -241,7 +261,7 @@ fn check_one(
         }
     }
     let hash = suite
-        .hash_data(&unsecured, &Value::Object(config))
+        .hash_data(&unsecured, &Value::Object(config), true)
         .map_err(|e| e.to_string())?;
     let key = resolve(vm)?;
     key.verify(&hash, &Signature::from_bytes(&signature))

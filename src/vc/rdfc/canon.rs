@@ -1,0 +1,188 @@
+//! JSON-LD 1.1 → RDF (JSON-LD 1.1 Processing Algorithms and API §6
+//! "RDF Serialization/Deserialization Algorithms", "Deserialize JSON-LD to
+//! RDF") followed by RDFC-1.0: the "transformation" half of eddsa-rdfc-2022.
+//!
+//! Conversion is done by oxjsonld (streaming expansion + toRdf, JSON-LD 1.1
+//! processing mode, no base IRI, contexts only from the [`ContextLoader`]).
+//! oxjsonld's output was cross-checked against jsonld.js + rdf-canonize on
+//! the W3C vc-di-eddsa vectors (see the tests) — byte-for-byte identical.
+
+use super::error::CanonError;
+use super::loader::ContextLoader;
+use super::nquads::canonical_nquads;
+use super::safe::check_safe;
+use super::typefix::split_scoped_types;
+use oxjsonld::JsonLdParser;
+use oxrdf::{Dataset, Quad};
+use serde_json::Value;
+use std::sync::{Arc, Mutex};
+
+/// Canonical N-Quads of `doc` (JSON-LD toRdf + RDFC-1.0), with the safe-mode
+/// check: fails with [`CanonError::UndefinedTerm`] instead of silently
+/// signing less than the JSON says.
+pub fn canonicalize(doc: &Value, loader: &ContextLoader) -> Result<String, CanonError> {
+    check_safe(doc, loader)?;
+    canonicalize_unchecked(doc, loader)
+}
+
+/// Canonical N-Quads of `doc` **without** the safe-mode check.
+///
+/// Only for documents the caller built itself from a shape already proved
+/// to be fully defined (and for verifying third-party documents exactly as
+/// a permissive verifier would). Terms no context defines are dropped
+/// silently here, exactly as JSON-LD processors do.
+pub fn canonicalize_unchecked(doc: &Value, loader: &ContextLoader) -> Result<String, CanonError> {
+    Ok(canonical_nquads(to_dataset(doc, loader)?))
+}
+
+/// JSON-LD toRdf of `doc` as an oxrdf [`Dataset`] (no safe-mode check).
+///
+/// Exposed for diagnostics and timing; [`canonical_nquads`] turns it into
+/// the canonical form.
+pub fn to_dataset(doc: &Value, loader: &ContextLoader) -> Result<Dataset, CanonError> {
+    check_portable(doc, &mut String::from("$"))?;
+    Ok(to_quads(doc, loader, false)?.into_iter().collect())
+}
+
+/// Runs oxjsonld on `doc`.
+///
+/// `lenient` keeps IRIs and language tags that fail validation instead of
+/// dropping them; safe mode uses it to *see* what a strict run would drop.
+/// The first processor error aborts; an unknown context URL takes priority
+/// because it explains every error that follows from it.
+pub(super) fn to_quads(
+    doc: &Value,
+    loader: &ContextLoader,
+    lenient: bool,
+) -> Result<Vec<Quad>, CanonError> {
+    let doc = split_scoped_types(doc, loader.scoped_terms())?;
+    let bytes = serde_json::to_vec(&*doc)
+        .map_err(|e| CanonError::InvalidInput(format!("cannot serialize JSON: {e}")))?;
+    let misses = Arc::new(Mutex::new(Vec::new()));
+    let mut parser = JsonLdParser::new();
+    if lenient {
+        parser = parser.lenient();
+    }
+    let mut quads = Vec::new();
+    let mut error = None;
+    for item in parser
+        .for_slice(&bytes)
+        .with_load_document_callback(loader.callback(Arc::clone(&misses)))
+    {
+        match item {
+            Ok(q) => quads.push(q),
+            Err(e) => {
+                error = Some(e);
+                break;
+            }
+        }
+    }
+    if let Some(url) = misses.lock().ok().and_then(|m| m.first().cloned()) {
+        return Err(CanonError::UnknownContext(url));
+    }
+    match error {
+        Some(e) => Err(CanonError::JsonLd(e.to_string())),
+        None => Ok(quads),
+    }
+}
+
+/// Largest integer every JSON-LD processor converts exactly (2^53).
+const MAX_SAFE_INTEGER: u64 = 1 << 53;
+
+/// Refuses values without a portable canonical form (see
+/// [`CanonError::NotPortable`]).
+fn check_portable(v: &Value, path: &mut String) -> Result<(), CanonError> {
+    let fail = |path: &String, reason| {
+        Err(CanonError::NotPortable {
+            path: path.clone(),
+            reason,
+        })
+    };
+    let nonchar = |s: &str| s.contains(['\u{FFFE}', '\u{FFFF}']);
+    match v {
+        Value::String(s) if nonchar(s) => fail(path, "contains U+FFFE or U+FFFF"),
+        Value::Number(n)
+            if n.as_u64().is_some_and(|u| u > MAX_SAFE_INTEGER)
+                || n.as_i64()
+                    .is_some_and(|i| i.unsigned_abs() > MAX_SAFE_INTEGER) =>
+        {
+            fail(path, "integer beyond ±2^53")
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                check_portable(item, path)?;
+                path.truncate(len);
+            }
+            Ok(())
+        }
+        Value::Object(map) => {
+            for (k, item) in map {
+                let len = path.len();
+                path.push('.');
+                path.push_str(k);
+                if nonchar(k) {
+                    return fail(path, "key contains U+FFFE or U+FFFF");
+                }
+                check_portable(item, path)?;
+                path.truncate(len);
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn loader() -> ContextLoader {
+        ContextLoader::with_test_vector_contexts()
+    }
+
+    #[test]
+    fn unknown_context_is_reported_by_url() {
+        let doc = json!({"@context": ["https://www.w3.org/ns/credentials/v2", "https://example.com/nope"],
+                         "type": "VerifiableCredential"});
+        match canonicalize_unchecked(&doc, &loader()) {
+            Err(CanonError::UnknownContext(url)) => assert_eq!(url, "https://example.com/nope"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn values_without_portable_form_are_refused() {
+        let doc = json!({"@context": "https://www.w3.org/ns/credentials/v2", "name": "a\u{FFFF}"});
+        assert!(matches!(
+            canonicalize_unchecked(&doc, &loader()),
+            Err(CanonError::NotPortable { path, .. }) if path == "$.name"
+        ));
+        let doc = json!({"@context": "https://www.w3.org/ns/credentials/examples/v2",
+                         "n": [1, 9_007_199_254_740_993_u64]});
+        assert!(matches!(
+            canonicalize_unchecked(&doc, &loader()),
+            Err(CanonError::NotPortable { path, .. }) if path == "$.n[1]"
+        ));
+        let ok = json!({"@context": "https://www.w3.org/ns/credentials/examples/v2",
+                        "n": [9_007_199_254_740_992_u64, -9_007_199_254_740_992_i64, 1.5e300]});
+        assert!(canonicalize_unchecked(&ok, &loader()).is_ok());
+    }
+
+    #[test]
+    fn blank_nodes_are_canonically_labelled() {
+        let doc = json!({
+            "@context": "https://www.w3.org/ns/credentials/v2",
+            "type": "VerifiableCredential",
+            "credentialStatus": [
+                {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"},
+                {"type": "BitstringStatusListEntry", "statusPurpose": "suspension"}
+            ]
+        });
+        let a = canonicalize(&doc, &loader()).expect("canonical");
+        assert!(a.contains("_:c14n0") && a.contains("_:c14n2") && !a.contains("_:c14n3"));
+        assert_eq!(a, canonicalize(&doc, &loader()).expect("stable"));
+    }
+}
