@@ -7,8 +7,10 @@ pub mod body;
 pub mod credentials;
 pub mod error;
 pub mod exam_results;
+pub mod pages;
 pub mod pdf;
 pub mod public;
+pub mod verify;
 
 use crate::app::AppState;
 use axum::Router;
@@ -32,6 +34,10 @@ pub fn routes(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .route("/credentials/issue", post(credentials::issue))
+        .route("/credentials/verify", post(verify::verify_api))
+        .route("/verify", get(pages::verify_form).post(pages::verify_submit))
+        .route("/v/{id}", get(pages::verify_page))
+        .route("/c/{id}", get(pages::share_page))
         .route("/credentials/{id}", get(credentials::get))
         .route("/status/{list}", get(public::status_list))
         .route("/achievements/{code}", get(public::achievement))

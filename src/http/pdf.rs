@@ -1,19 +1,30 @@
-//! `GET /credentials/{id}.pdf`: the printable certificate.
+//! `GET /credentials/{id}.pdf`: the printable certificate (served for revoked and suspended
+//! credentials too: the employer scanning it must land on the page that says so).
 
-use super::error::{ApiError, ApiResult};
+use super::error::ApiResult;
 use crate::app::AppState;
 use crate::domain::ids::CredentialId;
-use axum::http::StatusCode;
-use axum::response::Response;
+use crate::service::certificate;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 
 pub async fn certificate(ctx: &AppState, id: CredentialId) -> ApiResult<Response> {
-    ctx.store
-        .credential(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("credential"))?;
-    Err(ApiError::new(
-        StatusCode::NOT_IMPLEMENTED,
-        "pdf_unavailable",
-        "PDF certificates are not available yet",
-    ))
+    let pdf = certificate::render(ctx, &id).await?;
+    let mut response = pdf.into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "inline; filename=\"certificate-{}.pdf\"",
+        id.human_code()
+    )) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    Ok(response)
 }

@@ -1,15 +1,18 @@
 //! Use cases, one per file. Each owns its transactions; `http` and `cli` only translate.
 
 pub mod audit;
+pub mod certificate;
 pub mod context;
 pub mod error;
 pub mod issue;
 pub mod keys;
 pub mod lineage;
+pub mod share;
 pub mod signing;
 pub mod status;
 pub mod tokens;
 pub mod vc_api;
+pub mod verify;
 
 pub use context::Context;
 pub use error::{ErrorClass, ServiceError, ServiceResult};

@@ -1,0 +1,364 @@
+//! Server-rendered pages for people: the employer's verification page behind the QR code
+//! (`/v/{id}`), the paste-or-upload verifier (`/verify`) and the graduate's share page
+//! (`/c/{id}`). No JavaScript and no external resources, so they work on an isolated network.
+
+use super::credentials::parse_id;
+use super::error::{ApiError, ApiResult};
+use super::verify::read_presented;
+use crate::app::AppState;
+use crate::render::format_date;
+use crate::service::share::{self, Facts};
+use crate::service::verify::{self, Presented, Status, Verdict};
+use crate::service::{ErrorClass, ServiceError};
+use askama::Template;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+pub struct CheckRow {
+    pub name: &'static str,
+    pub status: &'static str,
+    pub detail: String,
+}
+
+pub struct LinkRow {
+    pub achievement: String,
+    pub status: &'static str,
+    pub detail: String,
+}
+
+pub struct Links {
+    pub json: String,
+    pub jwt: String,
+    pub pdf: String,
+}
+
+pub struct VerdictView {
+    pub headline: &'static str,
+    pub tone: &'static str,
+    pub explanation: &'static str,
+    pub holder: String,
+    pub achievement: String,
+    pub level: String,
+    pub issued: String,
+    pub expires: String,
+    pub issuer: String,
+    pub checked_at: String,
+    pub checks: Vec<CheckRow>,
+    pub lineage: Vec<LinkRow>,
+    pub links: Option<Links>,
+}
+
+#[derive(Template)]
+#[template(path = "verify.html")]
+struct VerifyPage<'a> {
+    issuer_name: &'a str,
+    v: VerdictView,
+}
+
+#[derive(Template)]
+#[template(path = "verify_form.html")]
+struct FormPage<'a> {
+    issuer_name: &'a str,
+    error: String,
+}
+
+fn status_word(s: Status) -> &'static str {
+    match s {
+        Status::Passed => "passed",
+        Status::Failed => "failed",
+        Status::Unknown => "unknown",
+        Status::Skipped => "skipped",
+    }
+}
+
+fn date_of(value: Option<&Value>) -> String {
+    value
+        .and_then(Value::as_str)
+        .and_then(|t| OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok())
+        .map(|t| format_date(t.date()))
+        .unwrap_or_else(|| "—".into())
+}
+
+fn view_of(verdict: &Verdict, links: Option<Links>) -> VerdictView {
+    let headline = verdict.headline();
+    let c = verdict.credential.clone().unwrap_or_default();
+    let text = |k: &str| {
+        c.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let issuer = match (
+        text("issuerName"),
+        text("issuer"),
+        c.get("issuerTrust").and_then(Value::as_str),
+    ) {
+        (name, id, Some(trust)) if !name.is_empty() => format!("{name} ({id}, {trust})"),
+        (name, id, None) if !name.is_empty() => format!("{name} ({id}, not a trusted issuer)"),
+        (_, id, _) => id,
+    };
+    VerdictView {
+        headline: headline.text(),
+        tone: match headline {
+            verify::Headline::Valid => "ok",
+            verify::Headline::CannotVerify
+            | verify::Headline::Suspended
+            | verify::Headline::Expired => "warn",
+            _ => "bad",
+        },
+        explanation: headline.explanation(),
+        holder: text("holder"),
+        achievement: text("achievement"),
+        level: text("level"),
+        issued: date_of(c.get("validFrom")),
+        expires: date_of(c.get("validUntil")),
+        issuer,
+        checked_at: verdict
+            .checked_at
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        checks: verdict
+            .checks
+            .iter()
+            .map(|k| CheckRow {
+                name: k.check,
+                status: status_word(k.status),
+                detail: k.detail.clone(),
+            })
+            .collect(),
+        lineage: verdict
+            .lineage
+            .iter()
+            .map(|l| LinkRow {
+                achievement: l.achievement.clone(),
+                status: status_word(l.status),
+                detail: l.detail.clone(),
+            })
+            .collect(),
+        links,
+    }
+}
+
+fn html(status: StatusCode, page: &impl Template) -> ApiResult<Response> {
+    let body = page
+        .render()
+        .map_err(|e| ApiError::from(ServiceError::internal(e.to_string())))?;
+    let mut response = (status, Html(body)).into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
+}
+
+/// `GET /v/{id}`: the QR target. Always re-checks now, from the stored credential.
+pub async fn verify_page(
+    State(ctx): State<AppState>,
+    Path(raw): Path<String>,
+) -> ApiResult<Response> {
+    let id = parse_id(&raw)?;
+    let row = ctx
+        .store
+        .credential(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("credential"))?;
+    let doc: Value = serde_json::from_str(&row.json)
+        .map_err(|e| ApiError::from(ServiceError::internal(e.to_string())))?;
+    let verdict = verify::verify(&ctx, Presented::Json(doc), None).await?;
+    let base = ctx.base_url();
+    let links = Links {
+        json: format!("{base}/credentials/{id}.json"),
+        jwt: format!("{base}/credentials/{id}.jwt"),
+        pdf: format!("{base}/credentials/{id}.pdf"),
+    };
+    html(
+        StatusCode::OK,
+        &VerifyPage {
+            issuer_name: &ctx.config.issuer_name,
+            v: view_of(&verdict, Some(links)),
+        },
+    )
+}
+
+pub async fn verify_form(State(ctx): State<AppState>) -> ApiResult<Response> {
+    html(
+        StatusCode::OK,
+        &FormPage {
+            issuer_name: &ctx.config.issuer_name,
+            error: String::new(),
+        },
+    )
+}
+
+/// `POST /verify`: the pasted text or the uploaded file, verified like the API does.
+pub async fn verify_submit(
+    State(ctx): State<AppState>,
+    mut form: Multipart,
+) -> ApiResult<Response> {
+    let mut input = Vec::new();
+    while let Ok(Some(field)) = form.next_field().await {
+        let name = field.name().unwrap_or_default().to_owned();
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|_| ApiError::bad_request("invalid_form", "the form could not be read"))?;
+        if (name == "credential" || name == "file") && !bytes.iter().all(u8::is_ascii_whitespace) {
+            input = bytes.to_vec();
+        }
+    }
+    let fail = |message: String| {
+        html(
+            StatusCode::BAD_REQUEST,
+            &FormPage {
+                issuer_name: &ctx.config.issuer_name,
+                error: message,
+            },
+        )
+    };
+    if input.len() > super::verify::LIMIT {
+        return fail("That file is too large to be a credential.".into());
+    }
+    let (presented, _) = match read_presented(&input) {
+        Ok(p) => p,
+        Err(e) => {
+            return fail(format!(
+                "This could not be read as a credential: {}",
+                e.detail
+            ));
+        }
+    };
+    let verdict = match verify::verify(&ctx, presented, None).await {
+        Ok(v) => v,
+        Err(e) if e.class == ErrorClass::Invalid => return fail(e.message),
+        Err(e) => return Err(e.into()),
+    };
+    let status = if verdict.verified {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    html(
+        status,
+        &VerifyPage {
+            issuer_name: &ctx.config.issuer_name,
+            v: view_of(&verdict, None),
+        },
+    )
+}
+
+pub struct ShareView {
+    pub holder: String,
+    pub achievement: String,
+    pub track: String,
+    pub level: String,
+    pub score: String,
+    pub issued: String,
+    pub expires: String,
+    pub notice: String,
+    pub credential_url: String,
+    pub code: String,
+    pub share_url: String,
+    pub pdf_url: String,
+    pub json_url: String,
+    pub jwt_url: String,
+    pub verify_url: String,
+    pub linkedin_url: String,
+    pub path: Vec<String>,
+    pub next: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "share.html")]
+struct SharePage<'a> {
+    issuer_name: &'a str,
+    s: ShareView,
+}
+
+/// LinkedIn's add-to-profile link for a certification, every parameter URL-encoded.
+pub fn linkedin_url(f: &Facts, organization: &str, cert_url: &str, cert_id: &str) -> String {
+    let mut q = url::form_urlencoded::Serializer::new(String::new());
+    q.append_pair("startTask", "CERTIFICATION_NAME")
+        .append_pair("name", &f.achievement_name)
+        .append_pair("organizationName", organization)
+        .append_pair("issueYear", &f.issued_on.year().to_string())
+        .append_pair("issueMonth", &u8::from(f.issued_on.month()).to_string());
+    if let Some(e) = f.expires_on {
+        q.append_pair("expirationYear", &e.year().to_string())
+            .append_pair("expirationMonth", &u8::from(e.month()).to_string());
+    }
+    q.append_pair("certUrl", cert_url)
+        .append_pair("certId", cert_id);
+    format!("https://www.linkedin.com/profile/add?{}", q.finish())
+}
+
+/// `GET /c/{id}`: the graduate's permanent share link.
+pub async fn share_page(
+    State(ctx): State<AppState>,
+    Path(raw): Path<String>,
+) -> ApiResult<Response> {
+    let id = parse_id(&raw)?;
+    let f = share::facts(&ctx, &id).await.map_err(|e| match e.class {
+        ErrorClass::NotFound => ApiError::not_found("credential"),
+        _ => e.into(),
+    })?;
+    let base = ctx.base_url();
+    let verify_url = format!("{base}/v/{id}");
+    let notice = match f.row.state.as_str() {
+        "revoked" => format!(
+            "This credential was revoked{}. It is no longer valid.",
+            f.row
+                .state_reason
+                .as_deref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default()
+        ),
+        "suspended" => {
+            "This credential is suspended at present. Employers checking it will see that."
+                .to_owned()
+        }
+        _ => String::new(),
+    };
+    let s = ShareView {
+        holder: f.holder.clone(),
+        achievement: f.achievement_name.clone(),
+        track: f.track.clone(),
+        level: f.level.clone(),
+        score: f
+            .score
+            .map(|(s, m)| format!("{s} / {m}"))
+            .unwrap_or_default(),
+        issued: format_date(f.issued_on),
+        expires: f.expires_on.map(format_date).unwrap_or_else(|| "—".into()),
+        notice,
+        credential_url: format!("{base}/credentials/{id}"),
+        code: id.human_code(),
+        share_url: format!("{base}/c/{id}"),
+        pdf_url: format!("{base}/credentials/{id}.pdf"),
+        json_url: format!("{base}/credentials/{id}.json"),
+        jwt_url: format!("{base}/credentials/{id}.jwt"),
+        linkedin_url: linkedin_url(&f, &ctx.config.issuer_name, &verify_url, &id.to_string()),
+        verify_url,
+        path: f
+            .path
+            .iter()
+            .map(|(name, state, on)| {
+                if state == "active" {
+                    format!("{name}, {}", format_date(*on))
+                } else {
+                    format!("{name}, {} ({state})", format_date(*on))
+                }
+            })
+            .collect(),
+        next: f.next.clone(),
+    };
+    html(
+        StatusCode::OK,
+        &SharePage {
+            issuer_name: &ctx.config.issuer_name,
+            s,
+        },
+    )
+}

@@ -1,0 +1,43 @@
+//! `POST /credentials/verify` (VC API "Verify Credential"): JSON in, verdict out — 200 when
+//! verified, 422 with the same body when not, 400 only when the input cannot be read.
+
+use super::body::{LimitedBody, parse_strict};
+use super::error::{ApiError, ApiResult};
+use crate::app::AppState;
+use crate::service::verify::{self, Presented, Verdict};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+pub const LIMIT: usize = 256 * 1024;
+
+/// Reads JSON (any accepted shape) or a bare compact JWT.
+pub fn read_presented(bytes: &[u8]) -> Result<(Presented, Option<Vec<String>>), ApiError> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| ApiError::bad_request("invalid_utf8", "the request body is not valid UTF-8"))?
+        .trim();
+    let value = if text.starts_with('{') || text.starts_with('[') || text.starts_with('"') {
+        parse_strict(text.as_bytes())?
+    } else if text.is_empty() {
+        return Err(ApiError::bad_request("empty_body", "nothing to verify"));
+    } else {
+        Value::String(text.to_owned())
+    };
+    verify::parse_input(value).map_err(ApiError::from)
+}
+
+pub async fn verify_api(
+    State(ctx): State<AppState>,
+    LimitedBody(bytes): LimitedBody<LIMIT>,
+) -> ApiResult<Response> {
+    let (presented, checks) = read_presented(&bytes)?;
+    let verdict: Verdict = verify::verify(&ctx, presented, checks.as_deref()).await?;
+    let status = if verdict.verified {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, Json(verdict)).into_response())
+}

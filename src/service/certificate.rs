@@ -1,0 +1,82 @@
+//! The printable certificate of a credential: facts from [`super::share`], a QR code to the
+//! employer's verification page, and the signed credential (JSON and JWT) attached so the PDF
+//! alone carries the proof. Rendering is CPU work and runs on the blocking pool, bounded by a
+//! semaphore so a burst of downloads cannot starve request handling.
+
+use super::{Context, ServiceError, ServiceResult, share};
+use crate::domain::ids::CredentialId;
+use crate::render::{Attachment, CertificateView, Fonts, LineageLink, render_certificate};
+use std::sync::LazyLock;
+use time::OffsetDateTime;
+
+/// Parsed once; every render shares them.
+static FONTS: LazyLock<Result<Fonts, String>> =
+    LazyLock::new(|| Fonts::load().map_err(|e| e.to_string()));
+
+/// At most this many renders at once; the rest wait their turn.
+static RENDER_SLOTS: LazyLock<tokio::sync::Semaphore> =
+    LazyLock::new(|| tokio::sync::Semaphore::new(2));
+
+pub async fn view(ctx: &Context, id: &CredentialId) -> ServiceResult<CertificateView> {
+    let f = share::facts(ctx, id).await?;
+    let base = ctx.base_url();
+    let (json, jwt) = (f.row.json.clone(), f.row.jwt.clone());
+    Ok(CertificateView {
+        issuer_name: ctx.config.issuer_name.clone(),
+        program_name: ctx.catalog.program.name.clone(),
+        holder_name: f.holder.clone(),
+        achievement_name: f.achievement_name.clone(),
+        track: f.track.clone(),
+        level: f.level.clone(),
+        score: f.score,
+        issued_on: f.issued_on,
+        expires_on: f.expires_on.unwrap_or(f.issued_on),
+        lineage: f
+            .builds_on
+            .iter()
+            .map(|(name, on)| LineageLink {
+                achievement_name: name.clone(),
+                issued_on: *on,
+            })
+            .collect(),
+        credential_id: format!("{base}/credentials/{id}"),
+        verification_code: id.human_code(),
+        verify_url: format!("{base}/v/{id}"),
+        attachments: vec![
+            Attachment {
+                file_name: "credential.json".into(),
+                mime: "application/vc+ld+json".into(),
+                description: "The signed credential (W3C VC 2.0, Data Integrity proof)".into(),
+                bytes: json.into_bytes(),
+            },
+            Attachment {
+                file_name: "credential.jwt".into(),
+                mime: "application/vc+jwt".into(),
+                description: "The same credential secured as a vc+jwt".into(),
+                bytes: jwt.into_bytes(),
+            },
+        ],
+        created_at: OffsetDateTime::from_unix_timestamp(f.row.issued_at)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+    })
+}
+
+pub async fn render(ctx: &Context, id: &CredentialId) -> ServiceResult<Vec<u8>> {
+    let view = view(ctx, id).await?;
+    render_view(view).await
+}
+
+pub async fn render_view(view: CertificateView) -> ServiceResult<Vec<u8>> {
+    let _slot = RENDER_SLOTS
+        .acquire()
+        .await
+        .map_err(|e| ServiceError::internal(e.to_string()))?;
+    tokio::task::spawn_blocking(move || {
+        let fonts = FONTS
+            .as_ref()
+            .map_err(|e| ServiceError::internal(format!("fonts: {e}")))?;
+        render_certificate(&view, fonts).map_err(|e| ServiceError::internal(e.to_string()))
+    })
+    .await
+    .map_err(|e| ServiceError::internal(e.to_string()))?
+}

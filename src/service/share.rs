@@ -1,0 +1,136 @@
+//! What a graduate's share page and certificate show: the credential's facts, its current
+//! state, the holder's path through the program and what the next level requires.
+
+use super::{Context, ServiceError, ServiceResult};
+use crate::domain::ids::CredentialId;
+use crate::store::{CredentialQuery, CredentialRow};
+use serde_json::Value;
+use time::{Date, OffsetDateTime};
+
+#[derive(Debug, Clone)]
+pub struct Facts {
+    pub row: CredentialRow,
+    pub credential: Value,
+    pub holder: String,
+    pub achievement_name: String,
+    pub track: String,
+    pub level: String,
+    /// `(score, max)` when the catalog shows scores.
+    pub score: Option<(u32, u32)>,
+    pub issued_on: Date,
+    pub expires_on: Option<Date>,
+    /// Prerequisites this credential builds on: (achievement name, issued on).
+    pub builds_on: Vec<(String, Date)>,
+    /// The holder's credentials in this program, oldest first: (achievement name, state, issued).
+    pub path: Vec<(String, String, Date)>,
+    /// Achievements this one opens, with what each requires.
+    pub next: Vec<String>,
+}
+
+fn date(t: i64) -> Date {
+    OffsetDateTime::from_unix_timestamp(t)
+        .map(|t| t.date())
+        .unwrap_or(Date::MIN)
+}
+
+pub async fn facts(ctx: &Context, id: &CredentialId) -> ServiceResult<Facts> {
+    let row = ctx
+        .store
+        .credential(id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("credential"))?;
+    let credential: Value =
+        serde_json::from_str(&row.json).map_err(|e| ServiceError::internal(e.to_string()))?;
+    let achievement = row.achievement.as_deref().and_then(|c| ctx.catalog.find(c));
+    let text = |p: &str| {
+        credential
+            .pointer(p)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let score = achievement.filter(|a| a.show_score).and_then(|a| {
+        let value = text("/credentialSubject/result/0/value").parse().ok()?;
+        Some((value, a.max_score))
+    });
+    let mut builds_on = Vec::new();
+    for prerequisite in ctx.store.lineage_of(id).await? {
+        if let Some(p) = ctx.store.credential(&prerequisite).await? {
+            let name = p
+                .achievement
+                .as_deref()
+                .and_then(|c| ctx.catalog.find(c))
+                .map(|a| a.name.clone())
+                .unwrap_or_default();
+            builds_on.push((name, date(p.issued_at)));
+        }
+    }
+    let mut path = Vec::new();
+    let mut next = Vec::new();
+    if let Some(candidate) = &row.candidate_id {
+        let mut held = ctx
+            .store
+            .credentials_page(&CredentialQuery {
+                candidate_id: Some(candidate.clone()),
+                limit: 200,
+                ..Default::default()
+            })
+            .await?;
+        held.reverse();
+        let held_codes: Vec<String> = held
+            .iter()
+            .filter(|h| h.state == "active")
+            .filter_map(|h| h.achievement.clone())
+            .collect();
+        for h in &held {
+            let name = h
+                .achievement
+                .as_deref()
+                .and_then(|c| ctx.catalog.find(c))
+                .map(|a| a.name.clone())
+                .unwrap_or_default();
+            path.push((name, h.state.clone(), date(h.issued_at)));
+        }
+        for a in ctx.catalog.achievements() {
+            let opens = a
+                .prerequisites
+                .iter()
+                .any(|p| held_codes.iter().any(|h| h == p.as_str()));
+            if opens && !held_codes.iter().any(|h| h == a.code.as_str()) {
+                let missing: Vec<&str> = a
+                    .prerequisites
+                    .iter()
+                    .filter(|p| !held_codes.iter().any(|h| h == p.as_str()))
+                    .filter_map(|p| ctx.catalog.get(p).map(|x| x.name.as_str()))
+                    .collect();
+                let requirement = if missing.is_empty() {
+                    format!(
+                        "{}: pass the exam ({} of {})",
+                        a.name, a.pass_mark, a.max_score
+                    )
+                } else {
+                    format!("{}: first {}", a.name, missing.join(", "))
+                };
+                next.push(requirement);
+            }
+        }
+    }
+    Ok(Facts {
+        holder: row.holder_name.clone(),
+        achievement_name: achievement
+            .map(|a| a.name.clone())
+            .unwrap_or_else(|| text("/name")),
+        track: achievement
+            .map(|a| a.track.name.clone())
+            .unwrap_or_default(),
+        level: achievement.map(|a| a.level.label()).unwrap_or_default(),
+        score,
+        issued_on: date(row.issued_at),
+        expires_on: row.valid_until.map(date),
+        builds_on,
+        path,
+        next,
+        credential,
+        row,
+    })
+}

@@ -1,0 +1,355 @@
+//! Which key may vouch for a proof: our own did:web keys (active, or retired but only for
+//! signatures made before retirement), did:key (self-certifying), and did:web issuers named in
+//! `trusted_issuers` (fetched with a short timeout and a size cap). Keys are never taken from
+//! anything the presenter controls: no `jku`, `x5u`, `jwk` or `x5c` header is followed.
+
+use super::{Check, Status, check, proof_detail};
+use crate::crypto::KeyRecord;
+use crate::service::Context;
+use crate::vc::did::{did_key, resolve_did_key};
+use crate::vc::jwt::{self, UnverifiedJwt, issuer_id};
+use crate::vc::multibase::parse_ed25519_multikey;
+use crate::vc::proof::verify_proofs;
+use ed25519_dalek::VerifyingKey;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::time::Duration;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyOrigin {
+    Ours,
+    Trusted,
+    DidKey,
+}
+
+impl KeyOrigin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ours => "this issuer",
+            Self::Trusted => "trusted issuer",
+            Self::DidKey => "did:key, issuer not known to us",
+        }
+    }
+}
+
+pub const FETCH_TIMEOUT: Duration = Duration::from_secs(3);
+pub const FETCH_LIMIT: usize = 2 * 1024 * 1024;
+
+/// One client for outbound fetches: short timeouts and no redirects (a redirect could point
+/// a trusted name at an internal address).
+pub static CLIENT: std::sync::LazyLock<reqwest::Client> = std::sync::LazyLock::new(|| {
+    crate::install_tls_provider();
+    reqwest::Client::builder()
+        .timeout(FETCH_TIMEOUT)
+        .connect_timeout(FETCH_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_default()
+});
+
+/// Fetches a JSON document of bounded size.
+pub async fn fetch_json(url: &str) -> Result<Value, String> {
+    let mut res = CLIENT
+        .get(url)
+        .header(
+            "accept",
+            "application/vc+ld+json, application/did+json, application/json",
+        )
+        .send()
+        .await
+        .map_err(|e| format!("cannot fetch {url}: {e}"))?;
+    if !res.status().is_success() {
+        return Err(format!("{url} answered {}", res.status()));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = res
+        .chunk()
+        .await
+        .map_err(|e| format!("reading {url}: {e}"))?
+    {
+        body.extend_from_slice(&chunk);
+        if body.len() > FETCH_LIMIT {
+            return Err(format!("{url} is larger than {FETCH_LIMIT} bytes"));
+        }
+    }
+    serde_json::from_slice(&body).map_err(|e| format!("{url} is not JSON: {e}"))
+}
+
+pub struct Resolver {
+    our_did: String,
+    ours: Vec<KeyRecord>,
+    trusted: Vec<String>,
+}
+
+impl Resolver {
+    pub async fn load(ctx: &Context) -> crate::service::ServiceResult<Self> {
+        Ok(Self {
+            our_did: ctx.identity.did_web.clone(),
+            ours: ctx.store.keys().await?,
+            trusted: ctx.config.trusted_issuers.clone(),
+        })
+    }
+
+    /// Whether the credential's issuer is us or a trusted issuer.
+    pub fn issuer_origin(&self, credential: &Value) -> Option<KeyOrigin> {
+        let issuer = issuer_id(credential)?;
+        if issuer == self.our_did || self.ours.iter().any(|k| did_key(&k.public_key) == issuer) {
+            Some(KeyOrigin::Ours)
+        } else if self.trusted.contains(&issuer) {
+            Some(KeyOrigin::Trusted)
+        } else {
+            None
+        }
+    }
+
+    fn retired_check(record: &KeyRecord, signed_at: Option<OffsetDateTime>) -> Result<(), String> {
+        match (record.retired_at, signed_at) {
+            (Some(retired), Some(at)) if at > retired => Err(format!(
+                "signed by {} on {} but that key was retired on {}",
+                record.key_id,
+                at.date(),
+                retired.date()
+            )),
+            (Some(_), None) => Err(format!(
+                "{} is retired and the proof has no creation time",
+                record.key_id
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The key for `vm`, which must belong to `issuer` (the DID that controls it).
+    pub async fn resolve(
+        &self,
+        vm: &str,
+        issuer: &str,
+        signed_at: Option<OffsetDateTime>,
+    ) -> Result<(VerifyingKey, KeyOrigin), String> {
+        let (did, _) = vm
+            .split_once('#')
+            .ok_or_else(|| format!("`{vm}` is not a DID URL with a key fragment"))?;
+        if did != issuer {
+            return Err(format!(
+                "the key {vm} is not controlled by the issuer {issuer}"
+            ));
+        }
+        if did == self.our_did {
+            let fragment = &vm[did.len() + 1..];
+            let record = self
+                .ours
+                .iter()
+                .find(|k| k.key_id == fragment)
+                .ok_or_else(|| format!("{vm} is not one of this issuer's keys"))?;
+            Self::retired_check(record, signed_at)?;
+            return Ok((record.public_key, KeyOrigin::Ours));
+        }
+        if did.starts_with("did:key:") {
+            let key =
+                resolve_did_key(vm).ok_or_else(|| format!("{vm} is not an Ed25519 did:key"))?;
+            if let Some(record) = self.ours.iter().find(|k| k.public_key == key) {
+                Self::retired_check(record, signed_at)?;
+                return Ok((key, KeyOrigin::Ours));
+            }
+            return Ok((key, KeyOrigin::DidKey));
+        }
+        if self.trusted.iter().any(|t| t == did) {
+            return resolve_trusted_did_web(did, vm)
+                .await
+                .map(|k| (k, KeyOrigin::Trusted));
+        }
+        Err(format!(
+            "the issuer {did} is not trusted here, so its keys were not fetched"
+        ))
+    }
+}
+
+fn did_web_document_url(did: &str) -> Option<String> {
+    let rest = did.strip_prefix("did:web:")?;
+    let mut parts = rest.split(':');
+    let host = parts.next()?.replace("%3A", ":");
+    let path: Vec<&str> = parts.collect();
+    Some(if path.is_empty() {
+        format!("https://{host}/.well-known/did.json")
+    } else {
+        format!("https://{host}/{}/did.json", path.join("/"))
+    })
+}
+
+async fn resolve_trusted_did_web(did: &str, vm: &str) -> Result<VerifyingKey, String> {
+    let url = did_web_document_url(did).ok_or_else(|| format!("`{did}` is not a did:web"))?;
+    let doc = fetch_json(&url).await?;
+    let asserts = doc["assertionMethod"]
+        .as_array()
+        .is_some_and(|a| a.iter().any(|m| m == vm || m["id"] == vm));
+    if !asserts {
+        return Err(format!("{vm} is not an assertion method of {did}"));
+    }
+    let method = doc["verificationMethod"]
+        .as_array()
+        .and_then(|ms| ms.iter().find(|m| m["id"] == vm))
+        .ok_or_else(|| format!("{vm} is not in the DID document of {did}"))?;
+    method["publicKeyMultibase"]
+        .as_str()
+        .and_then(parse_ed25519_multikey)
+        .ok_or_else(|| format!("{vm} is not an Ed25519 Multikey"))
+}
+
+fn stored_matches(stored_json: &str, presented: &Value) -> bool {
+    serde_json::from_str::<Value>(stored_json).is_ok_and(|s| &s == presented)
+}
+
+/// Our own credentials must also be byte-for-byte what we issued under their id.
+async fn record_check(ctx: &Context, credential: &Value, jwt_payload: bool) -> Result<(), String> {
+    let Some(id) = credential.get("id").and_then(Value::as_str) else {
+        return Ok(());
+    };
+    let Some(uuid) = id.strip_prefix(&format!("{}/credentials/", ctx.base_url())) else {
+        return Ok(());
+    };
+    let Ok(cid) = crate::domain::ids::CredentialId::parse(uuid) else {
+        return Ok(());
+    };
+    let Ok(Some(row)) = ctx.store.credential(&cid).await else {
+        return Ok(());
+    };
+    let expected = if jwt_payload {
+        serde_json::from_str::<Value>(&row.json).ok().map(|mut v| {
+            if let Some(m) = v.as_object_mut() {
+                m.remove("proof");
+            }
+            v.to_string()
+        })
+    } else {
+        Some(row.json.clone())
+    };
+    match expected {
+        Some(e) if stored_matches(&e, credential) => Ok(()),
+        _ => Err("it differs from the credential this issuer issued under that id".into()),
+    }
+}
+
+pub async fn check_embedded(ctx: &Context, resolver: &Resolver, doc: &Value) -> Check {
+    let proofs: Vec<&Value> = match doc.get("proof") {
+        None => return check("proof", Status::Failed, "the credential carries no proof"),
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(p) => vec![p],
+    };
+    let issuer = issuer_id(doc).unwrap_or_default();
+    let mut keys = HashMap::new();
+    for p in &proofs {
+        let vm = p["verificationMethod"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let created = p["created"]
+            .as_str()
+            .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok());
+        let resolved = resolver.resolve(&vm, &issuer, created).await;
+        keys.insert(vm, resolved);
+    }
+    let resolve = |vm: &str| -> Result<VerifyingKey, String> {
+        keys.get(vm)
+            .cloned()
+            .unwrap_or_else(|| Err(format!("{vm} was not resolved")))
+            .map(|(k, _)| k)
+    };
+    let verdicts = match verify_proofs(doc, &resolve) {
+        Ok(v) => v,
+        Err(e) => return check("proof", Status::Failed, e.to_string()),
+    };
+    let mut details = Vec::new();
+    for v in &verdicts {
+        if let Err(why) = &v.result {
+            return check(
+                "proof",
+                Status::Failed,
+                format!(
+                    "{} proof by {}: {why}",
+                    v.cryptosuite, v.verification_method
+                ),
+            );
+        }
+        let origin = keys
+            .get(&v.verification_method)
+            .and_then(|r| r.as_ref().ok())
+            .map(|(_, o)| *o)
+            .unwrap_or(KeyOrigin::DidKey);
+        details.push(proof_detail(v, origin));
+    }
+    if let Err(why) = record_check(ctx, doc, false).await {
+        return check("proof", Status::Failed, why);
+    }
+    check("proof", Status::Passed, details.join("; "))
+}
+
+const FORBIDDEN_HEADERS: [&str; 6] = ["jku", "x5u", "jwk", "x5c", "x5t", "crit"];
+
+pub async fn check_jwt(
+    ctx: &Context,
+    resolver: &Resolver,
+    token: &str,
+    parsed: &UnverifiedJwt,
+) -> Check {
+    let fail = |m: String| check("proof", Status::Failed, m);
+    let alg = parsed
+        .header
+        .get("alg")
+        .and_then(Value::as_str)
+        .unwrap_or("(none)");
+    if alg != "EdDSA" {
+        return fail(format!(
+            "JWT algorithm `{alg}` is not accepted (only EdDSA)"
+        ));
+    }
+    if let Some(h) = FORBIDDEN_HEADERS
+        .iter()
+        .find(|h| parsed.header.contains_key(**h))
+    {
+        return fail(format!(
+            "JWT header `{h}` is not accepted: keys come only from the issuer's DID"
+        ));
+    }
+    if parsed.header.get("typ").is_some_and(|t| t != jwt::TYP) {
+        return fail(format!("JWT `typ` must be `{}`", jwt::TYP));
+    }
+    let Some(kid) = parsed.header.get("kid").and_then(Value::as_str) else {
+        return fail("the JWT has no `kid`".into());
+    };
+    let credential = Value::Object(parsed.payload.clone());
+    let issuer = issuer_id(&credential).unwrap_or_default();
+    if parsed
+        .payload
+        .get("iss")
+        .is_some_and(|iss| iss != issuer.as_str())
+    {
+        return fail("the JWT `iss` differs from the credential's issuer".into());
+    }
+    let signed_at = parsed
+        .payload
+        .get("iat")
+        .and_then(Value::as_i64)
+        .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok());
+    let (key, origin) = match resolver.resolve(kid, &issuer, signed_at).await {
+        Ok(k) => k,
+        Err(why) => return fail(why),
+    };
+    if let Err(why) = jwt::verify_signature(token, &key) {
+        return fail(why);
+    }
+    let mut body = credential.clone();
+    if let Some(map) = body.as_object_mut() {
+        for claim in ["iss", "jti", "iat", "nbf", "exp"] {
+            map.remove(claim);
+        }
+    }
+    if let Err(why) = record_check(ctx, &body, true).await {
+        return fail(why);
+    }
+    check(
+        "proof",
+        Status::Passed,
+        format!("vc+jwt EdDSA, key {kid} ({})", origin.as_str()),
+    )
+}

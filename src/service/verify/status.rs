@@ -1,0 +1,180 @@
+//! Status checks (W3C Bitstring Status List v1.0 §3.2 "Validate Algorithm"): our own lists are
+//! read locally from the current publication; a trusted issuer's list is fetched, its proof
+//! verified and its purpose checked. Anything that cannot be established is `unknown`.
+
+use super::keys::{Resolver, check_embedded, fetch_json};
+use super::{Check, Status, check};
+use crate::domain::ids::CredentialId;
+use crate::domain::status::{Bitstring, StatusPurpose};
+use crate::service::{Context, status};
+use crate::vc::check::parse_datetime;
+use crate::vc::status_list;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
+/// Decoded bitstrings of our own publications, keyed by ETag (which changes with every
+/// re-signing), so a verification does not inflate 16 KiB each time.
+static DECODED: LazyLock<Mutex<HashMap<String, Arc<Bitstring>>>> = LazyLock::new(Default::default);
+
+fn entry_for(credential: &Value, purpose: StatusPurpose) -> Option<&Value> {
+    let entries: Vec<&Value> = match credential.get("credentialStatus")? {
+        Value::Array(items) => items.iter().collect(),
+        single => vec![single],
+    };
+    entries
+        .into_iter()
+        .find(|e| e["type"] == "BitstringStatusListEntry" && e["statusPurpose"] == purpose.as_str())
+}
+
+fn decoded_list(list: &Value, purpose: StatusPurpose) -> Result<Bitstring, String> {
+    let subject = &list["credentialSubject"];
+    if subject["type"] != "BitstringStatusList" {
+        return Err("the status list credential is not a BitstringStatusList".into());
+    }
+    let purposes_match = match &subject["statusPurpose"] {
+        Value::String(p) => p == purpose.as_str(),
+        Value::Array(ps) => ps.iter().any(|p| p == purpose.as_str()),
+        _ => false,
+    };
+    if !purposes_match {
+        return Err(format!("the status list is not for {}", purpose.as_str()));
+    }
+    let encoded = subject["encodedList"]
+        .as_str()
+        .ok_or("the status list has no encodedList")?;
+    status_list::decode(encoded)
+}
+
+async fn our_bits(
+    ctx: &Context,
+    list_id: &str,
+    purpose: StatusPurpose,
+) -> Result<Arc<Bitstring>, String> {
+    let publication = status::publication(ctx, list_id)
+        .await
+        .map_err(|e| e.message)?;
+    if let Some(bits) = DECODED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&publication.etag)
+    {
+        return Ok(bits.clone());
+    }
+    let list: Value = serde_json::from_str(&publication.json).map_err(|e| e.to_string())?;
+    let bits = Arc::new(decoded_list(&list, purpose)?);
+    let mut cache = DECODED.lock().unwrap_or_else(|e| e.into_inner());
+    if cache.len() > 1024 {
+        cache.clear();
+    }
+    cache.insert(publication.etag.clone(), bits.clone());
+    Ok(bits)
+}
+
+async fn foreign_bits(
+    ctx: &Context,
+    resolver: &Resolver,
+    url: &str,
+    purpose: StatusPurpose,
+) -> Result<Bitstring, String> {
+    let list = fetch_json(url).await?;
+    let proof = check_embedded(ctx, resolver, &list).await;
+    if proof.status != Status::Passed {
+        return Err(format!("the status list does not verify: {}", proof.detail));
+    }
+    if let Some(until) = list.get("validUntil") {
+        let until = parse_datetime("validUntil", until).map_err(|e| e.to_string())?;
+        if ctx.now() > until {
+            return Err("the status list credential has expired".into());
+        }
+    }
+    decoded_list(&list, purpose)
+}
+
+/// Why our own credential is in that state, for the verdict's detail.
+async fn our_reason(ctx: &Context, credential: &Value) -> Option<String> {
+    let id = credential.get("id")?.as_str()?;
+    let uuid = id.strip_prefix(&format!("{}/credentials/", ctx.base_url()))?;
+    let row = ctx
+        .store
+        .credential(&CredentialId::parse(uuid).ok()?)
+        .await
+        .ok()??;
+    let at = row
+        .state_changed_at
+        .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())?;
+    Some(format!(
+        "{} {}: {}",
+        row.state,
+        at.date(),
+        row.state_reason.unwrap_or_default()
+    ))
+}
+
+pub async fn check_status(
+    ctx: &Context,
+    resolver: &Resolver,
+    credential: &Value,
+    purpose: StatusPurpose,
+    trusted: bool,
+) -> Check {
+    let name = purpose.as_str();
+    let Some(entry) = entry_for(credential, purpose) else {
+        return check(
+            name,
+            Status::Skipped,
+            format!("the credential has no {name} status entry"),
+        );
+    };
+    let Some(index) = entry["statusListIndex"]
+        .as_str()
+        .and_then(|i| i.parse::<u64>().ok())
+    else {
+        return check(
+            name,
+            Status::Failed,
+            "statusListIndex is not a base-10 number",
+        );
+    };
+    let Some(url) = entry["statusListCredential"].as_str() else {
+        return check(
+            name,
+            Status::Failed,
+            "the status entry has no statusListCredential",
+        );
+    };
+    let ours_prefix = format!("{}/status/", ctx.base_url());
+    let bits = if let Some(list_id) = url.strip_prefix(&ours_prefix) {
+        our_bits(ctx, list_id, purpose).await
+    } else if trusted {
+        foreign_bits(ctx, resolver, url, purpose)
+            .await
+            .map(Arc::new)
+    } else {
+        Err(format!(
+            "{url} belongs to an issuer that is not trusted here, so it was not fetched"
+        ))
+    };
+    match bits.map(|b| b.get(index)) {
+        Err(why) => check(name, Status::Unknown, format!("could not check: {why}")),
+        Ok(None) => check(
+            name,
+            Status::Failed,
+            format!("index {index} lies outside the status list"),
+        ),
+        Ok(Some(false)) => check(name, Status::Passed, format!("not {}", past(purpose))),
+        Ok(Some(true)) => {
+            let detail = our_reason(ctx, credential)
+                .await
+                .unwrap_or_else(|| past(purpose).to_owned());
+            check(name, Status::Failed, detail)
+        }
+    }
+}
+
+fn past(purpose: StatusPurpose) -> &'static str {
+    match purpose {
+        StatusPurpose::Revocation => "revoked",
+        StatusPurpose::Suspension => "suspended",
+    }
+}
