@@ -2,6 +2,7 @@
 //! (never through HTTP). Exit codes: 0 success or valid, 1 failed or invalid, 2 usage.
 
 mod commands;
+mod verify;
 
 use crate::config::{Config, DEFAULT_CONFIG_FILE, LogFormat};
 use clap::{Parser, Subcommand};
@@ -28,6 +29,26 @@ pub enum Command {
     Serve,
     /// Issue credentials from exam results: a JSON object, a JSON list, or JSON Lines.
     Issue { file: PathBuf },
+    /// Verify a credential from a file, a URL or standard input (`-`): JSON with a proof or a
+    /// vc+jwt. Exit 0 when valid, 1 when not.
+    Verify {
+        input: String,
+        /// Print the verification result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Render a credential's PDF certificate, or all of them with --all.
+    Render {
+        /// Credential id (UUID) or URL.
+        id: Option<String>,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Render every credential into --out DIR.
+        #[arg(long, requires = "out", conflicts_with = "id")]
+        all: bool,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Revoke a credential (final).
     Revoke(StatusArgs),
     /// Suspend a credential (can be reinstated).

@@ -36,6 +36,13 @@ pub async fn dispatch(command: Command, loaded: Loaded) -> anyhow::Result<ExitCo
             Ok(ExitCode::SUCCESS)
         }
         Command::Issue { file } => issue_file(&ctx, &actor, &file).await,
+        Command::Verify { input, json } => super::verify::run_verify(&ctx, &input, json).await,
+        Command::Render {
+            id,
+            output,
+            all,
+            out,
+        } => super::verify::run_render(&ctx, id, output.as_deref(), all, out.as_deref()).await,
         Command::Revoke(a) => change(&ctx, &actor, a, StatusAction::Revoke).await,
         Command::Suspend(a) => change(&ctx, &actor, a, StatusAction::Suspend).await,
         Command::Reinstate(a) => change(&ctx, &actor, a, StatusAction::Reinstate).await,
@@ -194,13 +201,7 @@ async fn shutdown_signal() {
 }
 
 fn parse_credential_ref(text: &str) -> anyhow::Result<CredentialId> {
-    let tail = text
-        .trim()
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or_default();
-    CredentialId::parse(tail).map_err(|e| anyhow::anyhow!("{e}"))
+    super::verify::parse_ref(text)
 }
 
 async fn change(

@@ -417,3 +417,28 @@ impl Verdict {
         }
     }
 }
+
+/// The CLI may fetch what its operator names (a URL typed at the console is not
+/// presenter-controlled input), with the same limits as every outbound fetch.
+pub async fn fetch_for_cli(url: &str) -> Result<Vec<u8>, String> {
+    let mut res = keys::CLIENT
+        .get(url)
+        .header(
+            "accept",
+            "application/vc+ld+json, application/vc+jwt;q=0.9, application/json;q=0.8",
+        )
+        .send()
+        .await
+        .map_err(|e| format!("cannot fetch {url}: {e}"))?;
+    if !res.status().is_success() {
+        return Err(format!("{url} answered {}", res.status()));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = res.chunk().await.map_err(|e| e.to_string())? {
+        body.extend_from_slice(&chunk);
+        if body.len() > keys::FETCH_LIMIT {
+            return Err(format!("{url} is too large"));
+        }
+    }
+    Ok(body)
+}

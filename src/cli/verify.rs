@@ -1,0 +1,165 @@
+//! `attest verify` and `attest render`: the same services the HTTP API uses.
+
+use crate::domain::ids::CredentialId;
+use crate::service::verify::{self, Status};
+use crate::service::{Context, certificate};
+use crate::store::CredentialQuery;
+use anyhow::{Context as _, bail};
+use std::io::Read;
+use std::path::Path;
+use std::process::ExitCode;
+
+async fn read_input(input: &str) -> anyhow::Result<Vec<u8>> {
+    if input == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin().read_to_end(&mut buf)?;
+        return Ok(buf);
+    }
+    if input.starts_with("http://") || input.starts_with("https://") {
+        let res = crate::service::verify::fetch_for_cli(input)
+            .await
+            .map_err(anyhow::Error::msg)?;
+        return Ok(res);
+    }
+    std::fs::read(input).with_context(|| format!("cannot read {input}"))
+}
+
+pub async fn run_verify(ctx: &Context, input: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let bytes = read_input(input).await?;
+    let (presented, checks) = match crate::http::verify::read_presented(&bytes) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!(
+                "attest: cannot read a credential from {input}: {}",
+                e.detail
+            );
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let verdict = verify::verify(ctx, presented, checks.as_deref()).await?;
+    if json {
+        use std::io::Write;
+        // A closed pipe (`| head`) is not an error worth a panic.
+        let _ = writeln!(
+            std::io::stdout(),
+            "{}",
+            serde_json::to_string_pretty(&verdict)?
+        );
+    } else {
+        let c = verdict.credential.clone().unwrap_or_default();
+        println!("{}", verdict.headline().text());
+        for (label, key) in [
+            ("holder", "holder"),
+            ("achievement", "achievement"),
+            ("issuer", "issuer"),
+            ("valid until", "validUntil"),
+        ] {
+            if let Some(v) = c.get(key).and_then(|v| v.as_str()) {
+                println!("  {label:<12} {v}");
+            }
+        }
+        for check in &verdict.checks {
+            let mark = match check.status {
+                Status::Passed => "ok",
+                Status::Failed => "FAILED",
+                Status::Unknown => "UNKNOWN",
+                Status::Skipped => "skipped",
+            };
+            println!("  {:<11} {mark:<8} {}", check.check, check.detail);
+        }
+    }
+    Ok(if verdict.verified {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+pub fn parse_ref(text: &str) -> anyhow::Result<CredentialId> {
+    let tail = text
+        .trim()
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default();
+    let tail = tail
+        .trim_end_matches(".pdf")
+        .trim_end_matches(".json")
+        .trim_end_matches(".jwt");
+    CredentialId::parse(tail).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+pub async fn run_render(
+    ctx: &Context,
+    id: Option<String>,
+    output: Option<&Path>,
+    all: bool,
+    out: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    if !all {
+        let Some(id) = id else {
+            bail!("name a credential id, or use --all --out DIR")
+        };
+        let id = parse_ref(&id)?;
+        let pdf = certificate::render(ctx, &id).await?;
+        let path = output
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| format!("certificate-{}.pdf", id.human_code()).into());
+        std::fs::write(&path, pdf).with_context(|| format!("cannot write {}", path.display()))?;
+        println!("{}", path.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let dir = out.context("--out DIR is required with --all")?;
+    std::fs::create_dir_all(dir)?;
+    let mut ids = Vec::new();
+    let mut before = None;
+    loop {
+        let page = ctx
+            .store
+            .credentials_page(&CredentialQuery {
+                before,
+                limit: 500,
+                ..Default::default()
+            })
+            .await?;
+        let Some(last) = page.last() else { break };
+        before = Some(last.issued_at);
+        let full = page.len() == 500;
+        ids.extend(page.into_iter().map(|r| r.credential_id));
+        if !full {
+            break;
+        }
+    }
+    ids.sort();
+    ids.dedup();
+    let bar = indicatif::ProgressBar::new(ids.len() as u64);
+    let started = std::time::Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for id in ids.iter().copied() {
+        let view = certificate::view(ctx, &id).await?;
+        let path = dir.join(format!("{id}.pdf"));
+        tasks.spawn(async move { certificate::render_view(view).await.map(|pdf| (path, pdf)) });
+        while tasks.len() >= 8 {
+            if let Some(done) = tasks.join_next().await {
+                let (path, pdf) = done??;
+                std::fs::write(&path, pdf)?;
+                bar.inc(1);
+            }
+        }
+    }
+    while let Some(done) = tasks.join_next().await {
+        let (path, pdf) = done??;
+        std::fs::write(&path, pdf)?;
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "{} certificates in {:.1} s ({:.1} ms each) into {}",
+        ids.len(),
+        secs,
+        secs * 1000.0 / ids.len().max(1) as f64,
+        dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
