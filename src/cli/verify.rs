@@ -135,6 +135,7 @@ pub async fn run_render(
     let bar = indicatif::ProgressBar::new(ids.len() as u64);
     let started = std::time::Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
+    let total = ids.len();
     for id in ids {
         let view = certificate::view(ctx, &id).await?;
         let path = dir.join(format!("{id}.pdf"));
