@@ -157,9 +157,9 @@ pub async fn run_render(
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
         "{} certificates in {:.1} s ({:.1} ms each) into {}",
-        ids.len(),
+        total,
         secs,
-        secs * 1000.0 / ids.len().max(1) as f64,
+        secs * 1000.0 / total.max(1) as f64,
         dir.display()
     );
     Ok(ExitCode::SUCCESS)
