@@ -171,3 +171,38 @@ pub async fn submit_batch(
         .collect();
     Ok(Json(json!({"summary": summary, "results": results})).into_response())
 }
+
+/// `GET /api/v1/exam-results/pending` (admin): results held for missing prerequisites.
+pub async fn pending(State(ctx): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+    caller.require(Role::Admin)?;
+    let rows = issue::pending(&ctx, 500).await?;
+    let items: Vec<Value> = rows
+        .into_iter()
+        .map(|r| {
+            let detail: Value = r.detail.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or_default();
+            json!({"attempt_id": r.attempt_id, "candidate_id": r.candidate_id, "achievement": r.achievement,
+                   "missing": detail["missing"], "received_at": r.received_at})
+        })
+        .collect();
+    Ok(Json(json!({"items": items})))
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CancelBody {
+    reason: String,
+}
+
+/// `POST /api/v1/exam-results/{attempt_id}/cancel` (admin).
+pub async fn cancel(
+    State(ctx): State<AppState>,
+    caller: Caller,
+    axum::extract::Path(attempt_id): axum::extract::Path<String>,
+    StrictJson(body): StrictJson<{ 16 * 1024 }>,
+) -> ApiResult<Json<Value>> {
+    let actor = caller.require(Role::Admin)?;
+    let body: CancelBody = serde_json::from_value(body)
+        .map_err(|e| ApiError::bad_request("invalid_request", format!("expected {{\"reason\": \"…\"}}: {e}")))?;
+    issue::cancel(&ctx, actor, &attempt_id, &body.reason).await?;
+    Ok(Json(json!({"attempt_id": attempt_id, "status": "cancelled"})))
+}

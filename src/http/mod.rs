@@ -26,6 +26,8 @@ pub fn routes(state: AppState) -> Router {
     let api = Router::new()
         .route("/exam-results", post(exam_results::submit))
         .route("/exam-results/batch", post(exam_results::submit_batch))
+        .route("/exam-results/pending", get(exam_results::pending))
+        .route("/exam-results/{attempt_id}/cancel", post(exam_results::cancel))
         .route("/credentials", get(credentials::list))
         .route("/credentials/{id}/revoke", post(credentials::revoke))
         .route("/credentials/{id}/suspend", post(credentials::suspend))
