@@ -102,10 +102,11 @@ pub async fn change(
                 if did_change {
                     cascaded.push(dep.to_string());
                 }
-                queue.extend(tx.dependents(&dep).await?);
             } else {
                 dependents.push(dep.to_string());
             }
+            // Dependents of dependents too: Advanced depends on Foundation through Professional.
+            queue.extend(tx.dependents(&dep).await?);
         }
     }
     tx.commit().await?;
