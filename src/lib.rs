@@ -12,7 +12,7 @@ pub mod config;
 pub mod crypto;
 pub mod domain;
 pub mod http;
-
+pub mod metrics;
 pub mod service;
 pub mod store;
 pub mod vc;

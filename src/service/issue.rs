@@ -117,7 +117,12 @@ pub async fn submit(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult
         match outcome {
             // A concurrent request with the same attempt_id (or index) won: read its result.
             Err(e) if e.code == "conflict" && attempt < RACE_RETRIES => continue,
-            other => return other,
+            other => {
+                if let Ok(submitted) = &other {
+                    crate::metrics::credentials_issued(newly_issued(submitted));
+                }
+                return other;
+            }
         }
     }
 }
@@ -172,10 +177,30 @@ pub async fn submit_batch(
             None => tx.commit().await.map_err(ServiceError::from),
         };
         match committed {
-            Ok(()) => return Ok(out),
+            Ok(()) => {
+                crate::metrics::credentials_issued(
+                    out.iter()
+                        .filter_map(|item| item.outcome.as_ref().ok())
+                        .map(newly_issued)
+                        .sum(),
+                );
+                return Ok(out);
+            }
             Err(e) if e.code == "conflict" && attempt < RACE_RETRIES => continue,
             Err(e) => return Err(e),
         }
+    }
+}
+
+/// Credentials a committed outcome created: the one asked for and any it released.
+fn newly_issued(outcome: &Submitted) -> usize {
+    match outcome {
+        Submitted::Issued {
+            repeat: false,
+            released,
+            ..
+        } => 1 + released.len(),
+        _ => 0,
     }
 }
 
