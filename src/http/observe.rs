@@ -17,17 +17,26 @@ use tracing::Instrument;
 
 /// Label for requests that matched no route (the fallback answered).
 const UNMATCHED: &str = "unmatched";
+/// The route that also serves `{id}.pdf`.
+const PDF_ROUTE: &str = "/credentials/{id}";
 
 /// Wraps every request: span with the request id, in-flight gauge, then the request metrics
 /// and exactly one `info` line when the response is ready.
 pub async fn observe(req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = metrics::method_label(req.method());
-    let route = req
+    let route = match req
         .extensions()
         .get::<MatchedPath>()
-        .map_or(UNMATCHED, MatchedPath::as_str)
-        .to_owned();
+        .map(MatchedPath::as_str)
+    {
+        // The certificate shares the credential's route but costs far more: its own label.
+        Some(PDF_ROUTE) if req.uri().path().to_ascii_lowercase().ends_with(".pdf") => {
+            format!("{PDF_ROUTE}.pdf")
+        }
+        Some(template) => template.to_owned(),
+        None => UNMATCHED.to_owned(),
+    };
     let request_id = req
         .headers()
         .get("x-request-id")
@@ -43,7 +52,7 @@ pub async fn observe(req: Request, next: Next) -> Response {
         let status = response.status().as_u16();
         metrics::http_request(method, &route, status, latency);
         tracing::info!(
-            method,
+            method = %method,
             route = %route,
             status,
             latency_ms = latency.as_secs_f64() * 1000.0,
