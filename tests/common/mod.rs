@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod independent;
+pub mod process;
 
 use attest::clock::FixedClock;
 use attest::config::Config;
