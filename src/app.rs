@@ -3,7 +3,9 @@
 
 use crate::service::Context;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 
 pub type AppState = Arc<Context>;
@@ -12,13 +14,55 @@ pub fn router(state: AppState) -> axum::Router {
     crate::http::routes(state)
 }
 
-/// Serves until `shutdown` resolves, then stops accepting and lets in-flight requests finish.
+/// How long the pool may take to close after a clean stop (it checkpoints SQLite's WAL).
+const CLOSE_WAIT: Duration = Duration::from_secs(5);
+
+/// Serves until `shutdown` resolves, then stops accepting and lets in-flight requests finish
+/// for at most `limits.shutdown_grace_seconds`. Work still running after that is dropped: its
+/// transactions roll back, so a batch is committed whole or not at all. Returns `Ok` either
+/// way (a bounded stop is a normal stop).
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let grace = Duration::from_secs(u64::from(state.config.limits.shutdown_grace_seconds));
+    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+    let signal = async move {
+        shutdown.await;
+        let _ = stopping_tx.send(());
+    };
+    let upkeep = crate::metrics::spawn_upkeep();
+    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(signal);
+    let deadline = async move {
+        if stopping_rx.await.is_ok() {
+            tokio::time::sleep(grace).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    let finished = tokio::select! {
+        result = server => Some(result),
+        () = deadline => None,
+    };
+    upkeep.abort();
+    match finished {
+        Some(result) => {
+            if tokio::time::timeout(CLOSE_WAIT, state.store.close())
+                .await
+                .is_err()
+            {
+                tracing::warn!("the database pool did not close in time");
+            }
+            result
+        }
+        None => {
+            tracing::warn!(
+                grace_seconds = grace.as_secs(),
+                "shutdown grace period over: abandoning requests still running (their transactions roll back)"
+            );
+            Ok(())
+        }
+    }
 }

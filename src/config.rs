@@ -2,6 +2,10 @@
 //! variables (which win). The file is created with the defaults on first run so that a newcomer
 //! can see and edit every setting.
 
+mod limits;
+
+pub use limits::Limits;
+
 use serde::Deserialize;
 use std::fmt;
 use std::net::SocketAddr;
@@ -65,6 +69,8 @@ pub struct Config {
     /// did:web issuers (besides us) whose keys and status lists verification may fetch.
     pub trusted_issuers: Vec<String>,
     pub log_format: LogFormat,
+    /// Rate limits, timeouts, body caps, PDF concurrency and the shutdown grace period.
+    pub limits: Limits,
     /// Where the file was read from (or would be written to).
     pub path: PathBuf,
 }
@@ -80,6 +86,7 @@ impl fmt::Debug for Config {
             .field("did_method", &self.did_method)
             .field("catalog", &self.catalog)
             .field("cryptosuite", &self.cryptosuite)
+            .field("limits", &self.limits)
             .finish_non_exhaustive()
     }
 }
@@ -114,6 +121,13 @@ struct FileConfig {
     status_list_size: Option<u32>,
     trusted_issuers: Option<Vec<String>>,
     log_format: Option<String>,
+    rate_limit_per_minute: Option<u32>,
+    rate_limit_burst: Option<u32>,
+    request_timeout_seconds: Option<u32>,
+    max_body_bytes: Option<u32>,
+    pdf_max_concurrent: Option<u32>,
+    pdf_max_queued: Option<u32>,
+    shutdown_grace_seconds: Option<u32>,
 }
 
 const TEMPLATE: &str = r#"# attest configuration. Environment variables ATTEST_<KEY> (upper case) override each key.
@@ -135,6 +149,17 @@ status_list_ttl_seconds = 300
 status_list_size = 131072
 # did:web issuers whose credentials we may verify by fetching their keys and status lists.
 trusted_issuers = []
+# Limits. Per client (peer IP) on /credentials/verify, /v/…, /c/… and PDFs; 0 turns it off.
+rate_limit_per_minute = 120
+rate_limit_burst = 30
+request_timeout_seconds = 60
+# Any request body, whatever the route (routes have smaller caps of their own).
+max_body_bytes = 8388608
+# PDFs rendered at once, and how many more may wait before the server answers 503.
+pdf_max_concurrent = 2
+pdf_max_queued = 16
+# On SIGTERM: how long in-flight requests may take to finish before the server exits.
+shutdown_grace_seconds = 20
 "#;
 
 pub struct Loaded {
@@ -277,6 +302,18 @@ impl Config {
                 });
             }
         };
+        let limits = Limits::resolve(
+            limits::FileLimits {
+                rate_limit_per_minute: file.rate_limit_per_minute,
+                rate_limit_burst: file.rate_limit_burst,
+                request_timeout_seconds: file.request_timeout_seconds,
+                max_body_bytes: file.max_body_bytes,
+                pdf_max_concurrent: file.pdf_max_concurrent,
+                pdf_max_queued: file.pdf_max_queued,
+                shutdown_grace_seconds: file.shutdown_grace_seconds,
+            },
+            &env,
+        )?;
         Ok(Config {
             listen,
             public_base_url,
@@ -290,6 +327,7 @@ impl Config {
             status_list_size,
             trusted_issuers,
             log_format,
+            limits,
             path: path.to_owned(),
         })
     }

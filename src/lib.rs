@@ -14,6 +14,7 @@ pub mod domain;
 pub mod http;
 pub mod render;
 
+pub mod metrics;
 pub mod service;
 pub mod store;
 pub mod vc;

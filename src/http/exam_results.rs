@@ -201,8 +201,14 @@ pub async fn cancel(
     StrictJson(body): StrictJson<{ 16 * 1024 }>,
 ) -> ApiResult<Json<Value>> {
     let actor = caller.require(Role::Admin)?;
-    let body: CancelBody = serde_json::from_value(body)
-        .map_err(|e| ApiError::bad_request("invalid_request", format!("expected {{\"reason\": \"…\"}}: {e}")))?;
+    let body: CancelBody = serde_json::from_value(body).map_err(|e| {
+        ApiError::bad_request(
+            "invalid_request",
+            format!("expected {{\"reason\": \"…\"}}: {e}"),
+        )
+    })?;
     issue::cancel(&ctx, actor, &attempt_id, &body.reason).await?;
-    Ok(Json(json!({"attempt_id": attempt_id, "status": "cancelled"})))
+    Ok(Json(
+        json!({"attempt_id": attempt_id, "status": "cancelled"}),
+    ))
 }

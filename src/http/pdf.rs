@@ -9,6 +9,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 pub async fn certificate(ctx: &AppState, id: CredentialId) -> ApiResult<Response> {
+    let _permit = super::limits::pdf_permit(ctx).await?;
     let pdf = certificate::render(ctx, &id).await?;
     let mut response = pdf.into_response();
     let h = response.headers_mut();

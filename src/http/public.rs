@@ -99,10 +99,22 @@ pub async fn healthz() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
-/// Ready means able to serve: the database answers and the active key can sign.
+/// Ready means able to serve: the database answers and the active key can sign. Any failure
+/// is `503 not_ready` (so a load balancer takes the instance out of rotation); the cause is
+/// logged, not sent.
 pub async fn readyz(State(ctx): State<AppState>) -> ApiResult<Json<Value>> {
-    ctx.store.ping().await?;
-    keys::ensure_active_key(&ctx).await?;
+    let checked = match ctx.store.ping().await {
+        Ok(()) => keys::check_active_key(&ctx).await,
+        Err(e) => Err(e.into()),
+    };
+    if let Err(e) = checked {
+        tracing::warn!(code = e.code, cause = %e.message, "not ready");
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_ready",
+            "the database or the signing key is not usable; retry shortly",
+        ));
+    }
     Ok(Json(json!({"status": "ready"})))
 }
 

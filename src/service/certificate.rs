@@ -1,7 +1,7 @@
 //! The printable certificate of a credential: facts from [`super::share`], a QR code to the
 //! employer's verification page, and the signed credential (JSON and JWT) attached so the PDF
-//! alone carries the proof. Rendering is CPU work and runs on the blocking pool, bounded by a
-//! semaphore so a burst of downloads cannot starve request handling.
+//! alone carries the proof. Rendering is CPU work and runs on the blocking pool; the HTTP layer
+//! admits renders through the capacity gate (`service::capacity`) so a burst cannot starve it.
 
 use super::{Context, ServiceError, ServiceResult, share};
 use crate::domain::ids::CredentialId;

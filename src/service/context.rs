@@ -24,6 +24,9 @@ pub struct Context {
     pub exam_schema: jsonschema::Validator,
     pub credential_schema: jsonschema::Validator,
     pub status_cache: super::status::PublicationCache,
+    /// Bounds PDF rendering (`limits.pdf_max_concurrent` at once, `pdf_max_queued` waiting);
+    /// the PDF handler takes a permit through `http::limits::pdf_permit`.
+    pub pdf_renders: super::capacity::RenderGate,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +73,10 @@ impl Context {
                 serde_json::from_str(text).map_err(|e| StartError::Schema(e.to_string()))?;
             jsonschema::validator_for(&schema).map_err(|e| StartError::Schema(e.to_string()))
         };
+        let pdf_renders = super::capacity::RenderGate::new(
+            config.limits.pdf_max_concurrent,
+            config.limits.pdf_max_queued,
+        );
         let ctx = Arc::new(Self {
             exam_schema: compile(EXAM_RESULT_SCHEMA)?,
             credential_schema: compile(CREDENTIAL_SCHEMA)?,
@@ -80,6 +87,7 @@ impl Context {
             clock,
             identity,
             status_cache: Default::default(),
+            pdf_renders,
         });
         let created_key = keys::ensure_active_key(&ctx)
             .await

@@ -117,7 +117,12 @@ pub async fn submit(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult
         match outcome {
             // A concurrent request with the same attempt_id (or index) won: read its result.
             Err(e) if e.code == "conflict" && attempt < RACE_RETRIES => continue,
-            other => return other,
+            other => {
+                if let Ok(submitted) = &other {
+                    crate::metrics::credentials_issued(newly_issued(submitted));
+                }
+                return other;
+            }
         }
     }
 }
@@ -172,10 +177,30 @@ pub async fn submit_batch(
             None => tx.commit().await.map_err(ServiceError::from),
         };
         match committed {
-            Ok(()) => return Ok(out),
+            Ok(()) => {
+                crate::metrics::credentials_issued(
+                    out.iter()
+                        .filter_map(|item| item.outcome.as_ref().ok())
+                        .map(newly_issued)
+                        .sum(),
+                );
+                return Ok(out);
+            }
             Err(e) if e.code == "conflict" && attempt < RACE_RETRIES => continue,
             Err(e) => return Err(e),
         }
+    }
+}
+
+/// Credentials a committed outcome created: the one asked for and any it released.
+fn newly_issued(outcome: &Submitted) -> usize {
+    match outcome {
+        Submitted::Issued {
+            repeat: false,
+            released,
+            ..
+        } => 1 + released.len(),
+        _ => 0,
     }
 }
 
@@ -429,19 +454,38 @@ pub async fn pending(ctx: &Context, limit: i64) -> ServiceResult<Vec<AttemptRow>
 }
 
 /// Cancels a held result: it will not be issued when its prerequisites arrive.
-pub async fn cancel(ctx: &Context, actor: &Actor, attempt_id: &str, reason: &str) -> ServiceResult<()> {
-    let id = crate::domain::ids::AttemptId::parse(attempt_id).map_err(|e| ServiceError::invalid("invalid_id", e.to_string()))?;
+pub async fn cancel(
+    ctx: &Context,
+    actor: &Actor,
+    attempt_id: &str,
+    reason: &str,
+) -> ServiceResult<()> {
+    let id = crate::domain::ids::AttemptId::parse(attempt_id)
+        .map_err(|e| ServiceError::invalid("invalid_id", e.to_string()))?;
     let now = ctx.now().unix_timestamp();
     let mut tx = ctx.store.begin().await?;
-    let attempt = tx.attempt(&id).await?.ok_or_else(|| ServiceError::not_found("exam attempt"))?;
+    let attempt = tx
+        .attempt(&id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("exam attempt"))?;
     if attempt.outcome != "pending" {
-        return Err(ServiceError::conflict("not_pending", format!("attempt `{attempt_id}` is {}, not pending", attempt.outcome)));
+        return Err(ServiceError::conflict(
+            "not_pending",
+            format!("attempt `{attempt_id}` is {}, not pending", attempt.outcome),
+        ));
     }
-    tx.set_attempt_outcome(attempt_id, "cancelled", None, attempt.detail.as_deref()).await?;
+    tx.set_attempt_outcome(attempt_id, "cancelled", None, attempt.detail.as_deref())
+        .await?;
     audit::append(
         tx.as_mut(),
         now,
-        Entry { actor, action: "exam.cancel", credential_id: None, reason: Some(reason.to_owned()), detail: json!({"attempt_id": attempt_id}) },
+        Entry {
+            actor,
+            action: "exam.cancel",
+            credential_id: None,
+            reason: Some(reason.to_owned()),
+            detail: json!({"attempt_id": attempt_id}),
+        },
     )
     .await?;
     tx.commit().await?;

@@ -28,6 +28,20 @@ pub async fn ensure_active_key(ctx: &Context) -> ServiceResult<Option<String>> {
     Ok(Some(record.key_id))
 }
 
+/// For readiness: the active key's private half can be loaded and matches its record. Unlike
+/// [`ensure_active_key`] this never creates a key.
+pub async fn check_active_key(ctx: &Context) -> ServiceResult<()> {
+    let keys = ctx.store.keys().await?;
+    let active = keys
+        .iter()
+        .find(|k| k.is_active())
+        .ok_or_else(|| ServiceError::internal("no active signing key"))?;
+    ctx.keyring
+        .signer_for(active)
+        .map_err(|e| ServiceError::internal(e.to_string()))?;
+    Ok(())
+}
+
 /// Makes a new active key; the previous one is retired now and keeps verifying.
 pub async fn rotate(ctx: &Context, actor: &Actor) -> ServiceResult<KeyRecord> {
     let now = ctx.now();

@@ -110,6 +110,7 @@ pub async fn change(
         }
     }
     tx.commit().await?;
+    crate::metrics::status_changed(action, usize::from(changed) + cascaded.len());
     Ok(ChangeOutcome {
         credential_id: id.to_string(),
         action: action.as_str(),
@@ -305,6 +306,7 @@ async fn publish(
     };
     tx.save_publication(&row).await?;
     tx.commit().await?;
+    crate::metrics::status_list_published(purpose);
     Ok(Publication {
         list_id,
         revision,

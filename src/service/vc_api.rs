@@ -122,5 +122,6 @@ pub async fn issue(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult<
     )
     .await?;
     tx.commit().await?;
+    crate::metrics::credentials_issued(1);
     Ok(json_text)
 }

@@ -564,6 +564,18 @@ macro_rules! store_engine {
             async fn backup(&self, path: &str) -> StoreResult<()> {
                 self.backup_to(path).await
             }
+
+            fn pool_stats(&self) -> $crate::store::PoolStats {
+                $crate::store::PoolStats {
+                    size: self.pool.size(),
+                    idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+                    max: self.pool.options().get_max_connections(),
+                }
+            }
+
+            async fn close(&self) {
+                self.pool.close().await;
+            }
         }
     };
 }

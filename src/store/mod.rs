@@ -50,6 +50,16 @@ impl From<sqlx::Error> for StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Connection pool usage, for the metrics endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Open connections, idle or in use.
+    pub size: u32,
+    pub idle: u32,
+    /// The most the pool will open.
+    pub max: u32,
+}
 pub type SharedStore = Arc<dyn Store>;
 
 /// Opens the engine named by the URL scheme and applies its migrations.
@@ -88,6 +98,11 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<AttemptRow>>;
     /// A consistent copy of the whole database at `path` (SQLite `VACUUM INTO`).
     async fn backup(&self, path: &str) -> StoreResult<()>;
+    /// Pool usage now (no I/O).
+    fn pool_stats(&self) -> PoolStats;
+    /// Closes the pool once the connections in use are returned; later calls fail as
+    /// unavailable. Used at shutdown so SQLite can checkpoint its WAL.
+    async fn close(&self);
 }
 
 /// One write transaction; dropped without `commit` it rolls back.

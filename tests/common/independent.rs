@@ -127,3 +127,12 @@ pub fn verify_rdfc_proof(credential: &Value, key: &VerifyingKey) -> Result<(), S
     let signature = Signature::from_slice(&signature).map_err(|e| e.to_string())?;
     key.verify(&hash, &signature).map_err(|e| e.to_string())
 }
+
+/// Whichever of our two cryptosuites the proof names.
+pub fn verify_proof(credential: &Value, key: &VerifyingKey) -> Result<(), String> {
+    match credential["proof"]["cryptosuite"].as_str() {
+        Some("eddsa-jcs-2022") => verify_jcs_proof(credential, key),
+        Some("eddsa-rdfc-2022") => verify_rdfc_proof(credential, key),
+        other => Err(format!("unexpected cryptosuite {other:?}")),
+    }
+}

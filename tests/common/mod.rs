@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod independent;
+pub mod process;
 
 use attest::clock::FixedClock;
 use attest::config::Config;
@@ -56,6 +57,8 @@ impl TestApp {
             ),
             ("ATTEST_PUBLIC_BASE_URL".into(), base.clone()),
             ("ATTEST_LISTEN".into(), addr.to_string()),
+            // Tests send bursts from one address; tests/limits.rs turns limits on.
+            ("ATTEST_RATE_LIMIT_PER_MINUTE".into(), "0".into()),
         ]);
         for (k, v) in overrides {
             env.insert((*k).into(), (*v).into());

@@ -215,6 +215,13 @@ pub async fn verify(
         && checks
             .iter()
             .any(|c| c.check == "proof" && c.status == Status::Passed);
+    crate::metrics::verification(if verified {
+        "verified"
+    } else if checks.iter().any(|c| c.status == Status::Failed) {
+        "failed"
+    } else {
+        "unknown"
+    });
     Ok(Verdict {
         verified,
         checks,

@@ -1,0 +1,144 @@
+//! Operational bounds: how much one client, one request and one burst of PDF downloads may
+//! take, and how long a shutdown waits for work in flight. They live apart from the identity
+//! settings because operators tune them per deployment, and every one of them has a default
+//! that is safe on a small machine.
+
+use super::ConfigError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Requests a client (peer IP address; an IPv6 /64) may make per minute to the public
+    /// routes `/credentials/verify`, `/v/…`, `/c/…` and `/credentials/{id}.pdf`; 0 turns the
+    /// limit off (e.g. behind a proxy that limits already).
+    pub rate_limit_per_minute: u32,
+    /// How many of those requests may come at once before the per-minute rate applies.
+    pub rate_limit_burst: u32,
+    /// A request that has not been answered after this long gets `503` (`code: timeout`).
+    pub request_timeout_seconds: u32,
+    /// Cap on any request body, whatever the route (each route has its own, smaller cap).
+    pub max_body_bytes: u32,
+    /// PDF certificates rendered at the same time (rendering is CPU work).
+    pub pdf_max_concurrent: u32,
+    /// PDF requests that may wait for a rendering slot; beyond that they get `503` at once.
+    pub pdf_max_queued: u32,
+    /// On SIGTERM, how long in-flight requests may take to finish before the server exits.
+    pub shutdown_grace_seconds: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            rate_limit_per_minute: 120,
+            rate_limit_burst: 30,
+            request_timeout_seconds: 60,
+            max_body_bytes: 8 * 1024 * 1024,
+            pdf_max_concurrent: 2,
+            pdf_max_queued: 16,
+            shutdown_grace_seconds: 20,
+        }
+    }
+}
+
+/// The same keys as read from `attest.toml` (each optional).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FileLimits {
+    pub rate_limit_per_minute: Option<u32>,
+    pub rate_limit_burst: Option<u32>,
+    pub request_timeout_seconds: Option<u32>,
+    pub max_body_bytes: Option<u32>,
+    pub pdf_max_concurrent: Option<u32>,
+    pub pdf_max_queued: Option<u32>,
+    pub shutdown_grace_seconds: Option<u32>,
+}
+
+impl Limits {
+    /// Defaults, then the file, then `ATTEST_<KEY>` variables.
+    pub(super) fn resolve(
+        file: FileLimits,
+        env: &impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let d = Self::default();
+        let number = |key: &'static str, from_file: Option<u32>, default: u32, min: u32| {
+            let var = format!("ATTEST_{}", key.to_ascii_uppercase());
+            let value = match env(&var) {
+                Some(text) => text
+                    .trim()
+                    .parse::<u32>()
+                    .map_err(|_| ConfigError::Invalid {
+                        key,
+                        message: format!("`{text}` is not a whole number"),
+                    })?,
+                None => from_file.unwrap_or(default),
+            };
+            if value < min {
+                return Err(ConfigError::Invalid {
+                    key,
+                    message: format!("must be at least {min}"),
+                });
+            }
+            Ok(value)
+        };
+        Ok(Self {
+            rate_limit_per_minute: number(
+                "rate_limit_per_minute",
+                file.rate_limit_per_minute,
+                d.rate_limit_per_minute,
+                0,
+            )?,
+            rate_limit_burst: number(
+                "rate_limit_burst",
+                file.rate_limit_burst,
+                d.rate_limit_burst,
+                1,
+            )?,
+            request_timeout_seconds: number(
+                "request_timeout_seconds",
+                file.request_timeout_seconds,
+                d.request_timeout_seconds,
+                1,
+            )?,
+            max_body_bytes: number(
+                "max_body_bytes",
+                file.max_body_bytes,
+                d.max_body_bytes,
+                1024,
+            )?,
+            pdf_max_concurrent: number(
+                "pdf_max_concurrent",
+                file.pdf_max_concurrent,
+                d.pdf_max_concurrent,
+                1,
+            )?,
+            pdf_max_queued: number("pdf_max_queued", file.pdf_max_queued, d.pdf_max_queued, 0)?,
+            shutdown_grace_seconds: number(
+                "shutdown_grace_seconds",
+                file.shutdown_grace_seconds,
+                d.shutdown_grace_seconds,
+                0,
+            )?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_file_and_nonsense_is_refused() {
+        let file = FileLimits {
+            rate_limit_burst: Some(5),
+            pdf_max_concurrent: Some(4),
+            ..FileLimits::default()
+        };
+        let env = |k: &str| (k == "ATTEST_PDF_MAX_CONCURRENT").then(|| "3".to_string());
+        let limits = Limits::resolve(file, &env).unwrap();
+        assert_eq!(limits.rate_limit_burst, 5);
+        assert_eq!(limits.pdf_max_concurrent, 3);
+        assert_eq!(limits.shutdown_grace_seconds, 20);
+        let zero = |k: &str| (k == "ATTEST_PDF_MAX_CONCURRENT").then(|| "0".to_string());
+        assert!(Limits::resolve(FileLimits::default(), &zero).is_err());
+        let words = |k: &str| (k == "ATTEST_RATE_LIMIT_BURST").then(|| "lots".to_string());
+        assert!(Limits::resolve(FileLimits::default(), &words).is_err());
+    }
+}
