@@ -12,16 +12,24 @@ use std::path::Path;
 use std::process::Command;
 
 fn tool(name: &str, args: &[&str]) -> String {
-    let out = Command::new(name)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{name} is needed (apt-get install poppler-utils zbar-tools): {e}"));
-    assert!(out.status.success(), "{name} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(name).args(args).output().unwrap_or_else(|e| {
+        panic!("{name} is needed (apt-get install poppler-utils zbar-tools): {e}")
+    });
+    assert!(
+        out.status.success(),
+        "{name} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 async fn pdf_of(app: &TestApp, id: &str, dir: &Path) -> std::path::PathBuf {
-    let res = app.http.get(app.url(&format!("/credentials/{id}.pdf"))).send().await.unwrap();
+    let res = app
+        .http
+        .get(app.url(&format!("/credentials/{id}.pdf")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status().as_u16(), 200);
     assert_eq!(res.headers()["content-type"], "application/pdf");
     let bytes = res.bytes().await.unwrap();
@@ -36,11 +44,24 @@ async fn certificates_render_every_script_carry_a_scannable_qr_and_the_proof() {
     let app = TestApp::spawn().await;
     let token = app.token(Role::Issuer).await;
     let out = tempfile::tempdir().unwrap();
-    let names = ["Zoë Ångström", "Łukasz Żółć", "Ελένη Παπαδοπούλου", "Иван Петров", "山田太郎"];
+    let names = [
+        "Zoë Ångström",
+        "Łukasz Żółć",
+        "Ελένη Παπαδοπούλου",
+        "Иван Петров",
+        "山田太郎",
+    ];
     for (i, name) in names.iter().enumerate() {
-        let mut result = exam(&format!("PDF-{i}"), "mlops-foundation", &format!("cand-pdf-{i}"), 812);
+        let mut result = exam(
+            &format!("PDF-{i}"),
+            "mlops-foundation",
+            &format!("cand-pdf-{i}"),
+            812,
+        );
         result["candidate"]["name"] = json!(name);
-        let (status, body) = app.post("/api/v1/exam-results", Some(&token), &result).await;
+        let (status, body) = app
+            .post("/api/v1/exam-results", Some(&token), &result)
+            .await;
         assert_eq!(status, 201, "{body}");
         let id = body["credential_id"].as_str().unwrap();
         let pdf = pdf_of(&app, id, out.path()).await;
@@ -51,20 +72,53 @@ async fn certificates_render_every_script_carry_a_scannable_qr_and_the_proof() {
         assert!(text.contains("Certified MLOps Engineer – Foundation"));
 
         let png_prefix = out.path().join(format!("page-{i}"));
-        tool("pdftoppm", &["-r", "150", "-png", "-singlefile", pdf_path, png_prefix.to_str().unwrap()]);
-        let decoded = tool("zbarimg", &["--raw", "-q", &format!("{}.png", png_prefix.display())]);
-        assert_eq!(decoded.trim(), app.url(&format!("/v/{id}")), "the QR code encodes exactly the verification URL");
+        tool(
+            "pdftoppm",
+            &[
+                "-r",
+                "150",
+                "-png",
+                "-singlefile",
+                pdf_path,
+                png_prefix.to_str().unwrap(),
+            ],
+        );
+        let decoded = tool(
+            "zbarimg",
+            &["--raw", "-q", &format!("{}.png", png_prefix.display())],
+        );
+        assert_eq!(
+            decoded.trim(),
+            app.url(&format!("/v/{id}")),
+            "the QR code encodes exactly the verification URL"
+        );
 
         let listing = tool("pdfdetach", &["-list", pdf_path]);
-        assert!(listing.contains("credential.json") && listing.contains("credential.jwt"), "{listing}");
+        assert!(
+            listing.contains("credential.json") && listing.contains("credential.jwt"),
+            "{listing}"
+        );
         let extracted = out.path().join(format!("extracted-{i}.json"));
-        tool("pdfdetach", &["-savefile", "credential.json", "-o", extracted.to_str().unwrap(), pdf_path]);
-        let credential: serde_json::Value = serde_json::from_slice(&std::fs::read(&extracted).unwrap()).unwrap();
+        tool(
+            "pdfdetach",
+            &[
+                "-savefile",
+                "credential.json",
+                "-o",
+                extracted.to_str().unwrap(),
+                pdf_path,
+            ],
+        );
+        let credential: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&extracted).unwrap()).unwrap();
         let (status, verdict) = app.post("/credentials/verify", None, &credential).await;
         assert_eq!(status, 200, "the attached credential verifies: {verdict}");
 
         let info = tool("pdfinfo", &[pdf_path]);
-        assert!(info.contains("Author:") && info.contains("AIOps School"), "{info}");
+        assert!(
+            info.contains("Author:") && info.contains("AIOps School"),
+            "{info}"
+        );
         assert!(info.contains("841.89 x 595.276"), "A4 landscape: {info}");
     }
 }
@@ -74,13 +128,23 @@ async fn a_revoked_credential_keeps_its_pdf_but_its_pages_say_so() {
     let app = TestApp::spawn().await;
     let token = app.token(Role::Issuer).await;
     let admin = app.token(Role::Admin).await;
-    let id = app.issue(&token, "PDF-R", "mlops-foundation", "cand-pdf-r").await;
-    app.post(&format!("/api/v1/credentials/{id}/revoke"), Some(&admin), &json!({"reason": "exam misconduct"})).await;
+    let id = app
+        .issue(&token, "PDF-R", "mlops-foundation", "cand-pdf-r")
+        .await;
+    app.post(
+        &format!("/api/v1/credentials/{id}/revoke"),
+        Some(&admin),
+        &json!({"reason": "exam misconduct"}),
+    )
+    .await;
     let out = tempfile::tempdir().unwrap();
     pdf_of(&app, &id, out.path()).await;
     let (status, share, _) = app.get_text(&format!("/c/{id}"), "text/html").await;
     assert_eq!(status, 200);
-    assert!(share.contains("status-notice") && share.contains("revoked"), "{share}");
+    assert!(
+        share.contains("status-notice") && share.contains("revoked"),
+        "{share}"
+    );
     let (_, page, _) = app.get_text(&format!("/v/{id}"), "text/html").await;
     assert!(page.contains(">REVOKED<"));
 }
@@ -89,8 +153,23 @@ async fn a_revoked_credential_keeps_its_pdf_but_its_pages_say_so() {
 async fn bulk_render_writes_every_certificate() {
     let app = TestApp::spawn().await;
     let token = app.token(Role::Issuer).await;
-    let results: Vec<_> = (0..12).map(|i| exam(&format!("BULK-{i}"), "mlops-foundation", &format!("cand-b{i}"), 750)).collect();
-    let (status, _) = app.post("/api/v1/exam-results/batch", Some(&token), &json!({"results": results})).await;
+    let results: Vec<_> = (0..12)
+        .map(|i| {
+            exam(
+                &format!("BULK-{i}"),
+                "mlops-foundation",
+                &format!("cand-b{i}"),
+                750,
+            )
+        })
+        .collect();
+    let (status, _) = app
+        .post(
+            "/api/v1/exam-results/batch",
+            Some(&token),
+            &json!({"results": results}),
+        )
+        .await;
     assert_eq!(status, 200);
     let out = app.dir.path().join("pdfs");
     let public = app.base.clone();
