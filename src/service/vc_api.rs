@@ -11,7 +11,7 @@ use crate::store::CredentialRow;
 use crate::vc::check::{CredentialCheckError, check_unsigned, parse_datetime};
 use crate::vc::credential::{credential_url, status_list_url};
 use crate::vc::jwt::issuer_id;
-use crate::vc::proof::Cryptosuite;
+use crate::vc::proof::{Cryptosuite, TermProblem, check_terms};
 use serde_json::{Value, json};
 
 pub async fn issue(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult<String> {
@@ -43,6 +43,13 @@ pub async fn issue(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult<
             ServiceError::invalid("unknown_context", e.to_string())
         }
         CredentialCheckError::Invalid(m) => ServiceError::invalid("invalid_credential", m),
+    })?;
+    check_terms(&credential).map_err(|e| match e {
+        TermProblem::UnknownContext(url) => ServiceError::invalid(
+            "unknown_context",
+            format!("context `{url}` is not one this issuer holds"),
+        ),
+        TermProblem::Dropped(why) => ServiceError::invalid("undefined_term", why),
     })?;
     let now = ctx.now();
     let mut tx = ctx.store.begin().await?;

@@ -275,3 +275,20 @@ fn as_list(v: Option<&Value>) -> Vec<Value> {
         None => Vec::new(),
     }
 }
+
+/// Why a document cannot be signed as JSON-LD without losing data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TermProblem {
+    UnknownContext(String),
+    Dropped(String),
+}
+
+/// JSON-LD "safe mode" for documents someone else wrote: every term must be defined by a
+/// context we hold (VC Data Model 2.0 §5.2), whichever cryptosuite will sign it.
+pub fn check_terms(doc: &Value) -> Result<(), TermProblem> {
+    use super::rdfc::CanonError;
+    super::rdfc::check_safe(doc, &LOADER).map_err(|e| match e {
+        CanonError::UnknownContext(url) => TermProblem::UnknownContext(url),
+        other => TermProblem::Dropped(other.to_string()),
+    })
+}
