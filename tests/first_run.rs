@@ -28,10 +28,9 @@ async fn wait_healthy(port: u16) -> serde_json::Value {
             .get(format!("http://127.0.0.1:{port}/.well-known/did.json"))
             .send()
             .await
+            && res.status().is_success()
         {
-            if res.status().is_success() {
-                return res.json().await.unwrap();
-            }
+            return res.json().await.unwrap();
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
