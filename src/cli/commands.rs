@@ -6,7 +6,7 @@ use crate::config::Loaded;
 use crate::domain::ids::CredentialId;
 use crate::domain::status::StatusAction;
 use crate::service::issue::Submitted;
-use crate::service::{Actor, Context, Role, audit, issue, keys, status, tokens};
+use crate::service::{Actor, Context, Role, audit, keys, status, tokens};
 use crate::vc::multibase::ed25519_multikey;
 use anyhow::{Context as _, bail};
 use serde_json::Value;
@@ -263,7 +263,7 @@ async fn issue_file(
     );
     let (mut issued, mut other, mut failed) = (0, 0, 0);
     for chunk in items.chunks(200) {
-        for item in issue::submit_batch(ctx, actor, chunk).await? {
+        for item in crate::service::batch::submit_batch(ctx, actor, chunk).await? {
             let attempt = item.attempt_id.unwrap_or_default();
             match item.outcome {
                 Ok(Submitted::Issued {

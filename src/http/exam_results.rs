@@ -136,7 +136,7 @@ pub async fn submit_batch(
             ),
         ));
     }
-    let outcomes = issue::submit_batch(&ctx, actor, items).await?;
+    let outcomes = crate::service::batch::submit_batch(&ctx, actor, items).await?;
     let mut summary = json!({"issued": 0, "repeated": 0, "pending": 0, "rejected": 0});
     let results: Vec<Value> = outcomes
         .iter()
@@ -175,7 +175,7 @@ pub async fn submit_batch(
 /// `GET /api/v1/exam-results/pending` (admin): results held for missing prerequisites.
 pub async fn pending(State(ctx): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
     caller.require(Role::Admin)?;
-    let rows = issue::pending(&ctx, 500).await?;
+    let rows = crate::service::pending::pending(&ctx, 500).await?;
     let items: Vec<Value> = rows
         .into_iter()
         .map(|r| {
@@ -207,7 +207,7 @@ pub async fn cancel(
             format!("expected {{\"reason\": \"…\"}}: {e}"),
         )
     })?;
-    issue::cancel(&ctx, actor, &attempt_id, &body.reason).await?;
+    crate::service::pending::cancel(&ctx, actor, &attempt_id, &body.reason).await?;
     Ok(Json(
         json!({"attempt_id": attempt_id, "status": "cancelled"}),
     ))

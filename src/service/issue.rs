@@ -2,10 +2,7 @@
 //! credential, its status index, its lineage and its audit entry then commit in one
 //! transaction, so a crash leaves either all of them or none. `attempt_id` makes retries safe.
 
-use super::audit::{self, Entry};
-use super::{
-    Actor, Context, ErrorClass, ServiceError, ServiceResult, keys, lineage, signing, status,
-};
+use super::{Actor, Context, ServiceError, ServiceResult, keys, lineage, signing, status};
 use crate::domain::catalog::Achievement;
 use crate::domain::exam::{ExamResult, OnMissingPrerequisites};
 use crate::domain::ids::CredentialId;
@@ -102,7 +99,7 @@ pub fn prepare(ctx: &Context, body: &Value) -> ServiceResult<Prepared> {
     })
 }
 
-const RACE_RETRIES: usize = 3;
+pub(super) const RACE_RETRIES: usize = 3;
 
 pub async fn submit(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult<Submitted> {
     let prepared = prepare(ctx, body)?;
@@ -127,84 +124,7 @@ pub async fn submit(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult
     }
 }
 
-pub struct BatchItem {
-    pub index: usize,
-    pub attempt_id: Option<String>,
-    pub outcome: ServiceResult<Submitted>,
-}
-
-/// Up to 1,000 results in one transaction: each item's own problem is reported beside it and
-/// does not sink the rest; a database failure sinks the whole batch (nothing half-committed).
-pub async fn submit_batch(
-    ctx: &Context,
-    actor: &Actor,
-    items: &[Value],
-) -> ServiceResult<Vec<BatchItem>> {
-    let prepared: Vec<ServiceResult<Prepared>> =
-        items.iter().map(|item| prepare(ctx, item)).collect();
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let mut tx = ctx.store.begin().await?;
-        let mut out = Vec::with_capacity(items.len());
-        let mut failure = None;
-        for (index, (item, p)) in items.iter().zip(&prepared).enumerate() {
-            let attempt_id = item
-                .get("attempt_id")
-                .and_then(Value::as_str)
-                .map(String::from);
-            let outcome = match p {
-                Err(e) => Err(e.clone()),
-                Ok(p) => match process(ctx, tx.as_mut(), actor, p).await {
-                    Err(e)
-                        if matches!(e.class, ErrorClass::Internal | ErrorClass::Unavailable)
-                            || e.code == "conflict" =>
-                    {
-                        failure = Some(e);
-                        break;
-                    }
-                    other => other,
-                },
-            };
-            out.push(BatchItem {
-                index,
-                attempt_id,
-                outcome,
-            });
-        }
-        let committed = match failure {
-            Some(e) => Err(e),
-            None => tx.commit().await.map_err(ServiceError::from),
-        };
-        match committed {
-            Ok(()) => {
-                crate::metrics::credentials_issued(
-                    out.iter()
-                        .filter_map(|item| item.outcome.as_ref().ok())
-                        .map(newly_issued)
-                        .sum(),
-                );
-                return Ok(out);
-            }
-            Err(e) if e.code == "conflict" && attempt < RACE_RETRIES => continue,
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-/// Credentials a committed outcome created: the one asked for and any it released.
-fn newly_issued(outcome: &Submitted) -> usize {
-    match outcome {
-        Submitted::Issued {
-            repeat: false,
-            released,
-            ..
-        } => 1 + released.len(),
-        _ => 0,
-    }
-}
-
-async fn process(
+pub(super) async fn process(
     ctx: &Context,
     tx: &mut dyn Tx,
     actor: &Actor,
@@ -406,88 +326,45 @@ async fn issue_one(
         status: status_ref,
         lineage: &lineage,
     });
-    let (json, jwt) = signing::sign(ctx, &record, &key, unsecured, now, None)?.into_parts();
-    tx.insert_credential(&CredentialRow {
-        credential_id: id,
-        attempt_id: Some(r.attempt_id.to_string()),
-        candidate_id: Some(r.candidate.id.to_string()),
-        achievement: Some(achievement.code.to_string()),
-        holder_name: r.holder_name().to_owned(),
-        issued_at: now.unix_timestamp(),
-        valid_until: Some(validity.until().unix_timestamp()),
-        list_number: status_ref.list_number,
-        list_index: i64::from(status_ref.index),
-        key_id: record.key_id.clone(),
-        state: "active".into(),
-        state_reason: None,
-        state_changed_at: None,
-        json,
-        jwt,
-    })
-    .await?;
-    for prerequisite in prerequisites {
-        tx.insert_lineage(&id, &prerequisite.credential_id).await?;
-    }
+    let signed = signing::sign(ctx, &record, &key, unsecured, now, None)?;
     let prerequisite_ids: Vec<String> = prerequisites
         .iter()
         .map(|p| p.credential_id.to_string())
         .collect();
-    audit::append(
+    let detail = json!({"attempt_id": r.attempt_id.as_str(), "achievement": achievement.code.as_str(),
+                        "key_id": record.key_id, "prerequisites": prerequisite_ids});
+    signing::store(
         tx,
-        now.unix_timestamp(),
-        Entry {
-            actor,
-            action: "credential.issue",
-            credential_id: Some(id.to_string()),
-            reason: None,
-            detail: json!({"attempt_id": r.attempt_id.as_str(), "achievement": achievement.code.as_str(),
-                           "key_id": record.key_id, "prerequisites": prerequisite_ids}),
+        actor,
+        signing::Record {
+            id,
+            attempt_id: Some(r.attempt_id.to_string()),
+            candidate_id: Some(r.candidate.id.to_string()),
+            achievement: Some(achievement.code.to_string()),
+            holder_name: r.holder_name().to_owned(),
+            issued_at: now,
+            valid_until: Some(validity.until().unix_timestamp()),
+            status: status_ref,
+            key_id: &record.key_id,
         },
+        signed,
+        detail,
     )
     .await?;
+    for prerequisite in prerequisites {
+        tx.insert_lineage(&id, &prerequisite.credential_id).await?;
+    }
     Ok(id)
 }
 
-/// Results held for missing prerequisites, newest first.
-pub async fn pending(ctx: &Context, limit: i64) -> ServiceResult<Vec<AttemptRow>> {
-    Ok(ctx.store.attempts_with_outcome("pending", limit).await?)
-}
-
-/// Cancels a held result: it will not be issued when its prerequisites arrive.
-pub async fn cancel(
-    ctx: &Context,
-    actor: &Actor,
-    attempt_id: &str,
-    reason: &str,
-) -> ServiceResult<()> {
-    let id = crate::domain::ids::AttemptId::parse(attempt_id)
-        .map_err(|e| ServiceError::invalid("invalid_id", e.to_string()))?;
-    let now = ctx.now().unix_timestamp();
-    let mut tx = ctx.store.begin().await?;
-    let attempt = tx
-        .attempt(&id)
-        .await?
-        .ok_or_else(|| ServiceError::not_found("exam attempt"))?;
-    if attempt.outcome != "pending" {
-        return Err(ServiceError::conflict(
-            "not_pending",
-            format!("attempt `{attempt_id}` is {}, not pending", attempt.outcome),
-        ));
+/// Credentials a committed outcome created: the one asked for and any it released.
+pub(super) fn newly_issued(outcome: &Submitted) -> usize {
+    match outcome {
+        Submitted::Issued {
+            repeat: false,
+            released,
+            ..
+        } => 1 + released.len(),
+        _ => 0,
     }
-    tx.set_attempt_outcome(attempt_id, "cancelled", None, attempt.detail.as_deref())
-        .await?;
-    audit::append(
-        tx.as_mut(),
-        now,
-        Entry {
-            actor,
-            action: "exam.cancel",
-            credential_id: None,
-            reason: Some(reason.to_owned()),
-            detail: json!({"attempt_id": attempt_id}),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
 }

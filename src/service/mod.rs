@@ -1,6 +1,7 @@
 //! Use cases, one per file. Each owns its transactions; `http` and `cli` only translate.
 
 pub mod audit;
+pub mod batch;
 pub mod capacity;
 pub mod certificate;
 pub mod context;
@@ -8,6 +9,7 @@ pub mod error;
 pub mod issue;
 pub mod keys;
 pub mod lineage;
+pub mod pending;
 pub mod share;
 pub mod signing;
 pub mod status;

@@ -65,3 +65,58 @@ pub fn sign(
         .map_err(|e| ServiceError::internal(e.to_string()))?;
     Ok(SignedCredential { json, jwt })
 }
+
+/// What the database records beside a signed credential.
+pub struct Record<'a> {
+    pub id: crate::domain::ids::CredentialId,
+    pub attempt_id: Option<String>,
+    pub candidate_id: Option<String>,
+    pub achievement: Option<String>,
+    pub holder_name: String,
+    pub issued_at: OffsetDateTime,
+    pub valid_until: Option<i64>,
+    pub status: crate::vc::credential::StatusRef,
+    pub key_id: &'a str,
+}
+
+/// Stores a signed credential and its audit entry in the caller's transaction. It takes a
+/// [`SignedCredential`], so nothing unsigned can be stored.
+pub async fn store(
+    tx: &mut dyn crate::store::Tx,
+    actor: &super::Actor,
+    record: Record<'_>,
+    signed: SignedCredential,
+    detail: Value,
+) -> ServiceResult<()> {
+    let (json, jwt) = signed.into_parts();
+    tx.insert_credential(&crate::store::CredentialRow {
+        credential_id: record.id,
+        attempt_id: record.attempt_id,
+        candidate_id: record.candidate_id,
+        achievement: record.achievement,
+        holder_name: record.holder_name,
+        issued_at: record.issued_at.unix_timestamp(),
+        valid_until: record.valid_until,
+        list_number: record.status.list_number,
+        list_index: i64::from(record.status.index),
+        key_id: record.key_id.to_owned(),
+        state: "active".into(),
+        state_reason: None,
+        state_changed_at: None,
+        json,
+        jwt,
+    })
+    .await?;
+    super::audit::append(
+        tx,
+        record.issued_at.unix_timestamp(),
+        super::audit::Entry {
+            actor,
+            action: "credential.issue",
+            credential_id: Some(record.id.to_string()),
+            reason: None,
+            detail,
+        },
+    )
+    .await
+}

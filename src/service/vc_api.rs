@@ -3,11 +3,9 @@
 //! has none, our status entries when it has no `credentialStatus`, and keep it so it can be
 //! fetched and revoked like any other.
 
-use super::audit::{self, Entry};
 use super::{Actor, Context, ServiceError, ServiceResult, keys, signing, status};
 use crate::domain::ids::CredentialId;
 use crate::domain::status::StatusPurpose;
-use crate::store::CredentialRow;
 use crate::vc::check::{CredentialCheckError, check_unsigned, parse_datetime};
 use crate::vc::credential::{credential_url, status_list_url};
 use crate::vc::jwt::issuer_id;
@@ -97,35 +95,24 @@ pub async fn issue(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult<
         .map(|v| parse_datetime("validUntil", v).map(|t| t.unix_timestamp()))
         .transpose()
         .map_err(|e| ServiceError::invalid("invalid_credential", e.to_string()))?;
-    let (json_text, jwt) = signing::sign(ctx, &record, &key, credential, now, suite)?.into_parts();
-    tx.insert_credential(&CredentialRow {
-        credential_id: id,
-        attempt_id: None,
-        candidate_id: None,
-        achievement: None,
-        holder_name: holder,
-        issued_at: now.unix_timestamp(),
-        valid_until,
-        list_number: status_ref.list_number,
-        list_index: i64::from(status_ref.index),
-        key_id: record.key_id.clone(),
-        state: "active".into(),
-        state_reason: None,
-        state_changed_at: None,
-        json: json_text.clone(),
-        jwt,
-    })
-    .await?;
-    audit::append(
+    let signed = signing::sign(ctx, &record, &key, credential, now, suite)?;
+    let json_text = signed.json().to_owned();
+    signing::store(
         tx.as_mut(),
-        now.unix_timestamp(),
-        Entry {
-            actor,
-            action: "credential.issue",
-            credential_id: Some(id.to_string()),
-            reason: None,
-            detail: json!({"via": "vc-api", "key_id": record.key_id}),
+        actor,
+        signing::Record {
+            id,
+            attempt_id: None,
+            candidate_id: None,
+            achievement: None,
+            holder_name: holder,
+            issued_at: now,
+            valid_until,
+            status: status_ref,
+            key_id: &record.key_id,
         },
+        signed,
+        json!({"via": "vc-api", "key_id": record.key_id}),
     )
     .await?;
     tx.commit().await?;

@@ -49,14 +49,11 @@ pub static CLIENT: std::sync::LazyLock<reqwest::Client> = std::sync::LazyLock::n
         .unwrap_or_default()
 });
 
-/// Fetches a JSON document of bounded size.
-pub async fn fetch_json(url: &str) -> Result<Value, String> {
+/// Fetches at most [`FETCH_LIMIT`] bytes.
+pub async fn fetch_bytes(url: &str, accept: &str) -> Result<Vec<u8>, String> {
     let mut res = CLIENT
         .get(url)
-        .header(
-            "accept",
-            "application/vc+ld+json, application/did+json, application/json",
-        )
+        .header("accept", accept)
         .send()
         .await
         .map_err(|e| format!("cannot fetch {url}: {e}"))?;
@@ -74,6 +71,16 @@ pub async fn fetch_json(url: &str) -> Result<Value, String> {
             return Err(format!("{url} is larger than {FETCH_LIMIT} bytes"));
         }
     }
+    Ok(body)
+}
+
+/// Fetches a JSON document of bounded size.
+pub async fn fetch_json(url: &str) -> Result<Value, String> {
+    let body = fetch_bytes(
+        url,
+        "application/vc+ld+json, application/did+json, application/json",
+    )
+    .await?;
     serde_json::from_slice(&body).map_err(|e| format!("{url} is not JSON: {e}"))
 }
 

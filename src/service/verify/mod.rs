@@ -3,9 +3,12 @@
 //! tampered or expired credential yields `verified: false` with the failed check and why.
 //! Anything that could not be checked is `unknown`, and `unknown` never counts as valid.
 
+mod headline;
 mod keys;
 mod lineage;
 mod status;
+
+pub use headline::Headline;
 
 use super::{Context, ServiceError, ServiceResult};
 use crate::vc::check::parse_datetime;
@@ -361,91 +364,12 @@ pub(crate) fn proof_detail(v: &proof::ProofVerdict, origin: KeyOrigin) -> String
     )
 }
 
-/// What a person should read first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Headline {
-    Valid,
-    Revoked,
-    Suspended,
-    Expired,
-    CannotVerify,
-    Invalid,
-}
-
-impl Headline {
-    pub fn text(self) -> &'static str {
-        match self {
-            Self::Valid => "VALID",
-            Self::Revoked => "REVOKED",
-            Self::Suspended => "SUSPENDED",
-            Self::Expired => "EXPIRED",
-            Self::CannotVerify => "CANNOT VERIFY",
-            Self::Invalid => "NOT VALID",
-        }
-    }
-
-    pub fn explanation(self) -> &'static str {
-        match self {
-            Self::Valid => {
-                "The signature is the issuer's, the credential is current, and it has not been revoked or suspended."
-            }
-            Self::Revoked => "The issuer has withdrawn this credential. It must not be relied on.",
-            Self::Suspended => "The issuer has suspended this credential for now.",
-            Self::Expired => "This credential was genuine but its validity period has ended.",
-            Self::CannotVerify => {
-                "Some checks could not be completed, so this credential cannot be confirmed as valid right now."
-            }
-            Self::Invalid => {
-                "This credential failed verification: it may have been altered or was not issued by a trusted issuer."
-            }
-        }
-    }
-}
-
-impl Verdict {
-    pub fn headline(&self) -> Headline {
-        let is = |name: &str, s: Status| self.status_of(name) == Some(s);
-        if self.verified {
-            Headline::Valid
-        } else if is("proof", Status::Failed) {
-            Headline::Invalid
-        } else if is("revocation", Status::Failed) {
-            Headline::Revoked
-        } else if is("suspension", Status::Failed) {
-            Headline::Suspended
-        } else if self.checks.iter().any(|c| {
-            c.check == "validity" && c.status == Status::Failed && c.detail.starts_with("expired")
-        }) {
-            Headline::Expired
-        } else if self.checks.iter().any(|c| c.status == Status::Unknown) {
-            Headline::CannotVerify
-        } else {
-            Headline::Invalid
-        }
-    }
-}
-
 /// The CLI may fetch what its operator names (a URL typed at the console is not
 /// presenter-controlled input), with the same limits as every outbound fetch.
 pub async fn fetch_for_cli(url: &str) -> Result<Vec<u8>, String> {
-    let mut res = keys::CLIENT
-        .get(url)
-        .header(
-            "accept",
-            "application/vc+ld+json, application/vc+jwt;q=0.9, application/json;q=0.8",
-        )
-        .send()
-        .await
-        .map_err(|e| format!("cannot fetch {url}: {e}"))?;
-    if !res.status().is_success() {
-        return Err(format!("{url} answered {}", res.status()));
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = res.chunk().await.map_err(|e| e.to_string())? {
-        body.extend_from_slice(&chunk);
-        if body.len() > keys::FETCH_LIMIT {
-            return Err(format!("{url} is too large"));
-        }
-    }
-    Ok(body)
+    keys::fetch_bytes(
+        url,
+        "application/vc+ld+json, application/vc+jwt;q=0.9, application/json;q=0.8",
+    )
+    .await
 }

@@ -1,0 +1,70 @@
+//! `POST /api/v1/exam-results/batch` and `attest issue`: many results in one transaction.
+
+use super::issue::{Prepared, RACE_RETRIES, Submitted, newly_issued, prepare, process};
+use super::{Actor, Context, ErrorClass, ServiceError, ServiceResult};
+use serde_json::Value;
+
+pub struct BatchItem {
+    pub index: usize,
+    pub attempt_id: Option<String>,
+    pub outcome: ServiceResult<Submitted>,
+}
+
+/// Up to 1,000 results in one transaction: each item's own problem is reported beside it and
+/// does not sink the rest; a database failure sinks the whole batch (nothing half-committed).
+pub async fn submit_batch(
+    ctx: &Context,
+    actor: &Actor,
+    items: &[Value],
+) -> ServiceResult<Vec<BatchItem>> {
+    let prepared: Vec<ServiceResult<Prepared>> =
+        items.iter().map(|item| prepare(ctx, item)).collect();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let mut tx = ctx.store.begin().await?;
+        let mut out = Vec::with_capacity(items.len());
+        let mut failure = None;
+        for (index, (item, p)) in items.iter().zip(&prepared).enumerate() {
+            let attempt_id = item
+                .get("attempt_id")
+                .and_then(Value::as_str)
+                .map(String::from);
+            let outcome = match p {
+                Err(e) => Err(e.clone()),
+                Ok(p) => match process(ctx, tx.as_mut(), actor, p).await {
+                    Err(e)
+                        if matches!(e.class, ErrorClass::Internal | ErrorClass::Unavailable)
+                            || e.code == "conflict" =>
+                    {
+                        failure = Some(e);
+                        break;
+                    }
+                    other => other,
+                },
+            };
+            out.push(BatchItem {
+                index,
+                attempt_id,
+                outcome,
+            });
+        }
+        let committed = match failure {
+            Some(e) => Err(e),
+            None => tx.commit().await.map_err(ServiceError::from),
+        };
+        match committed {
+            Ok(()) => {
+                crate::metrics::credentials_issued(
+                    out.iter()
+                        .filter_map(|item| item.outcome.as_ref().ok())
+                        .map(newly_issued)
+                        .sum(),
+                );
+                return Ok(out);
+            }
+            Err(e) if e.code == "conflict" && attempt < RACE_RETRIES => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
