@@ -4,6 +4,7 @@
 //! default, see [`super::rdfc`]) and `eddsa-jcs-2022` (§3.3: RFC 8785 JSON canonicalization).
 
 use super::multibase::{base58btc, decode_base58btc};
+use super::rdfc::ContextLoader;
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -15,8 +16,7 @@ pub const EDDSA_RDFC_2022: &str = "eddsa-rdfc-2022";
 pub const SUPPORTED_CRYPTOSUITES: &[&str] = &[EDDSA_RDFC_2022, EDDSA_JCS_2022];
 
 /// The production contexts, parsed once.
-static LOADER: std::sync::LazyLock<super::rdfc::ContextLoader> =
-    std::sync::LazyLock::new(super::rdfc::ContextLoader::new);
+static LOADER: std::sync::LazyLock<ContextLoader> = std::sync::LazyLock::new(ContextLoader::new);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProofError {
@@ -60,11 +60,12 @@ impl Cryptosuite {
         unsecured: &Value,
         proof_config: &Value,
         safe: bool,
+        loader: &ContextLoader,
     ) -> Result<[u8; 64], ProofError> {
         let (config, document) = match self {
             Self::EddsaJcs2022 => (jcs(proof_config)?, jcs(unsecured)?),
             Self::EddsaRdfc2022 => {
-                return super::rdfc::rdfc_hash_data(unsecured, proof_config, &LOADER, safe)
+                return super::rdfc::rdfc_hash_data(unsecured, proof_config, loader, safe)
                     .map_err(|e| ProofError::Canonicalization(e.to_string()));
             }
         };
@@ -115,7 +116,9 @@ pub fn create_proof(
         config.insert("@context".into(), context.clone());
     }
     let config = Value::Object(config);
-    let hash = options.cryptosuite.hash_data(unsecured, &config, false)?;
+    let hash = options
+        .cryptosuite
+        .hash_data(unsecured, &config, false, &LOADER)?;
     let mut proof = config;
     if let Some(map) = proof.as_object_mut() {
         map.insert("proofValue".into(), base58btc(&sign(&hash)).into());
@@ -139,6 +142,16 @@ pub fn verify_proofs(
     secured: &Value,
     resolve: &dyn Fn(&str) -> Result<VerifyingKey, String>,
 ) -> Result<Vec<ProofVerdict>, ProofError> {
+    verify_proofs_with(secured, resolve, &LOADER)
+}
+
+/// [`verify_proofs`] with another set of JSON-LD contexts (the W3C vectors need the
+/// examples context, which production never offers).
+pub fn verify_proofs_with(
+    secured: &Value,
+    resolve: &dyn Fn(&str) -> Result<VerifyingKey, String>,
+    loader: &ContextLoader,
+) -> Result<Vec<ProofVerdict>, ProofError> {
     let doc = secured.as_object().ok_or(ProofError::NotAnObject)?;
     let all: Vec<&Value> = match doc.get("proof") {
         None => return Ok(Vec::new()),
@@ -159,12 +172,13 @@ pub fn verify_proofs(
             if let Some(previous) = previous {
                 input.insert("proof".into(), previous);
             }
-            Ok(verify_one(&Value::Object(input), proof, resolve))
+            Ok(verify_one(&Value::Object(input), proof, resolve, loader))
         })
         .collect()
 }
 
-/// §2.1.2: a chained proof signs the document together with the proofs it names.
+/// VC Data Integrity §4.5: a chained proof signs the document with `proof` set to the list of
+/// the proofs it names (`previousProof`), `proofValue` included.
 fn previous_proofs(proof: &Value, all: &[&Value]) -> Result<Option<Value>, ProofError> {
     let ids: Vec<&str> = match proof.get("previousProof") {
         None => return Ok(None),
@@ -186,17 +200,14 @@ fn previous_proofs(proof: &Value, all: &[&Value]) -> Result<Option<Value>, Proof
             })?;
         found.push((*matched).clone());
     }
-    Ok(Some(if found.len() == 1 {
-        found.remove(0)
-    } else {
-        Value::Array(found)
-    }))
+    Ok(Some(Value::Array(found)))
 }
 
 fn verify_one(
     unsecured: &Value,
     proof: &Value,
     resolve: &dyn Fn(&str) -> Result<VerifyingKey, String>,
+    loader: &ContextLoader,
 ) -> ProofVerdict {
     let text = |k: &str| {
         proof
@@ -214,7 +225,7 @@ fn verify_one(
             .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok()),
         result: Ok(()),
     };
-    verdict.result = check_one(unsecured, proof, resolve);
+    verdict.result = check_one(unsecured, proof, resolve, loader);
     verdict
 }
 
@@ -222,6 +233,7 @@ fn check_one(
     unsecured: &Value,
     proof: &Value,
     resolve: &dyn Fn(&str) -> Result<VerifyingKey, String>,
+    loader: &ContextLoader,
 ) -> Result<(), String> {
     let map = proof.as_object().ok_or("the proof is not an object")?;
     if map.get("type").and_then(Value::as_str) != Some("DataIntegrityProof") {
@@ -261,7 +273,7 @@ fn check_one(
         }
     }
     let hash = suite
-        .hash_data(&unsecured, &Value::Object(config), true)
+        .hash_data(&unsecured, &Value::Object(config), true, loader)
         .map_err(|e| e.to_string())?;
     let key = resolve(vm)?;
     key.verify(&hash, &Signature::from_bytes(&signature))

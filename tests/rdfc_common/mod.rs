@@ -50,8 +50,7 @@ pub fn spec_signing_key() -> SigningKey {
 }
 
 pub fn verifying_key_from_did(did_url: &str) -> VerifyingKey {
-    let raw = attest::vc::rdfc::ed25519_public_key_from_did_key(did_url).expect("did:key");
-    VerifyingKey::from_bytes(&raw).expect("valid Ed25519 point")
+    attest::vc::did::resolve_did_key(did_url).expect("an Ed25519 did:key")
 }
 
 pub fn verify(key: &VerifyingKey, hash_data: &[u8; 64], signature: &[u8]) -> bool {

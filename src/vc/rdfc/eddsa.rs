@@ -40,7 +40,7 @@ impl CanonicalForms {
 ///
 /// `unsecured` is the document without the proof being created or verified
 /// (for a proof chain it carries the earlier proofs it signs over, see
-/// [`prepare_proof_verification`](super::prepare_proof_verification)).
+/// `vc::proof::verify_proofs`).
 /// `proof_options` is the proof object without `proofValue`; its
 /// `@context` is replaced by the document's, as §3.2.5 step 4 requires.
 /// `safe` runs the safe-mode check on both inputs (see [`super::check_safe`]).

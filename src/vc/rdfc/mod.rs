@@ -13,8 +13,8 @@
 //!    RDFC-1.0 (oxrdf) into the canonical N-Quads string that is hashed.
 //! 4. [`rdfc_hash_data`] — eddsa-rdfc-2022 transformation, proof
 //!    configuration and hashing: the 64 bytes an Ed25519 key signs.
-//! 5. [`prepare_proof_verification`] — proof sets and chains (VC Data
-//!    Integrity §4.5): which bytes each proof of a secured document covers.
+//! 5. Proof sets and chains (VC Data Integrity §4.5) are handled for every
+//!    cryptosuite by `vc::proof::verify_proofs`.
 //!
 //! Signing and signature verification are left to the caller's key store.
 //!
@@ -36,7 +36,6 @@ mod eddsa;
 mod error;
 mod loader;
 mod nquads;
-mod proofs;
 mod safe;
 mod typefix;
 
@@ -51,8 +50,4 @@ pub use loader::{
     MULTIKEY_V1, OB_V3P0_3_0_3, UNDEFINED_TERMS_V2,
 };
 pub use nquads::canonical_nquads;
-pub use proofs::{
-    ProofToVerify, ed25519_public_key_from_did_key, input_document_for_new_proof,
-    prepare_proof_verification,
-};
 pub use safe::check_safe;
