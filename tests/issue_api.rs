@@ -12,28 +12,54 @@ use serde_json::{Value, json};
 async fn issued_credential_verifies_in_both_forms_against_published_keys() {
     let app = TestApp::spawn().await;
     let token = app.token(Role::Issuer).await;
-    let (status, body) = app.post("/api/v1/exam-results", Some(&token), &exam("EXM-1", "mlops-foundation", "cand-1", 812)).await;
+    let (status, body) = app
+        .post(
+            "/api/v1/exam-results",
+            Some(&token),
+            &exam("EXM-1", "mlops-foundation", "cand-1", 812),
+        )
+        .await;
     assert_eq!(status, 201, "{body}");
     let id = body["credential_id"].as_str().unwrap();
     for link in ["credential", "share", "verify", "pdf", "jwt"] {
-        assert!(body["links"][link].as_str().unwrap().starts_with(&app.base), "{link}");
+        assert!(
+            body["links"][link].as_str().unwrap().starts_with(&app.base),
+            "{link}"
+        );
     }
 
-    let (status, text, headers) = app.get_text(&format!("/credentials/{id}"), "application/vc+ld+json").await;
+    let (status, text, headers) = app
+        .get_text(&format!("/credentials/{id}"), "application/vc+ld+json")
+        .await;
     assert_eq!(status, 200);
     assert_eq!(headers["content-type"], "application/vc+ld+json");
     let credential: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(credential["id"], format!("{}/credentials/{id}", app.base));
-    assert_eq!(credential["type"], json!(["VerifiableCredential", "OpenBadgeCredential"]));
-    assert_eq!(credential["issuer"]["id"], "did:web:127.0.0.1%3A".to_owned() + app.base.rsplit(':').next().unwrap());
+    assert_eq!(
+        credential["type"],
+        json!(["VerifiableCredential", "OpenBadgeCredential"])
+    );
+    assert_eq!(
+        credential["issuer"]["id"],
+        "did:web:127.0.0.1%3A".to_owned() + app.base.rsplit(':').next().unwrap()
+    );
     assert_eq!(credential["validFrom"], "2026-11-20T15:00:00Z");
-    assert_eq!(credential["validUntil"], "2029-11-20T15:00:00Z", "Foundation is valid 3 years");
+    assert_eq!(
+        credential["validUntil"], "2029-11-20T15:00:00Z",
+        "Foundation is valid 3 years"
+    );
     let subject = &credential["credentialSubject"];
     assert_eq!(subject["name"], "Zoë Ångström");
     assert_eq!(subject["identifier"][0]["hashed"], true);
-    assert!(!text.contains("zoe@example.com"), "the email must only appear hashed");
+    assert!(
+        !text.contains("zoe@example.com"),
+        "the email must only appear hashed"
+    );
     assert_eq!(subject["result"][0]["value"], "812");
-    assert_eq!(subject["achievement"]["resultDescription"][0]["requiredValue"], "700");
+    assert_eq!(
+        subject["achievement"]["resultDescription"][0]["requiredValue"],
+        "700"
+    );
     assert_eq!(subject["achievement"]["achievementType"], "Certification");
     assert_eq!(credential["credentialStatus"].as_array().unwrap().len(), 2);
 
@@ -42,7 +68,9 @@ async fn issued_credential_verifies_in_both_forms_against_published_keys() {
     let key = key_from_did_document(&did, vm);
     verify_jcs_proof(&credential, &key).expect("Data Integrity proof verifies");
 
-    let (status, jwt, headers) = app.get_text(&format!("/credentials/{id}"), "application/vc+jwt").await;
+    let (status, jwt, headers) = app
+        .get_text(&format!("/credentials/{id}"), "application/vc+jwt")
+        .await;
     assert_eq!(status, 200);
     assert_eq!(headers["content-type"], "application/vc+jwt");
     let (_, jwks) = app.get_json("/.well-known/jwks.json").await;
@@ -53,7 +81,10 @@ async fn issued_credential_verifies_in_both_forms_against_published_keys() {
     for (k, v) in unsecured.as_object().unwrap() {
         assert_eq!(&payload[k], v, "JWT payload differs from the JSON at {k}");
     }
-    assert_eq!(payload["exp"], 1_889_881_200i64, "exp mirrors validUntil (2029-11-20T15:00:00Z)");
+    assert_eq!(
+        payload["exp"], 1_889_881_200i64,
+        "exp mirrors validUntil (2029-11-20T15:00:00Z)"
+    );
     assert_eq!(payload["nbf"], payload["iat"]);
 }
 
@@ -68,7 +99,9 @@ async fn retries_are_idempotent_and_conflicts_are_refused() {
     assert_eq!(a["credential_id"], b["credential_id"]);
     let mut changed = body.clone();
     changed["exam"]["score"] = json!(751);
-    let (status, problem) = app.post("/api/v1/exam-results", Some(&token), &changed).await;
+    let (status, problem) = app
+        .post("/api/v1/exam-results", Some(&token), &changed)
+        .await;
     assert_eq!(status, 409);
     assert_eq!(problem["code"], "attempt_conflict");
 }
@@ -81,10 +114,21 @@ async fn below_pass_mark_issues_nothing_but_records_the_attempt() {
     let (status, problem) = app.post("/api/v1/exam-results", Some(&token), &body).await;
     assert_eq!(status, 422);
     assert_eq!(problem["code"], "below_pass_mark");
-    let attempt = app.ctx.store.attempt(&attest::domain::ids::AttemptId::parse("EXM-3").unwrap()).await.unwrap();
+    let attempt = app
+        .ctx
+        .store
+        .attempt(&attest::domain::ids::AttemptId::parse("EXM-3").unwrap())
+        .await
+        .unwrap();
     assert_eq!(attempt.unwrap().outcome, "below_pass_mark");
     let admin = app.token(Role::Admin).await;
-    let res = app.http.get(app.url("/api/v1/credentials")).bearer_auth(&admin).send().await.unwrap();
+    let res = app
+        .http
+        .get(app.url("/api/v1/credentials"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
     let list: Value = res.json().await.unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), 0);
 }
@@ -115,28 +159,111 @@ async fn each_class_of_bad_input_gets_a_stable_code_and_writes_nothing() {
         serde_json::to_vec(&v).unwrap()
     };
     let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
-        ("unknown achievement", with(&|v| v["achievement"] = json!("mlops-wizard")), 422, "unknown_achievement"),
-        ("missing field", with(&|v| { v.as_object_mut().unwrap().remove("candidate"); }), 400, "schema_violation"),
-        ("wrong type", with(&|v| v["exam"]["score"] = json!("812")), 400, "schema_violation"),
-        ("unknown field", with(&|v| v["extra"] = json!(1)), 400, "schema_violation"),
-        ("score above max", with(&|v| v["exam"]["score"] = json!(1200)), 400, "invalid_exam_result"),
-        ("bad email", with(&|v| v["candidate"]["email"] = json!("not-an-email")), 400, "invalid_exam_result"),
-        ("other scale", with(&|v| { v["exam"]["max_score"] = json!(100); v["exam"]["score"] = json!(80); }), 422, "score_scale_mismatch"),
-        ("malformed JSON", b"{\"attempt_id\": ".to_vec(), 400, "malformed_json"),
-        ("not UTF-8", vec![b'{', 0xff, 0xfe, b'}'], 400, "invalid_utf8"),
-        ("duplicate key", b"{\"attempt_id\":\"a\",\"attempt_id\":\"b\"}".to_vec(), 400, "duplicate_key"),
-        ("oversized", format!("{{\"pad\":\"{}\"}}", "x".repeat(70 * 1024)).into_bytes(), 413, "payload_too_large"),
+        (
+            "unknown achievement",
+            with(&|v| v["achievement"] = json!("mlops-wizard")),
+            422,
+            "unknown_achievement",
+        ),
+        (
+            "missing field",
+            with(&|v| {
+                v.as_object_mut().unwrap().remove("candidate");
+            }),
+            400,
+            "schema_violation",
+        ),
+        (
+            "wrong type",
+            with(&|v| v["exam"]["score"] = json!("812")),
+            400,
+            "schema_violation",
+        ),
+        (
+            "unknown field",
+            with(&|v| v["extra"] = json!(1)),
+            400,
+            "schema_violation",
+        ),
+        (
+            "score above max",
+            with(&|v| v["exam"]["score"] = json!(1200)),
+            400,
+            "invalid_exam_result",
+        ),
+        (
+            "bad email",
+            with(&|v| v["candidate"]["email"] = json!("not-an-email")),
+            400,
+            "invalid_exam_result",
+        ),
+        (
+            "other scale",
+            with(&|v| {
+                v["exam"]["max_score"] = json!(100);
+                v["exam"]["score"] = json!(80);
+            }),
+            422,
+            "score_scale_mismatch",
+        ),
+        (
+            "malformed JSON",
+            b"{\"attempt_id\": ".to_vec(),
+            400,
+            "malformed_json",
+        ),
+        (
+            "not UTF-8",
+            vec![b'{', 0xff, 0xfe, b'}'],
+            400,
+            "invalid_utf8",
+        ),
+        (
+            "duplicate key",
+            b"{\"attempt_id\":\"a\",\"attempt_id\":\"b\"}".to_vec(),
+            400,
+            "duplicate_key",
+        ),
+        (
+            "oversized",
+            format!("{{\"pad\":\"{}\"}}", "x".repeat(70 * 1024)).into_bytes(),
+            413,
+            "payload_too_large",
+        ),
         ("empty", Vec::new(), 400, "empty_body"),
     ];
     for (name, body, status, code) in cases {
         let (got, problem) = raw_post(&app, &token, body).await;
-        assert_eq!((got, problem["code"].as_str().unwrap()), (status, code), "{name}: {problem}");
-        assert!(problem["detail"].as_str().is_some_and(|d| !d.is_empty()), "{name}");
+        assert_eq!(
+            (got, problem["code"].as_str().unwrap()),
+            (status, code),
+            "{name}: {problem}"
+        );
+        assert!(
+            problem["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "{name}"
+        );
     }
     let admin = app.token(Role::Admin).await;
-    let list: Value = app.http.get(app.url("/api/v1/credentials")).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
+    let list: Value = app
+        .http
+        .get(app.url("/api/v1/credentials"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list["items"], json!([]), "nothing was written");
-    assert!(app.ctx.store.attempt(&attest::domain::ids::AttemptId::parse("EXM-4").unwrap()).await.unwrap().is_none());
+    assert!(
+        app.ctx
+            .store
+            .attempt(&attest::domain::ids::AttemptId::parse("EXM-4").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -144,21 +271,48 @@ async fn tokens_are_checked_and_roles_enforced() {
     let app = TestApp::spawn().await;
     let body = exam("EXM-5", "mlops-foundation", "cand-5", 800);
     let (status, problem) = app.post("/api/v1/exam-results", None, &body).await;
-    assert_eq!((status, problem["code"].as_str().unwrap()), (401, "unauthenticated"));
-    let (status, _) = app.post("/api/v1/exam-results", Some("att_nope_nope"), &body).await;
+    assert_eq!(
+        (status, problem["code"].as_str().unwrap()),
+        (401, "unauthenticated")
+    );
+    let (status, _) = app
+        .post("/api/v1/exam-results", Some("att_nope_nope"), &body)
+        .await;
     assert_eq!(status, 401);
     let admin = app.token(Role::Admin).await;
     let (status, problem) = app.post("/api/v1/exam-results", Some(&admin), &body).await;
-    assert_eq!((status, problem["code"].as_str().unwrap()), (403, "forbidden"));
+    assert_eq!(
+        (status, problem["code"].as_str().unwrap()),
+        (403, "forbidden")
+    );
     let issuer = app.token(Role::Issuer).await;
-    let (status, _) = app.post("/api/v1/credentials/00000000-0000-4000-8000-000000000000/revoke", Some(&issuer), &json!({"reason": "x"})).await;
+    let (status, _) = app
+        .post(
+            "/api/v1/credentials/00000000-0000-4000-8000-000000000000/revoke",
+            Some(&issuer),
+            &json!({"reason": "x"}),
+        )
+        .await;
     assert_eq!(status, 403);
 
-    let created = attest::service::tokens::create(&app.ctx, &attest::service::Actor::cli(), "doomed", Role::Issuer).await.unwrap();
-    let (status, _) = app.post("/api/v1/exam-results", Some(&created.token), &body).await;
+    let created = attest::service::tokens::create(
+        &app.ctx,
+        &attest::service::Actor::cli(),
+        "doomed",
+        Role::Issuer,
+    )
+    .await
+    .unwrap();
+    let (status, _) = app
+        .post("/api/v1/exam-results", Some(&created.token), &body)
+        .await;
     assert_eq!(status, 201);
-    attest::service::tokens::revoke(&app.ctx, &attest::service::Actor::cli(), "doomed").await.unwrap();
-    let (status, _) = app.post("/api/v1/exam-results", Some(&created.token), &body).await;
+    attest::service::tokens::revoke(&app.ctx, &attest::service::Actor::cli(), "doomed")
+        .await
+        .unwrap();
+    let (status, _) = app
+        .post("/api/v1/exam-results", Some(&created.token), &body)
+        .await;
     assert_eq!(status, 401, "a revoked token is refused");
     // A token with the right id but a wrong secret is refused too.
     let forged = format!("{}x", &created.token[..created.token.len() - 1]);
@@ -170,10 +324,16 @@ async fn tokens_are_checked_and_roles_enforced() {
 async fn credentials_signed_before_a_rotation_keep_verifying() {
     let app = TestApp::spawn().await;
     let token = app.token(Role::Issuer).await;
-    let old_id = app.issue(&token, "EXM-6", "mlops-foundation", "cand-6").await;
-    let rotated = attest::service::keys::rotate(&app.ctx, &attest::service::Actor::cli()).await.unwrap();
+    let old_id = app
+        .issue(&token, "EXM-6", "mlops-foundation", "cand-6")
+        .await;
+    let rotated = attest::service::keys::rotate(&app.ctx, &attest::service::Actor::cli())
+        .await
+        .unwrap();
     assert_eq!(rotated.key_id, "key-2");
-    let new_id = app.issue(&token, "EXM-7", "mlops-foundation", "cand-7").await;
+    let new_id = app
+        .issue(&token, "EXM-7", "mlops-foundation", "cand-7")
+        .await;
     let (_, did) = app.get_json("/.well-known/did.json").await;
     assert_eq!(did["verificationMethod"].as_array().unwrap().len(), 2);
     let (_, jwks) = app.get_json("/.well-known/jwks.json").await;
@@ -195,15 +355,29 @@ async fn public_resources_and_unknown_ids() {
     assert_eq!(catalog["achievements"].as_array().unwrap().len(), 7);
     let (status, achievement) = app.get_json("/achievements/mlops-professional").await;
     assert_eq!(status, 200);
-    assert_eq!(achievement["id"], app.url("/achievements/mlops-professional"));
+    assert_eq!(
+        achievement["id"],
+        app.url("/achievements/mlops-professional")
+    );
     let (status, schema) = app.get_json("/schemas/exam-result.schema.json").await;
-    assert_eq!((status, schema["title"].as_str().unwrap()), (200, "Exam result"));
+    assert_eq!(
+        (status, schema["title"].as_str().unwrap()),
+        (200, "Exam result")
+    );
     assert_eq!(app.get_json("/healthz").await.0, 200);
     assert_eq!(app.get_json("/readyz").await.0, 200);
-    let (status, problem) = app.get_json("/credentials/4f0c2a56-8c55-4a39-9a53-1b1f9f1b2c3d").await;
-    assert_eq!((status, problem["code"].as_str().unwrap()), (404, "not_found"));
+    let (status, problem) = app
+        .get_json("/credentials/4f0c2a56-8c55-4a39-9a53-1b1f9f1b2c3d")
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str().unwrap()),
+        (404, "not_found")
+    );
     let (status, problem) = app.get_json("/credentials/not-a-uuid").await;
-    assert_eq!((status, problem["code"].as_str().unwrap()), (400, "invalid_id"));
+    assert_eq!(
+        (status, problem["code"].as_str().unwrap()),
+        (400, "invalid_id")
+    );
     assert_eq!(app.get_json("/achievements/nope").await.0, 404);
     assert_eq!(app.get_json("/schemas/nope.json").await.0, 404);
 }
@@ -212,7 +386,9 @@ async fn public_resources_and_unknown_ids() {
 async fn did_key_identity_works_for_local_use() {
     let app = TestApp::spawn_with(&[("ATTEST_DID_METHOD", "key")]).await;
     let token = app.token(Role::Issuer).await;
-    let id = app.issue(&token, "EXM-8", "mlops-foundation", "cand-8").await;
+    let id = app
+        .issue(&token, "EXM-8", "mlops-foundation", "cand-8")
+        .await;
     let (_, credential) = app.get_json(&format!("/credentials/{id}")).await;
     let issuer = credential["issuer"]["id"].as_str().unwrap();
     assert!(issuer.starts_with("did:key:z6Mk"), "{issuer}");

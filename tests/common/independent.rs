@@ -8,13 +8,23 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 pub fn b64url(text: &str) -> Vec<u8> {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).expect("base64url")
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .expect("base64url")
 }
 
 /// The key a did:web verification method names, from the DID document as published.
 pub fn key_from_did_document(doc: &Value, verification_method: &str) -> VerifyingKey {
-    let assertion: Vec<&str> = doc["assertionMethod"].as_array().expect("assertionMethod").iter().filter_map(Value::as_str).collect();
-    assert!(assertion.contains(&verification_method), "{verification_method} is not an assertion method");
+    let assertion: Vec<&str> = doc["assertionMethod"]
+        .as_array()
+        .expect("assertionMethod")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        assertion.contains(&verification_method),
+        "{verification_method} is not an assertion method"
+    );
     let vm = doc["verificationMethod"]
         .as_array()
         .expect("verificationMethod")
@@ -22,7 +32,9 @@ pub fn key_from_did_document(doc: &Value, verification_method: &str) -> Verifyin
         .find(|m| m["id"] == verification_method)
         .expect("verification method published");
     assert_eq!(vm["type"], "Multikey");
-    let multibase = vm["publicKeyMultibase"].as_str().expect("publicKeyMultibase");
+    let multibase = vm["publicKeyMultibase"]
+        .as_str()
+        .expect("publicKeyMultibase");
     let bytes = bs58::decode(&multibase[1..]).into_vec().expect("base58btc");
     assert_eq!(&multibase[..1], "z");
     assert_eq!(&bytes[..2], &[0xed, 0x01], "ed25519-pub multicodec");
@@ -32,14 +44,26 @@ pub fn key_from_did_document(doc: &Value, verification_method: &str) -> Verifyin
 /// eddsa-jcs-2022 verification (vc-di-eddsa §3.3.2), written out step by step.
 pub fn verify_jcs_proof(credential: &Value, key: &VerifyingKey) -> Result<(), String> {
     let mut document = credential.clone();
-    let proof = document.as_object_mut().expect("object").remove("proof").expect("proof");
+    let proof = document
+        .as_object_mut()
+        .expect("object")
+        .remove("proof")
+        .expect("proof");
     assert_eq!(proof["cryptosuite"], "eddsa-jcs-2022");
     let mut config = proof.clone();
-    let proof_value = config.as_object_mut().expect("object").remove("proofValue").expect("proofValue");
+    let proof_value = config
+        .as_object_mut()
+        .expect("object")
+        .remove("proofValue")
+        .expect("proofValue");
     let proof_value = proof_value.as_str().expect("string");
-    let signature = bs58::decode(proof_value.strip_prefix('z').expect("base58btc")).into_vec().expect("base58");
+    let signature = bs58::decode(proof_value.strip_prefix('z').expect("base58btc"))
+        .into_vec()
+        .expect("base58");
     let mut hash = Sha256::digest(serde_jcs::to_string(&config).expect("jcs").as_bytes()).to_vec();
-    hash.extend_from_slice(&Sha256::digest(serde_jcs::to_string(&document).expect("jcs").as_bytes()));
+    hash.extend_from_slice(&Sha256::digest(
+        serde_jcs::to_string(&document).expect("jcs").as_bytes(),
+    ));
     let signature = Signature::from_slice(&signature).map_err(|e| e.to_string())?;
     key.verify(&hash, &signature).map_err(|e| e.to_string())
 }
@@ -53,11 +77,23 @@ pub fn verify_jwt(token: &str, jwks: &Value) -> Result<(Value, Value), String> {
     assert_eq!(header["alg"], "EdDSA");
     assert_eq!(header["typ"], "vc+jwt");
     let kid = header["kid"].as_str().expect("kid");
-    let jwk = jwks["keys"].as_array().expect("keys").iter().find(|k| k["kid"] == kid).ok_or("kid not in JWKS")?;
+    let jwk = jwks["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .find(|k| k["kid"] == kid)
+        .ok_or("kid not in JWKS")?;
     assert_eq!(jwk["kty"], "OKP");
     assert_eq!(jwk["crv"], "Ed25519");
-    let key = VerifyingKey::from_bytes(b64url(jwk["x"].as_str().expect("x")).as_slice().try_into().expect("32")).expect("key");
+    let key = VerifyingKey::from_bytes(
+        b64url(jwk["x"].as_str().expect("x"))
+            .as_slice()
+            .try_into()
+            .expect("32"),
+    )
+    .expect("key");
     let signature = Signature::from_slice(&b64url(parts[2])).map_err(|e| e.to_string())?;
-    key.verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &signature).map_err(|e| e.to_string())?;
+    key.verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &signature)
+        .map_err(|e| e.to_string())?;
     Ok((header, payload))
 }

@@ -40,28 +40,48 @@ impl TestApp {
 
     /// Starts (or restarts) a server on an existing directory.
     pub async fn spawn_in(dir: TempDir, overrides: &[(&str, &str)], clock: FixedClock) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let base = format!("http://{addr}");
         let mut env: HashMap<String, String> = HashMap::from([
-            ("ATTEST_DATABASE_URL".into(), format!("sqlite://{}", dir.path().join("attest.db").display())),
-            ("ATTEST_KEYS_DIR".into(), dir.path().join("keys").display().to_string()),
+            (
+                "ATTEST_DATABASE_URL".into(),
+                format!("sqlite://{}", dir.path().join("attest.db").display()),
+            ),
+            (
+                "ATTEST_KEYS_DIR".into(),
+                dir.path().join("keys").display().to_string(),
+            ),
             ("ATTEST_PUBLIC_BASE_URL".into(), base.clone()),
             ("ATTEST_LISTEN".into(), addr.to_string()),
         ]);
         for (k, v) in overrides {
             env.insert((*k).into(), (*v).into());
         }
-        let config = Config::load(&dir.path().join("attest.toml"), false, |k| env.get(k).cloned())
-            .expect("config")
-            .config;
-        let (ctx, _) = Context::open(config, Arc::new(clock.clone())).await.expect("context");
+        let config = Config::load(&dir.path().join("attest.toml"), false, |k| {
+            env.get(k).cloned()
+        })
+        .expect("config")
+        .config;
+        let (ctx, _) = Context::open(config, Arc::new(clock.clone()))
+            .await
+            .expect("context");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(attest::app::serve(listener, ctx.clone(), async move {
             let _ = rx.await;
         }))
         .map_into();
-        Self { base, ctx, clock, http: reqwest::Client::new(), dir, shutdown: Some(tx), server: Some(server) }
+        Self {
+            base,
+            ctx,
+            clock,
+            http: reqwest::Client::new(),
+            dir,
+            shutdown: Some(tx),
+            server: Some(server),
+        }
     }
 
     /// Stops the server and hands back its directory (for restart tests).
@@ -78,7 +98,10 @@ impl TestApp {
 
     pub async fn token(&self, role: Role) -> String {
         let name = format!("{}-{}", role.as_str(), uuid::Uuid::new_v4());
-        tokens::create(&self.ctx, &Actor::cli(), &name, role).await.expect("token").token
+        tokens::create(&self.ctx, &Actor::cli(), &name, role)
+            .await
+            .expect("token")
+            .token
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -93,11 +116,24 @@ impl TestApp {
         let res = req.send().await.expect("request");
         let status = res.status().as_u16();
         let text = res.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
-    pub async fn get_text(&self, path: &str, accept: &str) -> (u16, String, reqwest::header::HeaderMap) {
-        let res = self.http.get(self.url(path)).header("accept", accept).send().await.expect("request");
+    pub async fn get_text(
+        &self,
+        path: &str,
+        accept: &str,
+    ) -> (u16, String, reqwest::header::HeaderMap) {
+        let res = self
+            .http
+            .get(self.url(path))
+            .header("accept", accept)
+            .send()
+            .await
+            .expect("request");
         let status = res.status().as_u16();
         let headers = res.headers().clone();
         (status, res.text().await.expect("body"), headers)
@@ -105,12 +141,27 @@ impl TestApp {
 
     pub async fn get_json(&self, path: &str) -> (u16, Value) {
         let (status, text, _) = self.get_text(path, "application/json").await;
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     /// Issues a passing result and returns the credential id.
-    pub async fn issue(&self, token: &str, attempt: &str, achievement: &str, candidate: &str) -> String {
-        let (status, body) = self.post("/api/v1/exam-results", Some(token), &exam(attempt, achievement, candidate, 812)).await;
+    pub async fn issue(
+        &self,
+        token: &str,
+        attempt: &str,
+        achievement: &str,
+        candidate: &str,
+    ) -> String {
+        let (status, body) = self
+            .post(
+                "/api/v1/exam-results",
+                Some(token),
+                &exam(attempt, achievement, candidate, 812),
+            )
+            .await;
         assert_eq!(status, 201, "{body}");
         body["credential_id"].as_str().expect("id").to_owned()
     }
