@@ -142,10 +142,10 @@ async fn raw_post(app: &TestApp, token: &str, body: Vec<u8>) -> (u16, Value) {
         .body(body)
         .send()
         .await
-        .unwrap();
+        .expect("request");
     let status = res.status().as_u16();
     assert_eq!(res.headers()["content-type"], "application/problem+json");
-    (status, res.json().await.unwrap())
+    (status, res.json().await.expect("problem+json body"))
 }
 
 #[tokio::test]
