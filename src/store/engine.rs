@@ -106,8 +106,9 @@ macro_rules! store_engine {
             })
         }
 
-        async fn get_credential(conn: &mut Conn, id: &CredentialId) -> StoreResult<Option<CredentialRow>> {
-            let sql = sqlx::AssertSqlSafe(format!("SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE credential_id = $1"));
+        /// `lock` is the engine's row-lock suffix inside a write transaction, empty otherwise.
+        async fn get_credential(conn: &mut Conn, id: &CredentialId, lock: &str) -> StoreResult<Option<CredentialRow>> {
+            let sql = sqlx::AssertSqlSafe(format!("SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE credential_id = $1{lock}"));
             let row = sqlx::query(sql).bind(id.to_string()).fetch_optional(&mut *conn).await?;
             row.as_ref().map(credential_row).transpose()
         }
@@ -166,6 +167,13 @@ macro_rules! store_engine {
             }
 
             async fn keys(&mut self) -> StoreResult<Vec<KeyRecord>> {
+                // Read only by a rotation, which names the new key after the count and always
+                // appends to the audit log: taking the audit lock now serializes rotations, so
+                // two instances never pick the same key id.
+                let lock: &str = $audit_lock;
+                if !lock.is_empty() {
+                    sqlx::query(lock).execute(&mut *self.tx).await?;
+                }
                 get_keys(&mut self.tx).await
             }
 
@@ -248,7 +256,9 @@ macro_rules! store_engine {
             }
 
             async fn credential(&mut self, id: &CredentialId) -> StoreResult<Option<CredentialRow>> {
-                get_credential(&mut self.tx, id).await
+                // Locked: a state change reads, decides and writes; two instances changing the
+                // same credential must not both decide from the old state (a lost revocation).
+                get_credential(&mut self.tx, id, $for_update).await
             }
 
             async fn taken_indexes(&mut self, list_number: i64) -> StoreResult<Vec<i64>> {
@@ -454,7 +464,7 @@ macro_rules! store_engine {
 
             async fn credential(&self, id: &CredentialId) -> StoreResult<Option<CredentialRow>> {
                 let mut conn = self.pool.acquire().await?;
-                get_credential(&mut conn, id).await
+                get_credential(&mut conn, id, "").await
             }
 
             async fn credentials_page(&self, q: &CredentialQuery) -> StoreResult<Vec<CredentialRow>> {
