@@ -83,6 +83,28 @@ pub async fn change(
             "`reason` must be 1 to 500 characters",
         ));
     }
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match change_once(ctx, actor, id, action, reason, cascade).await {
+            // A deadlock victim or serialization failure (PostgreSQL, several instances
+            // changing related credentials at once): nothing was written, so run it again.
+            Err(e) if e.code == "conflict" && attempt < RACE_RETRIES => continue,
+            other => return other,
+        }
+    }
+}
+
+const RACE_RETRIES: usize = 3;
+
+async fn change_once(
+    ctx: &Context,
+    actor: &Actor,
+    id: &CredentialId,
+    action: StatusAction,
+    reason: &str,
+    cascade: bool,
+) -> ServiceResult<ChangeOutcome> {
     let now = ctx.now().unix_timestamp();
     let mut tx = ctx.store.begin().await?;
     let (state, changed) = apply(tx.as_mut(), actor, id, action, reason, now, None).await?;
