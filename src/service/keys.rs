@@ -46,7 +46,7 @@ pub async fn rotate(ctx: &Context, actor: &Actor) -> ServiceResult<KeyRecord> {
 }
 
 /// The new key, or `None` when `only_first` and a key is already active. The key list is read
-/// inside the transaction under the engine's writer lock, so instances starting or rotating at
+/// inside the transaction under the engine's key lock, so instances starting or rotating at
 /// the same moment queue here instead of racing for the same key id.
 async fn create(
     ctx: &Context,

@@ -1,7 +1,7 @@
 //! The SQL, written once. `store_engine!` instantiates the [`Store`](super::Store) and
 //! [`Tx`](super::Tx) implementations for one sqlx database type; the few statements that
-//! differ between engines (how a write transaction starts, row locks, the audit lock) are
-//! passed in. Placeholders are `$N`, which both SQLite and PostgreSQL accept.
+//! differ between engines (how a write transaction starts, row locks, the audit and key locks)
+//! are passed in. Placeholders are `$N`, which both SQLite and PostgreSQL accept.
 
 macro_rules! store_engine {
     (
@@ -10,7 +10,8 @@ macro_rules! store_engine {
         tx: $tx:ident,
         begin: $begin:literal,
         for_update: $for_update:literal,
-        audit_lock: $audit_lock:literal $(,)?
+        audit_lock: $audit_lock:literal,
+        key_lock: $key_lock:literal $(,)?
     ) => {
         use $crate::crypto::KeyRecord;
         use $crate::domain::ids::{AttemptId, CredentialId};
@@ -167,10 +168,9 @@ macro_rules! store_engine {
             }
 
             async fn keys(&mut self) -> StoreResult<Vec<KeyRecord>> {
-                // Read only by a rotation, which names the new key after the count and always
-                // appends to the audit log: taking the audit lock now serializes rotations, so
-                // two instances never pick the same key id.
-                let lock: &str = $audit_lock;
+                // Read only by a rotation, which names the new key after the count: the key
+                // lock serializes rotations, so two instances never pick the same key id.
+                let lock: &str = $key_lock;
                 if !lock.is_empty() {
                     sqlx::query(lock).execute(&mut *self.tx).await?;
                 }

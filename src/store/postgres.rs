@@ -5,9 +5,9 @@
 //!   SERIALIZABLE cannot turn ordinary contention into errors); correctness comes from row
 //!   locks (`FOR UPDATE` on the open status list and on a credential whose state changes), the
 //!   unique constraints (`credentials (list_number, list_index)`, `exam_attempts.attempt_id`,
-//!   `signing_keys.active_marker`) and one transaction-scoped advisory lock that serializes
-//!   appends to the hash-chained audit log (and key rotations, which always append to it), so
-//!   the chain never forks.
+//!   `signing_keys.active_marker`) and transaction-scoped advisory locks: one serializes
+//!   appends to the hash-chained audit log, so the chain never forks; one serializes key
+//!   creation, so instances starting or rotating together never pick the same key id.
 //! - The pool pings a connection before handing it out and gives up acquiring after a few
 //!   seconds, so after a PostgreSQL restart requests fail fast with 503 and the pool heals by
 //!   itself (see `StoreError::from(sqlx::Error)` for how errors are classed).
@@ -67,6 +67,10 @@ store_engine! {
     tx: PgTx,
     begin: "BEGIN ISOLATION LEVEL READ COMMITTED",
     for_update: " FOR UPDATE",
-    // Key 7022365698054946817 is b"attest\0\x01" read as a big-endian i64; released at commit.
+    // Keys b"attest\0\x01" and b"attest\0\x02" as big-endian i64; released at commit. Key
+    // rotation takes its own lock, not the audit one: it then waits for in-flight issuance
+    // (which holds a key share on the active key's row) before touching the audit lock, in
+    // the same order issuance takes them, so the two cannot deadlock.
     audit_lock: "SELECT pg_advisory_xact_lock(7022365698054946817)",
+    key_lock: "SELECT pg_advisory_xact_lock(7022365698054946818)",
 }
