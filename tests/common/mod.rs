@@ -10,6 +10,7 @@
 
 pub mod independent;
 pub mod pg;
+pub mod process;
 
 use attest::clock::FixedClock;
 use attest::config::Config;
