@@ -278,8 +278,9 @@ async fn publish(
     now: OffsetDateTime,
 ) -> ServiceResult<Publication> {
     let mut tx = ctx.store.begin().await?;
-    // Revision and bits come from one snapshot: a change committed after it bumps the
-    // revision, so the next fetch rebuilds.
+    // The revision is read before the bits: a change committed after that read bumps the
+    // revision, so the next fetch rebuilds. (On PostgreSQL each statement has its own snapshot;
+    // bits can then only be newer than their label, never older.)
     let (revision, size, states) = tx.list_bits(number).await?;
     let mut bits =
         Bitstring::zeroed(u32::try_from(size).map_err(|_| ServiceError::internal("list size"))?);
