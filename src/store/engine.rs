@@ -196,24 +196,35 @@ macro_rules! store_engine {
             }
 
             async fn open_status_list(&mut self, size: u32, now: i64) -> StoreResult<(i64, i64)> {
+                // The newest list, locked: only it can have room (lists open when it is full).
                 let sql = sqlx::AssertSqlSafe(format!(
-                    "SELECT list_number, allocated FROM status_lists WHERE allocated < size \
+                    "SELECT list_number, allocated, size FROM status_lists \
                      ORDER BY list_number DESC LIMIT 1{}",
                     $for_update
                 ));
-                if let Some(row) = sqlx::query(sql).fetch_optional(&mut *self.tx).await? {
-                    return Ok((row.try_get("list_number")?, row.try_get("allocated")?));
-                }
-                let row = sqlx::query(
+                let next = match sqlx::query(sql).fetch_optional(&mut *self.tx).await? {
+                    Some(row) => {
+                        let (number, allocated): (i64, i64) = (row.try_get("list_number")?, row.try_get("allocated")?);
+                        if allocated < row.try_get::<i64, _>("size")? {
+                            return Ok((number, allocated));
+                        }
+                        number + 1
+                    }
+                    None => 1,
+                };
+                // The successor of the list seen full, by number (not MAX + 1 in a later
+                // statement, which can see a list another instance opened meanwhile and open a
+                // second one): a concurrent opener makes this a Conflict, and the caller retries.
+                sqlx::query(
                     "INSERT INTO status_lists (list_number, size, allocated, revision, created_at) \
-                     VALUES ((SELECT COALESCE(MAX(list_number), 0) + 1 FROM status_lists), $1, 0, 0, $2) \
-                     RETURNING list_number",
+                     VALUES ($1, $2, 0, 0, $3)",
                 )
+                .bind(next)
                 .bind(i64::from(size))
                 .bind(now)
-                .fetch_one(&mut *self.tx)
+                .execute(&mut *self.tx)
                 .await?;
-                Ok((row.try_get("list_number")?, 0))
+                Ok((next, 0))
             }
 
             async fn index_is_free(&mut self, list_number: i64, index: i64) -> StoreResult<bool> {
