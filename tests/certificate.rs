@@ -173,9 +173,13 @@ async fn bulk_render_writes_every_certificate() {
     assert_eq!(status, 200);
     let out = app.dir.path().join("pdfs");
     let public = app.base.clone();
+    let database = app.database_url();
     let output = common::process::cli(
         app.dir.path(),
-        &[("ATTEST_PUBLIC_BASE_URL", public.as_str())],
+        &[
+            ("ATTEST_PUBLIC_BASE_URL", public.as_str()),
+            ("ATTEST_DATABASE_URL", database.as_str()),
+        ],
         &["render", "--all", "--out", out.to_str().unwrap()],
     );
     assert!(String::from_utf8_lossy(&output.stderr).contains("12 certificates"));

@@ -434,11 +434,7 @@ async fn verification_walks_the_chain_and_catches_tampering_and_revocation() {
     let p = app
         .issue(&token, "V-P2", "mlops-professional", "cand-t")
         .await;
-    let db = app.dir.path().join("attest.db");
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
-        .await
-        .unwrap();
-    sqlx::query("UPDATE credentials SET json = replace(json, '\"812\"', '\"999\"') WHERE credential_id = $1").bind(&g).execute(&pool).await.unwrap();
+    app.raw_execute("UPDATE credentials SET json = replace(json, '\"812\"', '\"999\"') WHERE credential_id = $1", &[&g]).await;
     let (status, verdict) = app
         .post("/credentials/verify", None, &credential(&app, &p).await)
         .await;

@@ -17,15 +17,25 @@ pub async fn ensure_active_key(ctx: &Context) -> ServiceResult<Option<String>> {
             .map_err(|e| ServiceError::internal(e.to_string()))?;
         return Ok(None);
     }
-    let record = rotate(
-        ctx,
-        &Actor {
-            name: "system:first-run".into(),
-            role: super::Role::Admin,
-        },
-    )
-    .await?;
-    Ok(Some(record.key_id))
+    let actor = Actor {
+        name: "system:first-run".into(),
+        role: super::Role::Admin,
+    };
+    match create(ctx, &actor, true).await? {
+        Some(record) => Ok(Some(record.key_id)),
+        // Another instance sharing the database made the first key meanwhile.
+        None => {
+            let keys = ctx.store.keys().await?;
+            let active = keys
+                .iter()
+                .find(|k| k.is_active())
+                .ok_or_else(|| ServiceError::internal("no active signing key"))?;
+            ctx.keyring
+                .signer_for(active)
+                .map_err(|e| ServiceError::internal(e.to_string()))?;
+            Ok(None)
+        }
+    }
 }
 
 /// For readiness: the active key's private half can be loaded and matches its record. Unlike
@@ -44,9 +54,25 @@ pub async fn check_active_key(ctx: &Context) -> ServiceResult<()> {
 
 /// Makes a new active key; the previous one is retired now and keeps verifying.
 pub async fn rotate(ctx: &Context, actor: &Actor) -> ServiceResult<KeyRecord> {
+    create(ctx, actor, false)
+        .await?
+        .ok_or_else(|| ServiceError::internal("rotation made no key"))
+}
+
+/// The new key, or `None` when `only_first` and a key is already active. The key list is read
+/// inside the transaction under the engine's key lock, so instances starting or rotating at
+/// the same moment queue here instead of racing for the same key id.
+async fn create(
+    ctx: &Context,
+    actor: &Actor,
+    only_first: bool,
+) -> ServiceResult<Option<KeyRecord>> {
     let now = ctx.now();
     let mut tx = ctx.store.begin().await?;
     let existing = tx.keys().await?;
+    if only_first && existing.iter().any(KeyRecord::is_active) {
+        return Ok(None);
+    }
     let key_id = format!("key-{}", existing.len() + 1);
     let key = ctx
         .keyring
@@ -77,7 +103,7 @@ pub async fn rotate(ctx: &Context, actor: &Actor) -> ServiceResult<KeyRecord> {
     )
     .await?;
     tx.commit().await?;
-    Ok(record)
+    Ok(Some(record))
 }
 
 /// The active key record and its private half, as the database says now (so every instance

@@ -83,6 +83,28 @@ pub async fn change(
             "`reason` must be 1 to 500 characters",
         ));
     }
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match change_once(ctx, actor, id, action, reason, cascade).await {
+            // A deadlock victim or serialization failure (PostgreSQL, several instances
+            // changing related credentials at once): nothing was written, so run it again.
+            Err(e) if e.code == "conflict" && attempt < RACE_RETRIES => continue,
+            other => return other,
+        }
+    }
+}
+
+const RACE_RETRIES: usize = 3;
+
+async fn change_once(
+    ctx: &Context,
+    actor: &Actor,
+    id: &CredentialId,
+    action: StatusAction,
+    reason: &str,
+    cascade: bool,
+) -> ServiceResult<ChangeOutcome> {
     let now = ctx.now().unix_timestamp();
     let mut tx = ctx.store.begin().await?;
     let (state, changed) = apply(tx.as_mut(), actor, id, action, reason, now, None).await?;
@@ -258,8 +280,9 @@ async fn publish(
     now: OffsetDateTime,
 ) -> ServiceResult<Publication> {
     let mut tx = ctx.store.begin().await?;
-    // Revision and bits come from one snapshot: a change committed after it bumps the
-    // revision, so the next fetch rebuilds.
+    // The revision is read before the bits: a change committed after that read bumps the
+    // revision, so the next fetch rebuilds. (On PostgreSQL each statement has its own snapshot;
+    // bits can then only be newer than their label, never older.)
     let (revision, size, states) = tx.list_bits(number).await?;
     let mut bits =
         Bitstring::zeroed(u32::try_from(size).map_err(|_| ServiceError::internal("list size"))?);

@@ -1,7 +1,7 @@
 //! The SQL, written once. `store_engine!` instantiates the [`Store`](super::Store) and
 //! [`Tx`](super::Tx) implementations for one sqlx database type; the few statements that
-//! differ between engines (how a write transaction starts, row locks, the audit lock) are
-//! passed in. Placeholders are `$N`, which both SQLite and PostgreSQL accept.
+//! differ between engines (how a write transaction starts, row locks, the audit and key locks)
+//! are passed in. Placeholders are `$N`, which both SQLite and PostgreSQL accept.
 
 macro_rules! store_engine {
     (
@@ -10,7 +10,8 @@ macro_rules! store_engine {
         tx: $tx:ident,
         begin: $begin:literal,
         for_update: $for_update:literal,
-        audit_lock: $audit_lock:literal $(,)?
+        audit_lock: $audit_lock:literal,
+        key_lock: $key_lock:literal $(,)?
     ) => {
         use $crate::crypto::KeyRecord;
         use $crate::domain::ids::{AttemptId, CredentialId};
@@ -106,8 +107,9 @@ macro_rules! store_engine {
             })
         }
 
-        async fn get_credential(conn: &mut Conn, id: &CredentialId) -> StoreResult<Option<CredentialRow>> {
-            let sql = sqlx::AssertSqlSafe(format!("SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE credential_id = $1"));
+        /// `lock` is the engine's row-lock suffix inside a write transaction, empty otherwise.
+        async fn get_credential(conn: &mut Conn, id: &CredentialId, lock: &str) -> StoreResult<Option<CredentialRow>> {
+            let sql = sqlx::AssertSqlSafe(format!("SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE credential_id = $1{lock}"));
             let row = sqlx::query(sql).bind(id.to_string()).fetch_optional(&mut *conn).await?;
             row.as_ref().map(credential_row).transpose()
         }
@@ -166,6 +168,12 @@ macro_rules! store_engine {
             }
 
             async fn keys(&mut self) -> StoreResult<Vec<KeyRecord>> {
+                // Read only by a rotation, which names the new key after the count: the key
+                // lock serializes rotations, so two instances never pick the same key id.
+                let lock: &str = $key_lock;
+                if !lock.is_empty() {
+                    sqlx::query(lock).execute(&mut *self.tx).await?;
+                }
                 get_keys(&mut self.tx).await
             }
 
@@ -188,24 +196,35 @@ macro_rules! store_engine {
             }
 
             async fn open_status_list(&mut self, size: u32, now: i64) -> StoreResult<(i64, i64)> {
+                // The newest list, locked: only it can have room (lists open when it is full).
                 let sql = sqlx::AssertSqlSafe(format!(
-                    "SELECT list_number, allocated FROM status_lists WHERE allocated < size \
+                    "SELECT list_number, allocated, size FROM status_lists \
                      ORDER BY list_number DESC LIMIT 1{}",
                     $for_update
                 ));
-                if let Some(row) = sqlx::query(sql).fetch_optional(&mut *self.tx).await? {
-                    return Ok((row.try_get("list_number")?, row.try_get("allocated")?));
-                }
-                let row = sqlx::query(
+                let next = match sqlx::query(sql).fetch_optional(&mut *self.tx).await? {
+                    Some(row) => {
+                        let (number, allocated): (i64, i64) = (row.try_get("list_number")?, row.try_get("allocated")?);
+                        if allocated < row.try_get::<i64, _>("size")? {
+                            return Ok((number, allocated));
+                        }
+                        number + 1
+                    }
+                    None => 1,
+                };
+                // The successor of the list seen full, by number (not MAX + 1 in a later
+                // statement, which can see a list another instance opened meanwhile and open a
+                // second one): a concurrent opener makes this a Conflict, and the caller retries.
+                sqlx::query(
                     "INSERT INTO status_lists (list_number, size, allocated, revision, created_at) \
-                     VALUES ((SELECT COALESCE(MAX(list_number), 0) + 1 FROM status_lists), $1, 0, 0, $2) \
-                     RETURNING list_number",
+                     VALUES ($1, $2, 0, 0, $3)",
                 )
+                .bind(next)
                 .bind(i64::from(size))
                 .bind(now)
-                .fetch_one(&mut *self.tx)
+                .execute(&mut *self.tx)
                 .await?;
-                Ok((row.try_get("list_number")?, 0))
+                Ok((next, 0))
             }
 
             async fn index_is_free(&mut self, list_number: i64, index: i64) -> StoreResult<bool> {
@@ -248,7 +267,9 @@ macro_rules! store_engine {
             }
 
             async fn credential(&mut self, id: &CredentialId) -> StoreResult<Option<CredentialRow>> {
-                get_credential(&mut self.tx, id).await
+                // Locked: a state change reads, decides and writes; two instances changing the
+                // same credential must not both decide from the old state (a lost revocation).
+                get_credential(&mut self.tx, id, $for_update).await
             }
 
             async fn taken_indexes(&mut self, list_number: i64) -> StoreResult<Vec<i64>> {
@@ -454,7 +475,7 @@ macro_rules! store_engine {
 
             async fn credential(&self, id: &CredentialId) -> StoreResult<Option<CredentialRow>> {
                 let mut conn = self.pool.acquire().await?;
-                get_credential(&mut conn, id).await
+                get_credential(&mut conn, id, "").await
             }
 
             async fn credentials_page(&self, q: &CredentialQuery) -> StoreResult<Vec<CredentialRow>> {

@@ -3,9 +3,11 @@
 //! (see `engine.rs`). Row types stay in this module: nothing above it sees sqlx.
 
 mod engine;
+mod postgres;
 mod rows;
 mod sqlite;
 
+pub use postgres::PgStore;
 pub use rows::*;
 pub use sqlite::SqliteStore;
 
@@ -28,15 +30,37 @@ pub enum StoreError {
     Other(String),
 }
 
+/// PostgreSQL SQLSTATEs after which the whole transaction may simply be retried: a
+/// serialization failure or a deadlock victim (the other transaction went through).
+const PG_RETRY_STATES: [&str; 2] = ["40001", "40P01"];
+
+/// PostgreSQL SQLSTATEs that mean the server or the connection went away, not that the
+/// statement was wrong: class 08 (connection exception), admin/crash shutdown, "starting up",
+/// too many connections.
+fn pg_unavailable(code: &str) -> bool {
+    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
+}
+
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
             sqlx::Error::Database(db) if db.is_unique_violation() => {
                 Self::Conflict(db.message().to_owned())
             }
+            sqlx::Error::Database(db)
+                if db
+                    .code()
+                    .is_some_and(|c| PG_RETRY_STATES.contains(&c.as_ref())) =>
+            {
+                Self::Conflict(db.message().to_owned())
+            }
+            sqlx::Error::Database(db) if db.code().is_some_and(|c| pg_unavailable(&c)) => {
+                Self::Unavailable(e.to_string())
+            }
             sqlx::Error::Io(_)
             | sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
             | sqlx::Error::Tls(_) => Self::Unavailable(e.to_string()),
             sqlx::Error::Database(db) if db.message().contains("database is locked") => {
                 Self::Unavailable(e.to_string())
@@ -62,10 +86,13 @@ pub struct PoolStats {
 }
 pub type SharedStore = Arc<dyn Store>;
 
-/// Opens the engine named by the URL scheme and applies its migrations.
+/// Opens the engine named by the URL scheme and applies its migrations: `sqlite:` for the
+/// embedded default, `postgres://` or `postgresql://` for a shared server.
 pub async fn connect(url: &str) -> StoreResult<SharedStore> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteStore::connect(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::connect(url).await?))
     } else {
         Err(StoreError::Other(format!(
             "unsupported database URL scheme in `{}`",
@@ -78,7 +105,8 @@ pub async fn connect(url: &str) -> StoreResult<SharedStore> {
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// A write transaction. On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`) so
-    /// concurrent writers queue instead of failing on lock upgrade.
+    /// concurrent writers queue instead of failing on lock upgrade; on PostgreSQL it is READ
+    /// COMMITTED and the statements that must serialize take row or advisory locks.
     async fn begin(&self) -> StoreResult<Box<dyn Tx>>;
     async fn ping(&self) -> StoreResult<()>;
     async fn credential(&self, id: &CredentialId) -> StoreResult<Option<CredentialRow>>;
@@ -96,7 +124,8 @@ pub trait Store: Send + Sync + 'static {
         outcome: &str,
         limit: i64,
     ) -> StoreResult<Vec<AttemptRow>>;
-    /// A consistent copy of the whole database at `path` (SQLite `VACUUM INTO`).
+    /// A consistent copy of the whole database at `path` (SQLite `VACUUM INTO`; PostgreSQL
+    /// refuses and points to `pg_dump`).
     async fn backup(&self, path: &str) -> StoreResult<()>;
     /// Pool usage now (no I/O).
     fn pool_stats(&self) -> PoolStats;

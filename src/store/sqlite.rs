@@ -49,4 +49,5 @@ store_engine! {
     begin: "BEGIN IMMEDIATE",
     for_update: "",
     audit_lock: "",
+    key_lock: "",
 }

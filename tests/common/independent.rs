@@ -136,3 +136,27 @@ pub fn verify_proof(credential: &Value, key: &VerifyingKey) -> Result<(), String
         other => Err(format!("unexpected cryptosuite {other:?}")),
     }
 }
+
+/// The indexes set in a published `BitstringStatusListCredential`, decoded by hand (Bitstring
+/// Status List §2.1): multibase `u` + base64url without padding, GZIP, then index `i` is bit
+/// `7 - i % 8` of byte `i / 8` (index 0 is the most significant bit of the first byte).
+pub fn status_list_bits(list: &Value) -> std::collections::BTreeSet<i64> {
+    use std::io::Read;
+    let encoded = list["credentialSubject"]["encodedList"]
+        .as_str()
+        .expect("encodedList");
+    let compressed = b64url(encoded.strip_prefix('u').expect("multibase base64url"));
+    let mut bytes = Vec::new();
+    flate2::read::GzDecoder::new(compressed.as_slice())
+        .read_to_end(&mut bytes)
+        .expect("gzip");
+    let mut set = std::collections::BTreeSet::new();
+    for (i, byte) in bytes.iter().enumerate() {
+        for bit in 0..8 {
+            if byte & (0x80 >> bit) != 0 {
+                set.insert((i * 8 + bit) as i64);
+            }
+        }
+    }
+    set
+}

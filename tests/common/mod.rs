@@ -1,10 +1,16 @@
-//! Test harness: the real server on 127.0.0.1:0 with a fresh SQLite file and key directory per
+//! Test harness: the real server on 127.0.0.1:0 with a fresh database and key directory per
 //! test, a clock the test controls, and an HTTP client. Independent checks of what the server
 //! signs live in `independent.rs` (they share no code with the signer).
+//!
+//! The engine is chosen once for the whole suite: a SQLite file in the test's directory, or,
+//! when `TEST_DATABASE_URL` is set, a PostgreSQL database of the test's own (`pg.rs`). Every
+//! test written against [`TestApp`] therefore runs on both (`.ci/run` runs the suite twice).
 
 #![allow(dead_code)]
 
+pub mod deployment;
 pub mod independent;
+pub mod pg;
 pub mod process;
 
 use attest::clock::FixedClock;
@@ -26,6 +32,17 @@ pub struct TestApp {
     pub dir: TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
+    /// Last, so it is dropped after the server was told to stop.
+    database: Option<pg::TestDatabase>,
+}
+
+/// The engine `TestApp` runs on in this test process.
+pub fn engine() -> &'static str {
+    if pg::test_database_url().is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    }
 }
 
 impl TestApp {
@@ -46,11 +63,17 @@ impl TestApp {
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let base = format!("http://{addr}");
+        let own_database = overrides.iter().any(|(k, _)| *k == "ATTEST_DATABASE_URL");
+        let database = match pg::test_database_url() {
+            Some(_) if !own_database => Some(pg::TestDatabase::for_dir(dir.path()).await),
+            _ => None,
+        };
+        let database_url = match &database {
+            Some(db) => db.url.clone(),
+            None => format!("sqlite://{}", dir.path().join("attest.db").display()),
+        };
         let mut env: HashMap<String, String> = HashMap::from([
-            (
-                "ATTEST_DATABASE_URL".into(),
-                format!("sqlite://{}", dir.path().join("attest.db").display()),
-            ),
+            ("ATTEST_DATABASE_URL".into(), database_url),
             (
                 "ATTEST_KEYS_DIR".into(),
                 dir.path().join("keys").display().to_string(),
@@ -84,6 +107,7 @@ impl TestApp {
             dir,
             shutdown: Some(tx),
             server: Some(server),
+            database,
         }
     }
 
@@ -95,6 +119,10 @@ impl TestApp {
         if let Some(server) = self.server.take() {
             let _ = server.await;
         }
+        // The directory records its database; a server started on it again reopens it.
+        if let Some(database) = self.database.take() {
+            database.keep();
+        }
         let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp"));
         (dir, self.clock.clone())
     }
@@ -105,6 +133,32 @@ impl TestApp {
             .await
             .expect("token")
             .token
+    }
+
+    /// The database this server uses (SQLite file or per-test PostgreSQL database).
+    pub fn database_url(&self) -> String {
+        self.ctx.config.database_url.clone()
+    }
+
+    /// Runs one statement directly on the server's database, bypassing the application (for
+    /// tests that tamper with stored data). `$1`… placeholders, text arguments.
+    pub async fn raw_execute(&self, sql: &str, args: &[&str]) {
+        let url = self.database_url();
+        if url.starts_with("sqlite:") {
+            let pool = sqlx::SqlitePool::connect(&url).await.expect("sqlite");
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()));
+            for a in args {
+                q = q.bind(a.to_string());
+            }
+            q.execute(&pool).await.expect("statement");
+        } else {
+            let pool = sqlx::PgPool::connect(&url).await.expect("postgres");
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()));
+            for a in args {
+                q = q.bind(a.to_string());
+            }
+            q.execute(&pool).await.expect("statement");
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
