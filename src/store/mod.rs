@@ -3,6 +3,7 @@
 //! (see `engine.rs`). Row types stay in this module: nothing above it sees sqlx.
 
 mod engine;
+mod engine_tx;
 mod postgres;
 mod rows;
 mod sqlite;
