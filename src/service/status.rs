@@ -62,7 +62,8 @@ pub struct ChangeOutcome {
     pub reason: String,
     /// Credentials whose lineage depends on this one, and which were revoked with it.
     pub cascaded: Vec<String>,
-    /// Dependents left as they were (no cascade asked).
+    /// Dependents, direct and indirect and not yet revoked, left as they were (no cascade
+    /// asked): what a cascade would revoke.
     pub dependents: Vec<String>,
 }
 
@@ -102,10 +103,15 @@ pub async fn change(
                 if did_change {
                     cascaded.push(dep.to_string());
                 }
-                queue.extend(tx.dependents(&dep).await?);
-            } else {
+            } else if tx
+                .credential(&dep)
+                .await?
+                .is_some_and(|r| r.state != "revoked")
+            {
+                // Everything a cascade would revoke, indirect dependents included.
                 dependents.push(dep.to_string());
             }
+            queue.extend(tx.dependents(&dep).await?);
         }
     }
     tx.commit().await?;
