@@ -1341,3 +1341,58 @@ async fn a_full_list_hands_out_its_last_free_index_then_a_new_list_opens() {
     let (status, _, _, _) = fetch(&app, "/status/revocation-3", "application/json", None).await;
     assert_eq!(status, 404);
 }
+
+/// Credentials signed through the VC API get our status entries and are revocable like any
+/// other; a caller cannot bring its own entry (it could name another credential's index, and a
+/// revocation through our API would flip a bit nobody checks).
+#[tokio::test]
+async fn vc_api_credentials_carry_our_status_entries_and_cannot_bring_their_own() {
+    let app = TestApp::spawn_with(JCS).await;
+    let issuer = app.token(Role::Issuer).await;
+    let admin = app.token(Role::Admin).await;
+    let victim = app
+        .issue(&issuer, "EXM-V1", "mlops-foundation", "cand-v1")
+        .await;
+    let victim_slot = slot(&app, &victim, "revocation").await;
+    let unsigned = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "credentialSubject": {"id": "did:example:holder", "name": "Ada"},
+    });
+
+    let (status, body) = app
+        .post(
+            "/credentials/issue",
+            Some(&issuer),
+            &json!({"credential": unsigned}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let signed = &body["verifiableCredential"];
+    let slots = status_slots(&app, signed);
+    let id = signed["id"].as_str().unwrap().rsplit('/').next().unwrap();
+    let (status, _) = act(&app, Some(&admin), id, "revoke", json!({"reason": "test"})).await;
+    assert_eq!(status, 200);
+    let rev = &slots["revocation"];
+    assert_eq!(bits_of(&app, &rev.path).await, BTreeSet::from([rev.index]));
+
+    let mut forged = unsigned.clone();
+    forged["credentialStatus"] = json!({
+        "id": format!("{}/status/revocation-1#{}", app.base, victim_slot.index),
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": victim_slot.index.to_string(),
+        "statusListCredential": format!("{}/status/revocation-1", app.base),
+    });
+    let before = app.ctx.store.audit(0, 1000).await.unwrap().len();
+    let (status, body) = app
+        .post(
+            "/credentials/issue",
+            Some(&issuer),
+            &json!({"credential": forged}),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["code"], "status_assigned_by_issuer");
+    assert_eq!(app.ctx.store.audit(0, 1000).await.unwrap().len(), before);
+}
