@@ -1396,3 +1396,26 @@ async fn vc_api_credentials_carry_our_status_entries_and_cannot_bring_their_own(
     assert_eq!(body["code"], "status_assigned_by_issuer");
     assert_eq!(app.ctx.store.audit(0, 1000).await.unwrap().len(), before);
 }
+
+/// Publishing reads only the changed credentials of a list (a covering partial index), not all
+/// 131,072 rows: the query plan is checked, nothing is timed.
+#[tokio::test]
+async fn publishing_reads_only_the_changed_rows() {
+    let app = TestApp::spawn_with(JCS).await;
+    let mut db = raw_db(&app).await;
+    let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(
+        "EXPLAIN QUERY PLAN SELECT list_index, state FROM credentials \
+         WHERE list_number = $1 AND state <> 'active'",
+    )
+    .bind(1_i64)
+    .fetch_all(&mut db)
+    .await
+    .unwrap();
+    let detail: Vec<&str> = plan.iter().map(|row| row.3.as_str()).collect();
+    assert!(
+        detail
+            .iter()
+            .any(|d| d.contains("COVERING INDEX credentials_not_active")),
+        "{detail:?}"
+    );
+}
