@@ -22,14 +22,14 @@ pub fn parse_id(text: &str) -> Result<CredentialId, ApiError> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Representation {
+pub(super) enum Representation {
     Json(&'static str),
     Jwt,
     Html,
 }
 
 /// Picks the first acceptable type in the client's order of preference.
-fn negotiate(headers: &HeaderMap) -> Representation {
+pub(super) fn negotiate(headers: &HeaderMap) -> Representation {
     let accept = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())

@@ -1,6 +1,7 @@
 //! Public, unauthenticated resources that verifier software and people rely on: the issuer's
 //! DID document and JWK Set, the catalog, schemas, status lists and health.
 
+use super::credentials::Representation;
 use super::error::{ApiError, ApiResult};
 use crate::app::AppState;
 use crate::service::context::{CREDENTIAL_SCHEMA, EXAM_RESULT_SCHEMA};
@@ -125,10 +126,7 @@ pub async fn status_list(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let p = status::publication(&ctx, &list_id).await?;
-    let wants_jwt = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains(jwt::MEDIA_TYPE));
+    let wants_jwt = super::credentials::negotiate(&headers) == Representation::Jwt;
     let etag = if wants_jwt {
         format!("{}-jwt\"", p.etag.trim_end_matches('"'))
     } else {
@@ -142,7 +140,12 @@ pub async fn status_list(
     let matches = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+        .is_some_and(|v| {
+            // RFC 9110 §13.1.2: If-None-Match compares weakly (`W/` is ignored).
+            v.split(',')
+                .map(|t| t.trim().trim_start_matches("W/"))
+                .any(|t| t == etag || t == "*")
+        });
     let mut response = if matches {
         StatusCode::NOT_MODIFIED.into_response()
     } else if wants_jwt {

@@ -62,7 +62,8 @@ pub struct ChangeOutcome {
     pub reason: String,
     /// Credentials whose lineage depends on this one, and which were revoked with it.
     pub cascaded: Vec<String>,
-    /// Dependents left as they were (no cascade asked).
+    /// Dependents, direct and indirect and not yet revoked, left as they were (no cascade
+    /// asked): what a cascade would revoke.
     pub dependents: Vec<String>,
 }
 
@@ -124,10 +125,14 @@ async fn change_once(
                 if did_change {
                     cascaded.push(dep.to_string());
                 }
-            } else {
+            } else if tx
+                .credential(&dep)
+                .await?
+                .is_some_and(|r| r.state != "revoked")
+            {
+                // Everything a cascade would revoke, indirect dependents included.
                 dependents.push(dep.to_string());
             }
-            // Dependents of dependents too: Advanced depends on Foundation through Professional.
             queue.extend(tx.dependents(&dep).await?);
         }
     }
@@ -228,7 +233,30 @@ impl Publication {
 
 /// This instance's copy of the latest publications; the database is the truth (its revision
 /// is checked on every fetch, so a change made by another instance is seen at once).
-pub type PublicationCache = Mutex<HashMap<String, Arc<Publication>>>;
+#[derive(Debug, Default)]
+pub struct PublicationCache {
+    latest: Mutex<HashMap<String, Arc<Publication>>>,
+    /// One publisher at a time: the fetches that queue behind it find its fresh publication
+    /// instead of each signing the same list again.
+    publishing: tokio::sync::Mutex<()>,
+}
+
+impl PublicationCache {
+    fn get(&self, list_id: &str) -> Option<Arc<Publication>> {
+        self.latest
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(list_id)
+            .cloned()
+    }
+
+    fn put(&self, publication: Arc<Publication>) {
+        self.latest
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(publication.list_id.clone(), publication);
+    }
+}
 
 pub fn parse_list_id(list_id: &str) -> Option<(StatusPurpose, i64)> {
     let (purpose, number) = list_id.rsplit_once('-')?;
@@ -242,35 +270,50 @@ pub fn parse_list_id(list_id: &str) -> Option<(StatusPurpose, i64)> {
 pub async fn publication(ctx: &Context, list_id: &str) -> ServiceResult<Arc<Publication>> {
     let (purpose, number) =
         parse_list_id(list_id).ok_or_else(|| ServiceError::not_found("status list"))?;
+    if let Some(p) = cached(ctx, list_id, number).await? {
+        return Ok(p);
+    }
+    let _publisher = ctx.status_cache.publishing.lock().await;
+    // Whoever held the lock before us may have just published what we need.
+    if let Some(p) = cached(ctx, list_id, number).await? {
+        return Ok(p);
+    }
+    let now = ctx.now();
+    let publication = Arc::new(publish(ctx, purpose, number, now).await?);
+    ctx.status_cache.put(publication.clone());
+    Ok(publication)
+}
+
+/// The fresh publication from this instance's cache or from the database, if there is one.
+async fn cached(
+    ctx: &Context,
+    list_id: &str,
+    number: i64,
+) -> ServiceResult<Option<Arc<Publication>>> {
     let revision = ctx
         .store
         .list_revision(number)
         .await?
         .ok_or_else(|| ServiceError::not_found("status list"))?;
     let now = ctx.now();
-    let cached = ctx
+    if let Some(p) = ctx
         .status_cache
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
         .get(list_id)
-        .cloned();
-    if let Some(p) = cached.filter(|p| p.fresh(revision, now)) {
-        return Ok(p);
+        .filter(|p| p.fresh(revision, now))
+    {
+        return Ok(Some(p));
     }
     let stored = ctx
         .store
         .publication(list_id)
         .await?
-        .and_then(Publication::from_row);
-    let publication = match stored.filter(|p| p.fresh(revision, now)) {
-        Some(p) => Arc::new(p),
-        None => Arc::new(publish(ctx, purpose, number, now).await?),
-    };
-    ctx.status_cache
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(list_id.to_owned(), publication.clone());
-    Ok(publication)
+        .and_then(Publication::from_row)
+        .filter(|p| p.fresh(revision, now))
+        .map(Arc::new);
+    if let Some(p) = &stored {
+        ctx.status_cache.put(p.clone());
+    }
+    Ok(stored)
 }
 
 async fn publish(

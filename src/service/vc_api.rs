@@ -1,7 +1,7 @@
 //! `POST /credentials/issue` (W3C VC API §3.2.1 "Issue Credential"): sign a credential the
 //! caller wrote, after the checks of `vc::check`. We give it an id under our base URL when it
-//! has none, our status entries when it has no `credentialStatus`, and keep it so it can be
-//! fetched and revoked like any other.
+//! has none and our status entries (a `credentialStatus` of the caller's is refused), and keep it
+//! so it can be fetched and revoked like any other.
 
 use super::{Actor, Context, ServiceError, ServiceResult, keys, signing, status};
 use crate::domain::ids::CredentialId;
@@ -49,6 +49,14 @@ pub async fn issue(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult<
         ),
         TermProblem::Dropped(why) => ServiceError::invalid("undefined_term", why),
     })?;
+    // Our status entries only: a caller's own could name another credential's index (sharing
+    // its fate) or one nobody revokes, so a revocation through our API would not be seen.
+    if credential.get("credentialStatus").is_some() {
+        return Err(ServiceError::invalid(
+            "status_assigned_by_issuer",
+            "`credentialStatus` is assigned by the issuer; leave it out",
+        ));
+    }
     let now = ctx.now();
     let mut tx = ctx.store.begin().await?;
     let (record, key) = keys::active_signer(ctx, tx.as_mut()).await?;
@@ -72,18 +80,16 @@ pub async fn issue(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult<
     map.entry("id")
         .or_insert_with(|| credential_url(ctx.base_url(), &id).into());
     let status_ref = status::allocate(ctx, tx.as_mut(), now).await?;
-    if !map.contains_key("credentialStatus") {
-        let entries: Vec<Value> = StatusPurpose::ALL
-            .iter()
-            .map(|&p| {
-                let list = status_list_url(ctx.base_url(), p, status_ref.list_number);
-                json!({"id": format!("{list}#{}", status_ref.index), "type": "BitstringStatusListEntry",
-                       "statusPurpose": p.as_str(), "statusListIndex": status_ref.index.to_string(),
-                       "statusListCredential": list})
-            })
-            .collect();
-        map.insert("credentialStatus".into(), entries.into());
-    }
+    let entries: Vec<Value> = StatusPurpose::ALL
+        .iter()
+        .map(|&p| {
+            let list = status_list_url(ctx.base_url(), p, status_ref.list_number);
+            json!({"id": format!("{list}#{}", status_ref.index), "type": "BitstringStatusListEntry",
+                   "statusPurpose": p.as_str(), "statusListIndex": status_ref.index.to_string(),
+                   "statusListCredential": list})
+        })
+        .collect();
+    map.insert("credentialStatus".into(), entries.into());
     let holder = map
         .get("credentialSubject")
         .and_then(|s| s.get("name"))
