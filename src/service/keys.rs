@@ -24,17 +24,7 @@ pub async fn ensure_active_key(ctx: &Context) -> ServiceResult<Option<String>> {
     match create(ctx, &actor, true).await? {
         Some(record) => Ok(Some(record.key_id)),
         // Another instance sharing the database made the first key meanwhile.
-        None => {
-            let keys = ctx.store.keys().await?;
-            let active = keys
-                .iter()
-                .find(|k| k.is_active())
-                .ok_or_else(|| ServiceError::internal("no active signing key"))?;
-            ctx.keyring
-                .signer_for(active)
-                .map_err(|e| ServiceError::internal(e.to_string()))?;
-            Ok(None)
-        }
+        None => check_active_key(ctx).await.map(|()| None),
     }
 }
 
