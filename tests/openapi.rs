@@ -1,12 +1,14 @@
 //! The OpenAPI document served by the running server: it is OpenAPI 3.1, it documents exactly
 //! the operations the router serves (`attest::http::ROUTES`, each probed here on the server),
 //! secures the token routes, shares one problem shape, and embeds the exam-result schema as
-//! published. Schemathesis (`.ci/schemathesis.sh`) then tests the server against it.
+//! published. Schemathesis (`.ci/schemathesis.sh`) then tests the server against it; the
+//! findings it made are pinned at the end.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
 use attest::http::ROUTES;
+use attest::service::Role;
 use common::TestApp;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -174,4 +176,35 @@ async fn the_exam_result_schema_is_the_published_one() {
             ["schema"]["$ref"],
         "#/components/schemas/ExamResult"
     );
+}
+
+async fn assert_problem(res: reqwest::Response, status: u16, code: &str) {
+    assert_eq!(res.status(), status);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], code, "{body}");
+}
+
+/// Answers schemathesis (or probing for it) found outside the document, now problems.
+#[tokio::test]
+async fn extractor_rejections_are_problems() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(Role::Admin).await;
+    // Path segments that do not decode to UTF-8 (axum answered text/plain).
+    for path in ["/v/%FF", "/c/%FF", "/credentials/%FF", "/achievements/%C3"] {
+        let res = app.http.get(app.url(path)).send().await.unwrap();
+        assert_problem(res, 400, "invalid_path").await;
+    }
+    let res = app
+        .http
+        .post(app.url("/api/v1/exam-results/%FF/cancel"))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({"reason": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 400, "invalid_path").await;
+    // The verifier form posted without a multipart body (axum answered text/plain).
+    let res = app.http.post(app.url("/verify")).send().await.unwrap();
+    assert_problem(res, 400, "invalid_form").await;
 }

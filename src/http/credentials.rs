@@ -4,6 +4,7 @@
 use super::auth::Caller;
 use super::body::StrictJson;
 use super::error::{ApiError, ApiResult};
+use super::extract::Path;
 use super::openapi::{BadRequest, Conflict, NotFound, schemas as s};
 use crate::app::AppState;
 use crate::domain::ids::CredentialId;
@@ -12,7 +13,7 @@ use crate::service::{Role, status, vc_api};
 use crate::store::CredentialQuery;
 use crate::vc::{credential, jwt};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;

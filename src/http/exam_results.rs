@@ -258,7 +258,7 @@ pub struct CancelBody {
 pub async fn cancel(
     State(ctx): State<AppState>,
     caller: Caller,
-    axum::extract::Path(attempt_id): axum::extract::Path<String>,
+    super::extract::Path(attempt_id): super::extract::Path<String>,
     StrictJson(body): StrictJson<{ 16 * 1024 }>,
 ) -> ApiResult<Json<Value>> {
     let actor = caller.require(Role::Admin)?;

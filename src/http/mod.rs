@@ -7,6 +7,7 @@ pub mod body;
 pub mod credentials;
 pub mod error;
 pub mod exam_results;
+pub mod extract;
 pub mod limits;
 pub mod observe;
 pub mod openapi;

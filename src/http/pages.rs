@@ -4,6 +4,7 @@
 
 use super::credentials::parse_id;
 use super::error::{ApiError, ApiResult};
+use super::extract::Path;
 use super::openapi::{BadRequest, NotFound, schemas as s};
 use super::verify::read_presented;
 use crate::app::AppState;
@@ -12,7 +13,8 @@ use crate::service::share::{self, Facts};
 use crate::service::verify::{self, Presented, Status, Verdict};
 use crate::service::{ErrorClass, ServiceError};
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::Value;
@@ -213,8 +215,9 @@ pub async fn verify_form(State(ctx): State<AppState>) -> ApiResult<Response> {
             (String = "text/html"), (s::Problem = "application/problem+json")))))]
 pub async fn verify_submit(
     State(ctx): State<AppState>,
-    mut form: Multipart,
+    form: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Response> {
+    let mut form = form?;
     let mut input = Vec::new();
     while let Ok(Some(field)) = form.next_field().await {
         let name = field.name().unwrap_or_default().to_owned();

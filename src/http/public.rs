@@ -2,6 +2,7 @@
 //! DID document and JWK Set, the catalog, schemas, status lists and health.
 
 use super::error::{ApiError, ApiResult};
+use super::extract::Path;
 use super::openapi::{NotFound, schemas as s};
 use crate::app::AppState;
 use crate::service::context::{CREDENTIAL_SCHEMA, EXAM_RESULT_SCHEMA};
@@ -10,7 +11,7 @@ use crate::vc::contexts::{OB_V3, VC_V2};
 use crate::vc::credential::achievement_json;
 use crate::vc::jwt;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
