@@ -208,3 +208,19 @@ async fn extractor_rejections_are_problems() {
     let res = app.http.post(app.url("/verify")).send().await.unwrap();
     assert_problem(res, 400, "invalid_form").await;
 }
+
+/// The document says `reason` is 1 to 500 characters; revoke enforced it, cancel did not.
+#[tokio::test]
+async fn cancelling_needs_a_reason() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(Role::Admin).await;
+    let res = app
+        .http
+        .post(app.url("/api/v1/exam-results/EXM-1/cancel"))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({"reason": "  "}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 400, "invalid_reason").await;
+}
