@@ -2,6 +2,7 @@
 
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult};
+use super::openapi::{BadRequest, schemas as s};
 use crate::app::AppState;
 use crate::service::Role;
 use axum::Json;
@@ -9,13 +10,30 @@ use axum::extract::{Query, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct AuditParams {
+    /// `next_after` of the previous page.
+    #[param(minimum = 0)]
     after: Option<i64>,
+    #[param(minimum = 1, maximum = 1000, default = 100)]
     limit: Option<i64>,
 }
 
+/// `GET /api/v1/audit` (admin).
+#[utoipa::path(
+    get,
+    path = "/audit",
+    tag = "admin",
+    summary = "Read the audit trail",
+    params(AuditParams),
+    responses(
+        (status = 200, description = "A page of entries", body = s::AuditPage),
+        (status = 400, response = BadRequest),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn audit(
     State(ctx): State<AppState>,
     caller: Caller,

@@ -4,6 +4,8 @@
 use super::auth::Caller;
 use super::body::StrictJson;
 use super::error::{ApiError, ApiResult};
+use super::extract::Path;
+use super::openapi::{BadRequest, Conflict, NotFound, schemas as s};
 use crate::app::AppState;
 use crate::domain::ids::CredentialId;
 use crate::domain::status::StatusAction;
@@ -11,7 +13,7 @@ use crate::service::{Role, status, vc_api};
 use crate::store::CredentialQuery;
 use crate::vc::{credential, jwt};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -77,6 +79,26 @@ fn with_type(body: String, content_type: &'static str) -> Response {
 }
 
 /// `GET /credentials/{id}` (negotiated), `{id}.jwt`, `{id}.json`; `{id}.pdf` is the certificate.
+#[utoipa::path(
+    get,
+    path = "/credentials/{id}",
+    tag = "public",
+    summary = "A credential, negotiated by Accept",
+    description = "`application/vc+ld+json` (default) or `application/json`: the credential with \
+                   its embedded proof; `application/vc+jwt`: the VC-JOSE-COSE form; `text/html`: \
+                   a redirect to the share page.",
+    params(("id" = uuid::Uuid, Path, description = "The credential id")),
+    responses(
+        (status = 200, description = "The credential", content(
+            (s::VerifiableCredential = "application/vc+ld+json"),
+            (s::VerifiableCredential = "application/json"),
+            (String = "application/vc+jwt"))),
+        (status = 303, description = "`Accept: text/html`: see the share page",
+            headers(("Location" = String))),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 pub async fn get(
     State(ctx): State<AppState>,
     Path(raw): Path<String>,
@@ -101,6 +123,60 @@ pub async fn get(
     })
 }
 
+/// `GET /credentials/{id}.json` (served by [`get`]; documented on its own).
+#[utoipa::path(
+    get,
+    path = "/credentials/{id}.json",
+    tag = "public",
+    summary = "A credential with its embedded proof",
+    params(("id" = uuid::Uuid, Path)),
+    responses(
+        (status = 200, description = "The credential", body = s::VerifiableCredential,
+            content_type = "application/vc+ld+json"),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
+#[allow(dead_code)]
+pub(super) fn get_json() {}
+
+/// `GET /credentials/{id}.jwt` (served by [`get`]; documented on its own).
+#[utoipa::path(
+    get,
+    path = "/credentials/{id}.jwt",
+    tag = "public",
+    summary = "A credential as a compact vc+jwt",
+    params(("id" = uuid::Uuid, Path)),
+    responses(
+        (status = 200, description = "The VC-JOSE-COSE JWT", body = String,
+            content_type = "application/vc+jwt"),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
+#[allow(dead_code)]
+pub(super) fn get_jwt() {}
+
+/// `POST /credentials/issue` (VC API "Issue Credential", role `issuer`).
+#[utoipa::path(
+    post,
+    path = "/credentials/issue",
+    tag = "issuer",
+    summary = "Sign a caller-supplied credential (VC API)",
+    request_body(content = s::IssueRequest, content_type = "application/json",
+        example = json!({"credential": {
+            "@context": ["https://www.w3.org/ns/credentials/v2",
+                         "https://www.w3.org/ns/credentials/undefined-terms/v2"],
+            "type": ["VerifiableCredential"],
+            "credentialSubject": {"id": "did:example:holder", "name": "Zoë Ångström"},
+            "validFrom": "2026-01-01T00:00:00Z"},
+            "options": {"cryptosuite": "eddsa-rdfc-2022"}})),
+    responses(
+        (status = 201, description = "Signed and stored", body = s::Issued),
+        (status = 400, response = BadRequest),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn issue(
     State(ctx): State<AppState>,
     caller: Caller,
@@ -117,16 +193,33 @@ pub async fn issue(
         .into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     candidate_id: Option<String>,
     achievement: Option<String>,
+    #[param(value_type = Option<s::CredentialState>)]
     state: Option<String>,
+    /// `next_before` of the previous page.
     before: Option<i64>,
+    #[param(minimum = 1, maximum = 500, default = 50)]
     limit: Option<i64>,
 }
 
+/// `GET /api/v1/credentials` (admin): newest first, filtered.
+#[utoipa::path(
+    get,
+    path = "/credentials",
+    tag = "admin",
+    summary = "List issued credentials",
+    params(ListParams),
+    responses(
+        (status = 200, description = "A page of credentials", body = s::CredentialPage),
+        (status = 400, response = BadRequest),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn list(
     State(ctx): State<AppState>,
     caller: Caller,
@@ -178,10 +271,13 @@ pub async fn list(
     Ok(Json(json!({"items": items, "next_before": next})))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ActionBody {
+pub struct ActionBody {
+    /// Recorded in the audit trail (and shown for revocations).
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     reason: String,
+    /// Also revoke the credentials whose lineage depends on this one.
     #[serde(default)]
     cascade: bool,
 }
@@ -205,6 +301,22 @@ async fn act(
     Ok(Json(serde_json::to_value(outcome).unwrap_or_default()))
 }
 
+#[utoipa::path(
+    post,
+    path = "/credentials/{id}/revoke",
+    tag = "admin",
+    summary = "Revoke a credential",
+    params(("id" = uuid::Uuid, Path)),
+    request_body(content = ActionBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Revoked (final), or already so (`changed: false`)",
+            body = s::StatusChange),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn revoke(
     State(ctx): State<AppState>,
     caller: Caller,
@@ -214,6 +326,22 @@ pub async fn revoke(
     act(ctx, caller, id, body, StatusAction::Revoke).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/credentials/{id}/suspend",
+    tag = "admin",
+    summary = "Suspend a credential",
+    params(("id" = uuid::Uuid, Path)),
+    request_body(content = ActionBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Suspended, or already so (`changed: false`)",
+            body = s::StatusChange),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn suspend(
     State(ctx): State<AppState>,
     caller: Caller,
@@ -223,6 +351,22 @@ pub async fn suspend(
     act(ctx, caller, id, body, StatusAction::Suspend).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/credentials/{id}/reinstate",
+    tag = "admin",
+    summary = "Lift a suspension",
+    params(("id" = uuid::Uuid, Path)),
+    request_body(content = ActionBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Reinstated (from suspension), or already so (`changed: false`)",
+            body = s::StatusChange),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn reinstate(
     State(ctx): State<AppState>,
     caller: Caller,

@@ -3,6 +3,7 @@
 use super::auth::Caller;
 use super::body::StrictJson;
 use super::error::{ApiError, ApiResult, status_of};
+use super::openapi::{BadRequest, Conflict, NotFound, Unprocessable, schemas as s};
 use crate::app::AppState;
 use crate::domain::ids::CredentialId;
 use crate::service::issue::{self, Submitted};
@@ -78,6 +79,28 @@ fn below_pass_mark(attempt_id: &str, outcome: &Submitted) -> ServiceError {
         .with_details(json!({"attempt_id": attempt_id}))
 }
 
+/// `POST /api/v1/exam-results`: one result, idempotent on `attempt_id`.
+#[utoipa::path(
+    post,
+    path = "/exam-results",
+    tag = "issuer",
+    summary = "Submit one exam result",
+    request_body(content = s::ExamResult, content_type = "application/json",
+        example = json!({"attempt_id": "EXM-2026-000123", "achievement": "mlops-foundation",
+            "candidate": {"id": "cand-8812", "name": "Zoë Ångström", "email": "zoe@example.com"},
+            "exam": {"version": "2026.1", "completed_at": "2026-11-20T14:03:00Z", "proctored": true,
+                     "score": 812, "max_score": 1000}})),
+    responses(
+        (status = 201, description = "Issued", body = s::Submission,
+            headers(("Location" = String, description = "The credential's URL"))),
+        (status = 200, description = "The same body again: the same answer", body = s::Submission),
+        (status = 202, description = "Held until its prerequisites are issued", body = s::Submission),
+        (status = 400, response = BadRequest),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn submit(
     State(ctx): State<AppState>,
     caller: Caller,
@@ -103,6 +126,19 @@ pub async fn submit(
     Ok(response)
 }
 
+/// `POST /api/v1/exam-results/batch`: each item is processed as if submitted alone.
+#[utoipa::path(
+    post,
+    path = "/exam-results/batch",
+    tag = "issuer",
+    summary = "Submit up to 1000 exam results",
+    request_body(content = s::ExamResultBatch, content_type = "application/json"),
+    responses(
+        (status = 200, description = "One outcome per item, in order", body = s::BatchOutcome),
+        (status = 400, response = BadRequest),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn submit_batch(
     State(ctx): State<AppState>,
     caller: Caller,
@@ -173,6 +209,14 @@ pub async fn submit_batch(
 }
 
 /// `GET /api/v1/exam-results/pending` (admin): results held for missing prerequisites.
+#[utoipa::path(
+    get,
+    path = "/exam-results/pending",
+    tag = "admin",
+    summary = "Results held for missing prerequisites",
+    responses((status = 200, description = "Oldest first, at most 500", body = s::PendingList)),
+    security(("bearer" = []))
+)]
 pub async fn pending(State(ctx): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
     caller.require(Role::Admin)?;
     let rows = crate::service::pending::pending(&ctx, 500).await?;
@@ -187,17 +231,34 @@ pub async fn pending(State(ctx): State<AppState>, caller: Caller) -> ApiResult<J
     Ok(Json(json!({"items": items})))
 }
 
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CancelBody {
+pub struct CancelBody {
+    /// Recorded in the audit trail.
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     reason: String,
 }
 
 /// `POST /api/v1/exam-results/{attempt_id}/cancel` (admin).
+#[utoipa::path(
+    post,
+    path = "/exam-results/{attempt_id}/cancel",
+    tag = "admin",
+    summary = "Cancel a held result",
+    params(("attempt_id" = String, Path, pattern = r"^[A-Za-z0-9._:-]{1,128}$")),
+    request_body(content = CancelBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Cancelled", body = s::Cancelled),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn cancel(
     State(ctx): State<AppState>,
     caller: Caller,
-    axum::extract::Path(attempt_id): axum::extract::Path<String>,
+    super::extract::Path(attempt_id): super::extract::Path<String>,
     StrictJson(body): StrictJson<{ 16 * 1024 }>,
 ) -> ApiResult<Json<Value>> {
     let actor = caller.require(Role::Admin)?;

@@ -65,6 +65,14 @@ pub async fn observe(req: Request, next: Next) -> Response {
 }
 
 /// `GET /metrics`: Prometheus text exposition; pool gauges are sampled now.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    summary = "Prometheus metrics",
+    responses((status = 200, description = "Prometheus text format 0.0.4", body = String,
+        content_type = "text/plain"))
+)]
 pub async fn metrics_endpoint(State(ctx): State<AppState>) -> Response {
     metrics::db_pool(ctx.store.pool_stats());
     let mut response = metrics::render().into_response();

@@ -4,6 +4,8 @@
 
 use super::credentials::parse_id;
 use super::error::{ApiError, ApiResult};
+use super::extract::Path;
+use super::openapi::{BadRequest, NotFound, schemas as s};
 use super::verify::read_presented;
 use crate::app::AppState;
 use crate::render::format_date;
@@ -11,7 +13,8 @@ use crate::service::share::{self, Facts};
 use crate::service::verify::{self, Presented, Status, Verdict};
 use crate::service::{ErrorClass, ServiceError};
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::Value;
@@ -155,6 +158,12 @@ fn html(status: StatusCode, page: &impl Template) -> ApiResult<Response> {
 }
 
 /// `GET /v/{id}`: the QR target. Always re-checks now, from the stored credential.
+#[utoipa::path(get, path = "/v/{id}", tag = "pages", summary = "Employer's verification page",
+    params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, description = "The verdict, checked now", body = String,
+        content_type = "text/html"),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),))]
 pub async fn verify_page(
     State(ctx): State<AppState>,
     Path(raw): Path<String>,
@@ -183,6 +192,8 @@ pub async fn verify_page(
     )
 }
 
+#[utoipa::path(get, path = "/verify", tag = "pages", summary = "Paste-or-upload verifier",
+    responses((status = 200, description = "The form", body = String, content_type = "text/html")))]
 pub async fn verify_form(State(ctx): State<AppState>) -> ApiResult<Response> {
     html(
         StatusCode::OK,
@@ -194,10 +205,19 @@ pub async fn verify_form(State(ctx): State<AppState>) -> ApiResult<Response> {
 }
 
 /// `POST /verify`: the pasted text or the uploaded file, verified like the API does.
+#[utoipa::path(post, path = "/verify", tag = "pages", summary = "Verify a pasted or uploaded credential",
+    request_body(content = s::VerifyForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "Verified", body = String, content_type = "text/html"),
+        (status = 422, description = "Not verified", body = String, content_type = "text/html"),
+        (status = 400, description = "The form page with what could not be read, or a problem \
+            when the body is not a multipart form", content(
+            (String = "text/html"), (s::Problem = "application/problem+json")))))]
 pub async fn verify_submit(
     State(ctx): State<AppState>,
-    mut form: Multipart,
+    form: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Response> {
+    let mut form = form?;
     let mut input = Vec::new();
     while let Ok(Some(field)) = form.next_field().await {
         let name = field.name().unwrap_or_default().to_owned();
@@ -295,6 +315,12 @@ pub fn linkedin_url(f: &Facts, organization: &str, cert_url: &str, cert_id: &str
 }
 
 /// `GET /c/{id}`: the graduate's permanent share link.
+#[utoipa::path(get, path = "/c/{id}", tag = "pages", summary = "Graduate's share page",
+    params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, description = "The credential for people", body = String,
+        content_type = "text/html"),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),))]
 pub async fn share_page(
     State(ctx): State<AppState>,
     Path(raw): Path<String>,

@@ -2,12 +2,26 @@
 //! credentials too: the employer scanning it must land on the page that says so).
 
 use super::error::ApiResult;
+use super::openapi::{BadRequest, NotFound};
 use crate::app::AppState;
 use crate::domain::ids::CredentialId;
 use crate::service::certificate;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
+#[utoipa::path(
+    get,
+    path = "/credentials/{id}.pdf",
+    tag = "public",
+    summary = "The printable certificate",
+    params(("id" = uuid::Uuid, Path)),
+    responses(
+        (status = 200, description = "The certificate, with the credential attached to it",
+            content(("application/pdf"))),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 pub async fn certificate(ctx: &AppState, id: CredentialId) -> ApiResult<Response> {
     let _permit = super::limits::pdf_permit(ctx).await?;
     let pdf = certificate::render(ctx, &id).await?;

@@ -3,6 +3,8 @@
 
 use super::credentials::Representation;
 use super::error::{ApiError, ApiResult};
+use super::extract::Path;
+use super::openapi::{NotFound, schemas as s};
 use crate::app::AppState;
 use crate::service::context::{CREDENTIAL_SCHEMA, EXAM_RESULT_SCHEMA};
 use crate::service::{keys, status};
@@ -10,7 +12,7 @@ use crate::vc::contexts::{OB_V3, VC_V2};
 use crate::vc::credential::achievement_json;
 use crate::vc::jwt;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -23,6 +25,14 @@ fn typed(body: String, content_type: &'static str, cache: &'static str) -> Respo
     response
 }
 
+#[utoipa::path(
+    get,
+    path = "/.well-known/did.json",
+    tag = "public",
+    summary = "The issuer's DID document (did:web)",
+    responses((status = 200, description = "Current and retired keys", body = s::DidDocument,
+        content_type = "application/did+json"))
+)]
 pub async fn did_document(State(ctx): State<AppState>) -> ApiResult<Response> {
     let keys = keys::list(&ctx).await?;
     let doc = ctx.identity.did_document(&keys);
@@ -33,6 +43,14 @@ pub async fn did_document(State(ctx): State<AppState>) -> ApiResult<Response> {
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/.well-known/jwks.json",
+    tag = "public",
+    summary = "The issuer's keys as a JWK Set",
+    responses((status = 200, description = "Current and retired keys", body = s::JwkSet,
+        content_type = "application/jwk-set+json"))
+)]
 pub async fn jwks(State(ctx): State<AppState>) -> ApiResult<Response> {
     let keys = keys::list(&ctx).await?;
     Ok(typed(
@@ -42,6 +60,13 @@ pub async fn jwks(State(ctx): State<AppState>) -> ApiResult<Response> {
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/catalog",
+    tag = "public",
+    summary = "The certification program",
+    responses((status = 200, description = "Levels, tracks and achievements", body = s::Catalog))
+)]
 pub async fn catalog(State(ctx): State<AppState>) -> Json<Value> {
     let base = ctx.base_url();
     let c = &ctx.catalog;
@@ -67,6 +92,18 @@ pub async fn catalog(State(ctx): State<AppState>) -> Json<Value> {
     }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/achievements/{code}",
+    tag = "public",
+    summary = "One achievement (Open Badges 3.0), the target of credentials' achievement ids",
+    params(("code" = String, Path, pattern = "^[a-z0-9-]{1,64}$",
+        description = "Catalog code, e.g. mlops-foundation")),
+    responses(
+        (status = 200, description = "The achievement", body = s::Achievement),
+        (status = 404, response = NotFound),
+    )
+)]
 pub async fn achievement(
     State(ctx): State<AppState>,
     Path(code): Path<String>,
@@ -83,6 +120,18 @@ pub async fn achievement(
     Ok(Json(doc))
 }
 
+#[utoipa::path(
+    get,
+    path = "/schemas/{name}",
+    tag = "public",
+    summary = "The JSON Schemas of the exam result (input) and of our credentials",
+    params(("name" = inline(s::SchemaName), Path)),
+    responses(
+        (status = 200, description = "JSON Schema 2020-12", body = Object,
+            content_type = "application/schema+json"),
+        (status = 404, response = NotFound),
+    )
+)]
 pub async fn schema(Path(name): Path<String>) -> ApiResult<Response> {
     let body = match name.as_str() {
         "exam-result.schema.json" => EXAM_RESULT_SCHEMA,
@@ -96,6 +145,13 @@ pub async fn schema(Path(name): Path<String>) -> ApiResult<Response> {
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    summary = "Alive",
+    responses((status = 200, description = "The process answers", body = s::Health))
+)]
 pub async fn healthz() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
@@ -103,6 +159,14 @@ pub async fn healthz() -> Json<Value> {
 /// Ready means able to serve: the database answers and the active key can sign. Any failure
 /// is `503 not_ready` (so a load balancer takes the instance out of rotation); the cause is
 /// logged, not sent.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    summary = "Ready to serve",
+    responses((status = 200, description = "The database answers and the key signs",
+        body = s::Health))
+)]
 pub async fn readyz(State(ctx): State<AppState>) -> ApiResult<Json<Value>> {
     let checked = match ctx.store.ping().await {
         Ok(()) => keys::check_active_key(&ctx).await,
@@ -120,6 +184,25 @@ pub async fn readyz(State(ctx): State<AppState>) -> ApiResult<Json<Value>> {
 }
 
 /// `GET /status/{list}`: cached bytes, `ETag`, `304` on `If-None-Match`, JWT on request.
+#[utoipa::path(
+    get,
+    path = "/status/{list}",
+    tag = "public",
+    summary = "A status list credential (Bitstring Status List v1.0)",
+    description = "`Accept: application/vc+jwt` for the JWT form; `If-None-Match` for a 304.",
+    params(
+        ("list" = String, Path, pattern = "^(revocation|suspension)-[1-9][0-9]{0,17}$"),
+        ("If-None-Match" = Option<String>, Header, description = "An ETag from an earlier answer"),
+    ),
+    responses(
+        (status = 200, description = "The current list", content(
+            (s::VerifiableCredential = "application/vc+ld+json"),
+            (String = "application/vc+jwt")),
+            headers(("ETag" = String))),
+        (status = 304, description = "Unchanged since the ETag given"),
+        (status = 404, response = NotFound),
+    )
+)]
 pub async fn status_list(
     State(ctx): State<AppState>,
     Path(list_id): Path<String>,

@@ -3,6 +3,7 @@
 
 use super::body::{LimitedBody, parse_strict};
 use super::error::{ApiError, ApiResult};
+use super::openapi::{BadRequest, schemas as s};
 use crate::app::AppState;
 use crate::service::verify::{self, Presented, Verdict};
 use axum::Json;
@@ -28,6 +29,21 @@ pub fn read_presented(bytes: &[u8]) -> Result<(Presented, Option<Vec<String>>), 
     verify::parse_input(value).map_err(ApiError::from)
 }
 
+#[utoipa::path(
+    post,
+    path = "/credentials/verify",
+    tag = "public",
+    summary = "Verify a credential (VC API)",
+    request_body(description = "A credential with an embedded proof, an \
+        `EnvelopedVerifiableCredential`, `{verifiableCredential, options}`, or a compact vc+jwt",
+        content((s::VerifyInput = "application/json"), (String = "text/plain"))),
+    responses(
+        (status = 200, description = "Verified", body = s::Verdict),
+        (status = 422, description = "Not verified: the same verdict shape says why",
+            body = s::Verdict),
+        (status = 400, response = BadRequest),
+    )
+)]
 pub async fn verify_api(
     State(ctx): State<AppState>,
     LimitedBody(bytes): LimitedBody<LIMIT>,

@@ -1,0 +1,25 @@
+//! axum extractors whose rejections are problem+json like every other error, instead of
+//! axum's plain-text bodies (found by schemathesis: e.g. `/v/%FF` answered
+//! `text/plain` "Invalid URL: Invalid UTF-8 in `id`").
+
+use super::error::ApiError;
+use axum::extract::FromRequestParts;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::rejection::PathRejection;
+
+/// `axum::extract::Path` rejecting with `400 invalid_path`.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct Path<T>(pub T);
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        Self::bad_request("invalid_path", rejection.body_text())
+    }
+}
+
+impl From<MultipartRejection> for ApiError {
+    fn from(rejection: MultipartRejection) -> Self {
+        Self::bad_request("invalid_form", rejection.body_text())
+    }
+}
