@@ -463,7 +463,8 @@ macro_rules! store_engine {
                      (CAST($1 AS TEXT) IS NULL OR candidate_id = $1) AND \
                      (CAST($2 AS TEXT) IS NULL OR achievement = $2) AND \
                      (CAST($3 AS TEXT) IS NULL OR state = $3) AND \
-                     (CAST($4 AS BIGINT) IS NULL OR issued_at < $4) \
+                     (CAST($4 AS BIGINT) IS NULL OR issued_at < $4 OR \
+                      (issued_at = $4 AND credential_id < CAST($6 AS TEXT))) \
                      ORDER BY issued_at DESC, credential_id DESC LIMIT $5"
                 ));
                 let rows = sqlx::query(sql)
@@ -472,6 +473,7 @@ macro_rules! store_engine {
                     .bind(&q.state)
                     .bind(q.before)
                     .bind(q.limit)
+                    .bind(&q.before_id)
                     .fetch_all(&self.pool)
                     .await?;
                 rows.iter().map(credential_row).collect()
