@@ -458,9 +458,15 @@ macro_rules! store_engine {
             }
 
             async fn credentials_page(&self, q: &CredentialQuery) -> StoreResult<Vec<CredentialRow>> {
+                // `$1 IS NULL OR candidate_id = $1` cannot use an index (SQLite scanned every
+                // credential for each certificate and share page): name the column only when set.
+                let candidate = if q.candidate_id.is_some() {
+                    "candidate_id = $1"
+                } else {
+                    "CAST($1 AS TEXT) IS NULL"
+                };
                 let sql = sqlx::AssertSqlSafe(format!(
-                    "SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE \
-                     (CAST($1 AS TEXT) IS NULL OR candidate_id = $1) AND \
+                    "SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE {candidate} AND \
                      (CAST($2 AS TEXT) IS NULL OR achievement = $2) AND \
                      (CAST($3 AS TEXT) IS NULL OR state = $3) AND \
                      (CAST($4 AS BIGINT) IS NULL OR issued_at < $4 OR \
