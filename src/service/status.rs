@@ -218,13 +218,28 @@ pub fn parse_list_id(list_id: &str) -> Option<(StatusPurpose, i64)> {
 /// The current publication of a list, re-signed only if a status changed since, or if it is
 /// halfway to expiry.
 pub async fn publication(ctx: &Context, list_id: &str) -> ServiceResult<Arc<Publication>> {
-    let (purpose, number) =
+    let (_, number) =
         parse_list_id(list_id).ok_or_else(|| ServiceError::not_found("status list"))?;
-    let revision = ctx
-        .store
+    publication_at(ctx, list_id, revision(ctx, number).await?).await
+}
+
+/// The current revision of list `number` (both purposes share it).
+pub async fn revision(ctx: &Context, number: i64) -> ServiceResult<i64> {
+    ctx.store
         .list_revision(number)
         .await?
-        .ok_or_else(|| ServiceError::not_found("status list"))?;
+        .ok_or_else(|| ServiceError::not_found("status list"))
+}
+
+/// [`publication`] for a revision the caller has just read (a verification checks both
+/// purposes of one list: one read does for both).
+pub async fn publication_at(
+    ctx: &Context,
+    list_id: &str,
+    revision: i64,
+) -> ServiceResult<Arc<Publication>> {
+    let (purpose, number) =
+        parse_list_id(list_id).ok_or_else(|| ServiceError::not_found("status list"))?;
     let now = ctx.now();
     let cached = ctx
         .status_cache
