@@ -129,6 +129,8 @@ macro_rules! store_engine {
 
         pub struct $tx {
             tx: sqlx::Transaction<'static, $db>,
+            /// This process's turn to write, when the engine queues writers (see `begin`).
+            _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
         }
 
         #[async_trait::async_trait]
@@ -435,7 +437,8 @@ macro_rules! store_engine {
             }
 
             async fn commit(self: Box<Self>) -> StoreResult<()> {
-                self.tx.commit().await?;
+                let Self { tx, _turn } = *self;
+                tx.commit().await?;
                 Ok(())
             }
         }
@@ -443,8 +446,11 @@ macro_rules! store_engine {
         #[async_trait::async_trait]
         impl Store for $store {
             async fn begin(&self) -> StoreResult<Box<dyn Tx>> {
+                // Wait for our turn before taking a connection: queued writers then hold no
+                // connection that readers need.
+                let turn = self.writer_turn().await;
                 let tx = self.pool.begin_with($begin).await?;
-                Ok(Box::new($tx { tx }))
+                Ok(Box::new($tx { tx, _turn: turn }))
             }
 
             async fn ping(&self) -> StoreResult<()> {
