@@ -8,6 +8,7 @@
 # file in a temp directory. A `--database-url` (or ATTEST_BENCH_DATABASE_URL) is used as is
 # (e.g. an empty PostgreSQL database): give one you can throw away.
 #
+# ATTEST_BENCH_BIN=PATH measures that binary instead of building this tree.
 # Needs: cargo, wrk, curl, jq. The load generator runs on the same machine (one wrk thread) and
 # competes with the server for CPU; on a shared machine repeat runs and compare medians.
 set -euo pipefail
@@ -23,7 +24,7 @@ while [[ $# -gt 0 ]]; do
         --batches) BATCHES="$2"; shift 2 ;;
         --out) OUT="$2"; shift 2 ;;
         --database-url) DB_URL="$2"; shift 2 ;;
-        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
@@ -46,10 +47,13 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-echo "building release binary…" >&2
-(cd "$ROOT" && cargo build --release --quiet --bin attest)
-BIN="$ROOT/target/release/attest"
-if [[ -n "${CARGO_TARGET_DIR:-}" ]]; then BIN="$CARGO_TARGET_DIR/release/attest"; fi
+if [[ -n "${ATTEST_BENCH_BIN:-}" ]]; then
+    BIN="$ATTEST_BENCH_BIN" # a binary built elsewhere (e.g. an older commit, to compare)
+else
+    echo "building release binary…" >&2
+    (cd "$ROOT" && cargo build --release --quiet --bin attest)
+    BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/attest"
+fi
 
 free_port() {
     local port
@@ -212,22 +216,5 @@ jq -s --arg commit "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo 
       database: $db, seconds_per_scenario: $duration, peak_rss_is_per_scenario: ($hwm == 1),
       results: .}' "$ROWS" >"$OUT"
 
-jq -r '
-  def n(x; d): if x == null then "" else (x * pow(10; d) | round / pow(10; d) | tostring) end;
-  def mb(x): if x == null then "" else n(x / 1024; 1) end;
-  (["scenario", "throughput", "p50 ms", "p99 ms", "peak RSS MB", "notes"] | @tsv),
-  (.results[] |
-    if .kind == "start_to_healthy" then
-      [.scenario, "", "", "", "", "start→healthy \(.start_to_healthy_ms) ms, idle RSS \(mb(.idle_rss_kb)) MB"]
-    elif .kind == "load" then
-      [.scenario, "\(n(.req_per_s; 0)) req/s", n(.p50_ms; 2), n(.p99_ms; 2), mb(.peak_rss_kb),
-       "c=\(.connections), \(.requests) requests" +
-       (if .bad_status + .socket_errors > 0 then ", \(.bad_status) bad status, \(.socket_errors) socket errors" else "" end)]
-    elif .kind == "batch" then
-      [.scenario, "\(n(.credentials_per_s; 0)) credentials/s", "", "", mb(.peak_rss_kb),
-       "\(.batches) × 1,000, median \(n(.median_s; 2)) s/batch, \(.issued) issued"]
-    else
-      [.scenario, "\(n(.pdfs_per_s; 1)) PDFs/s", "", "", mb(.peak_rss_kb),
-       "\(.pdfs) PDFs in \(n(.seconds; 1)) s, \(n(.ms_per_pdf; 2)) ms each (wall)"]
-    end | @tsv)' "$OUT" | column -t -s $'\t'
+jq -r -f "$ROOT/benches/table.jq" "$OUT" | column -t -s $'\t'
 echo "written: $OUT" >&2

@@ -187,8 +187,9 @@ pub struct Publication {
 }
 
 impl Publication {
+    /// Up to date with `revision` (a later one includes it) and not past half-life.
     fn fresh(&self, revision: i64, now: OffsetDateTime) -> bool {
-        self.revision == revision && now < self.valid_until - LIST_VALIDITY / 2
+        self.revision >= revision && now < self.valid_until - LIST_VALIDITY / 2
     }
 
     fn from_row(row: PublicationRow) -> Option<Self> {
@@ -241,13 +242,22 @@ pub async fn publication_at(
     let (purpose, number) =
         parse_list_id(list_id).ok_or_else(|| ServiceError::not_found("status list"))?;
     let now = ctx.now();
-    let cached = ctx
-        .status_cache
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(list_id)
-        .cloned();
-    if let Some(p) = cached.filter(|p| p.fresh(revision, now)) {
+    let cached = || {
+        ctx.status_cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(list_id)
+            .filter(|p| p.fresh(revision, now))
+            .cloned()
+    };
+    if let Some(p) = cached() {
+        return Ok(p);
+    }
+    // One refresh at a time: every request of a burst finds the list stale at once (after a
+    // status change or at half-life), and each used to re-sign it; the first one does, the
+    // rest find its result here.
+    let _turn = ctx.publishing.lock().await;
+    if let Some(p) = cached() {
         return Ok(p);
     }
     let stored = ctx
