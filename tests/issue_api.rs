@@ -429,3 +429,48 @@ async fn did_key_identity_works_for_local_use() {
     let key = ed25519_dalek::VerifyingKey::from_bytes(bytes[2..].try_into().unwrap()).unwrap();
     verify_jcs_proof(&credential, &key).unwrap();
 }
+
+/// A batch shares one `issued_at`: keyset pages that end inside that second must not lose the
+/// rest of it (`attest render --all` pages this way).
+#[tokio::test]
+async fn pages_that_end_inside_one_second_lose_nothing() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Issuer).await;
+    let items: Vec<Value> = (0..5)
+        .map(|i| {
+            exam(
+                &format!("EXM-P{i}"),
+                "mlops-foundation",
+                &format!("cand-p{i}"),
+                812,
+            )
+        })
+        .collect();
+    let (status, body) = app
+        .post("/api/v1/exam-results/batch", Some(&token), &json!(items))
+        .await;
+    assert!(status < 300, "{body}");
+    let mut seen = Vec::new();
+    let (mut before, mut before_id) = (None, None);
+    loop {
+        let page = app
+            .ctx
+            .store
+            .credentials_page(&attest::store::CredentialQuery {
+                before,
+                before_id,
+                limit: 2,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let Some(last) = page.last() else { break };
+        before = Some(last.issued_at);
+        before_id = Some(last.credential_id.to_string());
+        seen.extend(page.iter().map(|r| r.credential_id));
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!((seen.len(), unique.len()), (5, 5));
+}

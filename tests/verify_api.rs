@@ -522,3 +522,34 @@ async fn paste_form_verifies_like_the_api() {
         .unwrap();
     assert_eq!(res.status().as_u16(), 400);
 }
+
+/// Verifications share a short-lived copy of the key records; a key rotated by another
+/// process (here a second context on the same database, as the CLI would be) and used at once
+/// must still verify at once, in both forms.
+#[tokio::test]
+async fn a_key_rotated_elsewhere_verifies_at_once() {
+    let app = TestApp::spawn_with(JCS).await;
+    let (_, before, _) = issued(&app).await;
+    assert_eq!(verify(&app, &before).await.0, 200);
+    let (other, _) = attest::service::Context::open(
+        app.ctx.config.clone(),
+        std::sync::Arc::new(app.clock.clone()),
+    )
+    .await
+    .unwrap();
+    let rotated = attest::service::keys::rotate(&other, &attest::service::Actor::cli())
+        .await
+        .unwrap();
+    let (_, credential, jwt) = issued(&app).await;
+    assert!(
+        credential["proof"]["verificationMethod"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("#{}", rotated.key_id)),
+        "{credential}"
+    );
+    let (status, verdict) = verify(&app, &credential).await;
+    assert_eq!(status, 200, "{verdict}");
+    let (status, verdict) = verify_raw(&app, &jwt).await;
+    assert_eq!(status, 200, "{verdict}");
+}

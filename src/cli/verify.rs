@@ -113,17 +113,20 @@ pub async fn run_render(
     std::fs::create_dir_all(dir)?;
     let mut ids = Vec::new();
     let mut before = None;
+    let mut before_id = None;
     loop {
         let page = ctx
             .store
             .credentials_page(&CredentialQuery {
                 before,
+                before_id,
                 limit: 500,
                 ..Default::default()
             })
             .await?;
         let Some(last) = page.last() else { break };
         before = Some(last.issued_at);
+        before_id = Some(last.credential_id.to_string());
         let full = page.len() == 500;
         ids.extend(page.into_iter().map(|r| r.credential_id));
         if !full {

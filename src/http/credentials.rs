@@ -250,6 +250,7 @@ pub async fn list(
             achievement: p.achievement,
             state: p.state,
             before: p.before,
+            before_id: None,
             limit,
         })
         .await?;

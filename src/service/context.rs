@@ -24,6 +24,10 @@ pub struct Context {
     pub exam_schema: jsonschema::Validator,
     pub credential_schema: jsonschema::Validator,
     pub status_cache: super::status::PublicationCache,
+    /// Held while a status list is re-signed, so a burst re-signs it once.
+    pub publishing: tokio::sync::Mutex<()>,
+    /// Key records shared by verifications (see [`keys::KeyRecordCache`]).
+    pub key_records: keys::KeyRecordCache,
     /// Bounds PDF rendering (`limits.pdf_max_concurrent` at once, `pdf_max_queued` waiting);
     /// the PDF handler takes a permit through `http::limits::pdf_permit`.
     pub pdf_renders: super::capacity::RenderGate,
@@ -87,6 +91,8 @@ impl Context {
             clock,
             identity,
             status_cache: Default::default(),
+            publishing: Default::default(),
+            key_records: Default::default(),
             pdf_renders,
         });
         let created_key = keys::ensure_active_key(&ctx)

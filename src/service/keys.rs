@@ -5,7 +5,46 @@ use super::audit::{self, Entry};
 use super::{Actor, Context, ServiceError, ServiceResult};
 use crate::crypto::{IssuerKey, KeyRecord};
 use serde_json::json;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long verifications may share one read of the key records. A rotation made by this
+/// process clears the cache at once; one made elsewhere (the CLI, another instance) is seen
+/// within this time, and at once by any proof that names a key not seen yet.
+pub const KEY_RECORDS_TTL: Duration = Duration::from_secs(1);
+
+/// The issuer's public key records as last read, for verification (a read per verification
+/// was most of its database work).
+#[derive(Debug, Default)]
+pub struct KeyRecordCache(Mutex<Option<(Instant, Arc<Vec<KeyRecord>>)>>);
+
+impl KeyRecordCache {
+    pub fn clear(&self) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    fn fresh(&self) -> Option<Arc<Vec<KeyRecord>>> {
+        let guard = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        guard
+            .as_ref()
+            .filter(|(read_at, _)| read_at.elapsed() < KEY_RECORDS_TTL)
+            .map(|(_, keys)| keys.clone())
+    }
+}
+
+/// Our key records, from the cache unless it is older than [`KEY_RECORDS_TTL`] or lacks one
+/// of `wanted` (key ids a presented proof names).
+pub async fn records(ctx: &Context, wanted: &[&str]) -> ServiceResult<Arc<Vec<KeyRecord>>> {
+    if let Some(keys) = ctx.key_records.fresh()
+        && wanted.iter().all(|id| keys.iter().any(|k| k.key_id == *id))
+    {
+        return Ok(keys);
+    }
+    let keys = Arc::new(ctx.store.keys().await?);
+    *ctx.key_records.0.lock().unwrap_or_else(|e| e.into_inner()) =
+        Some((Instant::now(), keys.clone()));
+    Ok(keys)
+}
 
 /// Creates `key-1` when the database has no key; otherwise checks that the active key's
 /// private half is present and matches. Returns the id of a key it created.
@@ -93,6 +132,7 @@ async fn create(
     )
     .await?;
     tx.commit().await?;
+    ctx.key_records.clear();
     Ok(Some(record))
 }
 

@@ -214,8 +214,10 @@ pub struct Publication {
 }
 
 impl Publication {
+    /// Built from `revision` or a later one (it then holds every change up to `revision`), and
+    /// not yet halfway to expiry.
     fn fresh(&self, revision: i64, now: OffsetDateTime) -> bool {
-        self.revision == revision && now < self.valid_until - LIST_VALIDITY / 2
+        self.revision >= revision && now < self.valid_until - LIST_VALIDITY / 2
     }
 
     fn from_row(row: PublicationRow) -> Option<Self> {
@@ -268,14 +270,34 @@ pub fn parse_list_id(list_id: &str) -> Option<(StatusPurpose, i64)> {
 /// The current publication of a list, re-signed only if a status changed since, or if it is
 /// halfway to expiry.
 pub async fn publication(ctx: &Context, list_id: &str) -> ServiceResult<Arc<Publication>> {
+    let (_, number) =
+        parse_list_id(list_id).ok_or_else(|| ServiceError::not_found("status list"))?;
+    publication_at(ctx, list_id, revision(ctx, number).await?).await
+}
+
+/// The current revision of list `number` (both purposes share it).
+pub async fn revision(ctx: &Context, number: i64) -> ServiceResult<i64> {
+    ctx.store
+        .list_revision(number)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("status list"))
+}
+
+/// The publication of a list at `revision` or later (a caller that already read the revision,
+/// e.g. a verification checking both purposes, saves reading it again).
+pub async fn publication_at(
+    ctx: &Context,
+    list_id: &str,
+    revision: i64,
+) -> ServiceResult<Arc<Publication>> {
     let (purpose, number) =
         parse_list_id(list_id).ok_or_else(|| ServiceError::not_found("status list"))?;
-    if let Some(p) = cached(ctx, list_id, number).await? {
+    if let Some(p) = cached(ctx, list_id, revision).await? {
         return Ok(p);
     }
     let _publisher = ctx.status_cache.publishing.lock().await;
     // Whoever held the lock before us may have just published what we need.
-    if let Some(p) = cached(ctx, list_id, number).await? {
+    if let Some(p) = cached(ctx, list_id, revision).await? {
         return Ok(p);
     }
     let now = ctx.now();
@@ -284,17 +306,12 @@ pub async fn publication(ctx: &Context, list_id: &str) -> ServiceResult<Arc<Publ
     Ok(publication)
 }
 
-/// The fresh publication from this instance's cache or from the database, if there is one.
+/// A fresh publication from this instance's cache or from the database, if there is one.
 async fn cached(
     ctx: &Context,
     list_id: &str,
-    number: i64,
+    revision: i64,
 ) -> ServiceResult<Option<Arc<Publication>>> {
-    let revision = ctx
-        .store
-        .list_revision(number)
-        .await?
-        .ok_or_else(|| ServiceError::not_found("status list"))?;
     let now = ctx.now();
     if let Some(p) = ctx
         .status_cache

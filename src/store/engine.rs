@@ -140,8 +140,11 @@ macro_rules! store_engine {
         #[async_trait::async_trait]
         impl Store for $store {
             async fn begin(&self) -> StoreResult<Box<dyn Tx>> {
+                // Wait for our turn before taking a connection: queued writers then hold no
+                // connection that readers need.
+                let turn = self.writer_turn().await;
                 let tx = self.pool.begin_with($begin).await?;
-                Ok(Box::new($tx { tx }))
+                Ok(Box::new($tx { tx, _turn: turn }))
             }
 
             async fn ping(&self) -> StoreResult<()> {
@@ -155,12 +158,19 @@ macro_rules! store_engine {
             }
 
             async fn credentials_page(&self, q: &CredentialQuery) -> StoreResult<Vec<CredentialRow>> {
+                // `$1 IS NULL OR candidate_id = $1` cannot use an index (SQLite scanned every
+                // credential for each certificate and share page): name the column only when set.
+                let candidate = if q.candidate_id.is_some() {
+                    "candidate_id = $1"
+                } else {
+                    "CAST($1 AS TEXT) IS NULL"
+                };
                 let sql = sqlx::AssertSqlSafe(format!(
-                    "SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE \
-                     (CAST($1 AS TEXT) IS NULL OR candidate_id = $1) AND \
+                    "SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE {candidate} AND \
                      (CAST($2 AS TEXT) IS NULL OR achievement = $2) AND \
                      (CAST($3 AS TEXT) IS NULL OR state = $3) AND \
-                     (CAST($4 AS BIGINT) IS NULL OR issued_at < $4) \
+                     (CAST($4 AS BIGINT) IS NULL OR issued_at < $4 OR \
+                      (issued_at = $4 AND credential_id < CAST($6 AS TEXT))) \
                      ORDER BY issued_at DESC, credential_id DESC LIMIT $5"
                 ));
                 let rows = sqlx::query(sql)
@@ -169,6 +179,7 @@ macro_rules! store_engine {
                     .bind(&q.state)
                     .bind(q.before)
                     .bind(q.limit)
+                    .bind(&q.before_id)
                     .fetch_all(&self.pool)
                     .await?;
                 rows.iter().map(credential_row).collect()

@@ -11,6 +11,8 @@ macro_rules! store_tx {
     ) => {
         pub struct $tx {
             tx: sqlx::Transaction<'static, $db>,
+            /// This process's turn to write, when the engine queues writers (see `begin`).
+            _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
         }
 
         #[async_trait::async_trait]
@@ -336,7 +338,8 @@ macro_rules! store_tx {
             }
 
             async fn commit(self: Box<Self>) -> StoreResult<()> {
-                self.tx.commit().await?;
+                let Self { tx, _turn } = *self;
+                tx.commit().await?;
                 Ok(())
             }
         }

@@ -31,6 +31,11 @@ pub struct PgStore {
 }
 
 impl PgStore {
+    /// Writers are not queued in-process: PostgreSQL's row locks order them, across instances.
+    async fn writer_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        None
+    }
+
     pub async fn connect(url: &str) -> StoreResult<Self> {
         let options = PgConnectOptions::from_str(url)?.application_name("attest");
         let pool = PgPoolOptions::new()

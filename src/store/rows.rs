@@ -83,5 +83,8 @@ pub struct CredentialQuery {
     pub state: Option<String>,
     /// Only credentials issued strictly before this (Unix seconds) — keyset pagination.
     pub before: Option<i64>,
+    /// With `before`: also those issued in that very second whose id sorts below this one,
+    /// so a page boundary inside one second (a batch shares its `issued_at`) loses nothing.
+    pub before_id: Option<String>,
     pub limit: i64,
 }

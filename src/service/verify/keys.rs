@@ -13,6 +13,7 @@ use crate::vc::proof::verify_proofs;
 use ed25519_dalek::VerifyingKey;
 use serde_json::Value;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -86,17 +87,36 @@ pub async fn fetch_json(url: &str) -> Result<Value, String> {
 
 pub struct Resolver {
     our_did: String,
-    ours: Vec<KeyRecord>,
+    ours: Arc<Vec<KeyRecord>>,
     trusted: Vec<String>,
 }
 
 impl Resolver {
-    pub async fn load(ctx: &Context) -> crate::service::ServiceResult<Self> {
+    /// `named`: the verification methods the presented proofs name; one of ours that the
+    /// cached key records lack makes them be read again (a rotation elsewhere just now).
+    pub async fn load(ctx: &Context, named: &[&str]) -> crate::service::ServiceResult<Self> {
+        let our_did = ctx.identity.did_web.clone();
+        let wanted: Vec<&str> = named
+            .iter()
+            .filter_map(|vm| vm.strip_prefix(our_did.as_str())?.strip_prefix('#'))
+            .collect();
         Ok(Self {
-            our_did: ctx.identity.did_web.clone(),
-            ours: ctx.store.keys().await?,
+            ours: crate::service::keys::records(ctx, &wanted).await?,
+            our_did,
             trusted: ctx.config.trusted_issuers.clone(),
         })
+    }
+
+    /// The verification methods named by the proofs of a secured document.
+    pub fn named_by(doc: &Value) -> Vec<&str> {
+        match doc.get("proof") {
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(|p| p["verificationMethod"].as_str())
+                .collect(),
+            Some(p) => p["verificationMethod"].as_str().into_iter().collect(),
+            None => Vec::new(),
+        }
     }
 
     /// Whether the credential's issuer is us or a trusted issuer.
@@ -203,10 +223,6 @@ async fn resolve_trusted_did_web(did: &str, vm: &str) -> Result<VerifyingKey, St
         .ok_or_else(|| format!("{vm} is not an Ed25519 Multikey"))
 }
 
-fn stored_matches(stored_json: &str, presented: &Value) -> bool {
-    serde_json::from_str::<Value>(stored_json).is_ok_and(|s| &s == presented)
-}
-
 /// Our own credentials must also be byte-for-byte what we issued under their id.
 async fn record_check(ctx: &Context, credential: &Value, jwt_payload: bool) -> Result<(), String> {
     let Some(id) = credential.get("id").and_then(Value::as_str) else {
@@ -221,19 +237,16 @@ async fn record_check(ctx: &Context, credential: &Value, jwt_payload: bool) -> R
     let Ok(Some(row)) = ctx.store.credential(&cid).await else {
         return Ok(());
     };
-    let expected = if jwt_payload {
-        serde_json::from_str::<Value>(&row.json).ok().map(|mut v| {
-            if let Some(m) = v.as_object_mut() {
-                m.remove("proof");
-            }
-            v.to_string()
-        })
+    let same = serde_json::from_str::<Value>(&row.json).is_ok_and(|mut stored| {
+        if jwt_payload && let Some(m) = stored.as_object_mut() {
+            m.remove("proof");
+        }
+        &stored == credential
+    });
+    if same {
+        Ok(())
     } else {
-        Some(row.json.clone())
-    };
-    match expected {
-        Some(e) if stored_matches(&e, credential) => Ok(()),
-        _ => Err("it differs from the credential this issuer issued under that id".into()),
+        Err("it differs from the credential this issuer issued under that id".into())
     }
 }
 
@@ -324,8 +337,8 @@ pub async fn check_jwt(
     let Some(kid) = parsed.header.get("kid").and_then(Value::as_str) else {
         return fail("the JWT has no `kid`".into());
     };
-    let credential = Value::Object(parsed.payload.clone());
-    let issuer = issuer_id(&credential).unwrap_or_default();
+    let mut body = Value::Object(parsed.payload.clone());
+    let issuer = issuer_id(&body).unwrap_or_default();
     if parsed
         .payload
         .get("iss")
@@ -345,7 +358,6 @@ pub async fn check_jwt(
     if let Err(why) = jwt::verify_signature(token, &key) {
         return fail(why);
     }
-    let mut body = credential.clone();
     if let Some(map) = body.as_object_mut() {
         for claim in ["iss", "jti", "iat", "nbf", "exp"] {
             map.remove(claim);

@@ -153,15 +153,17 @@ pub async fn verify(
     only: Option<&[String]>,
 ) -> ServiceResult<Verdict> {
     let now = ctx.now();
-    let resolver = keys::Resolver::load(ctx).await?;
-    let (credential, format, proof_check, jwt_times) = match presented {
+    let (resolver, credential, format, proof_check, jwt_times) = match presented {
         Presented::Json(doc) => {
+            let resolver = keys::Resolver::load(ctx, &keys::Resolver::named_by(&doc)).await?;
             let c = keys::check_embedded(ctx, &resolver, &doc).await;
-            (doc, "data-integrity", c, None)
+            (resolver, doc, "data-integrity", c, None)
         }
         Presented::Jwt(token) => {
             let parsed = jwt::parse(&token)
                 .map_err(|e| ServiceError::invalid("invalid_jwt", e.to_string()))?;
+            let kid = parsed.header.get("kid").and_then(Value::as_str);
+            let resolver = keys::Resolver::load(ctx, &Vec::from_iter(kid)).await?;
             let c = keys::check_jwt(ctx, &resolver, &token, &parsed).await;
             let times = (
                 parsed.payload.get("nbf").cloned(),
@@ -174,7 +176,7 @@ pub async fn verify(
                     map.remove(claim);
                 }
             }
-            (doc, "vc+jwt", c, Some(times))
+            (resolver, doc, "vc+jwt", c, Some(times))
         }
     };
     let wanted = |name: &str| only.is_none_or(|list| list.iter().any(|c| c == name));
@@ -190,10 +192,19 @@ pub async fn verify(
         check("validity", Status::Skipped, "not requested")
     });
     let trusted = resolver.issuer_origin(&credential).is_some();
+    let mut revisions = status::Revisions::new();
     for purpose in crate::domain::status::StatusPurpose::ALL {
         let name = purpose.as_str();
         checks.push(if wanted(name) {
-            status::check_status(ctx, &resolver, &credential, purpose, trusted).await
+            status::check_status(
+                ctx,
+                &resolver,
+                &credential,
+                purpose,
+                trusted,
+                &mut revisions,
+            )
+            .await
         } else {
             check(name, Status::Skipped, "not requested")
         });

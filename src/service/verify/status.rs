@@ -6,7 +6,7 @@ use super::keys::{Resolver, check_embedded, fetch_json};
 use super::{Check, Status, check};
 use crate::domain::ids::CredentialId;
 use crate::domain::status::{Bitstring, StatusPurpose};
-use crate::service::{Context, status};
+use crate::service::{Context, ServiceError, status};
 use crate::vc::check::parse_datetime;
 use crate::vc::status_list;
 use serde_json::Value;
@@ -46,12 +46,26 @@ fn decoded_list(list: &Value, purpose: StatusPurpose) -> Result<Bitstring, Strin
     status_list::decode(encoded)
 }
 
+/// List revisions read during one verification, by list number.
+pub type Revisions = HashMap<i64, i64>;
+
 async fn our_bits(
     ctx: &Context,
     list_id: &str,
     purpose: StatusPurpose,
+    revisions: &mut Revisions,
 ) -> Result<Arc<Bitstring>, String> {
-    let publication = status::publication(ctx, list_id)
+    let (_, number) = status::parse_list_id(list_id)
+        .ok_or_else(|| ServiceError::not_found("status list").message)?;
+    let revision = match revisions.get(&number) {
+        Some(r) => *r,
+        None => {
+            let r = status::revision(ctx, number).await.map_err(|e| e.message)?;
+            revisions.insert(number, r);
+            r
+        }
+    };
+    let publication = status::publication_at(ctx, list_id, revision)
         .await
         .map_err(|e| e.message)?;
     if let Some(bits) = DECODED
@@ -117,6 +131,7 @@ pub async fn check_status(
     credential: &Value,
     purpose: StatusPurpose,
     trusted: bool,
+    revisions: &mut Revisions,
 ) -> Check {
     let name = purpose.as_str();
     let Some(entry) = entry_for(credential, purpose) else {
@@ -145,7 +160,7 @@ pub async fn check_status(
     };
     let ours_prefix = format!("{}/status/", ctx.base_url());
     let bits = if let Some(list_id) = url.strip_prefix(&ours_prefix) {
-        our_bits(ctx, list_id, purpose).await
+        our_bits(ctx, list_id, purpose, revisions).await
     } else if trusted {
         foreign_bits(ctx, resolver, url, purpose)
             .await

@@ -118,7 +118,8 @@ pub fn proof_configuration(
         .ok_or_else(|| CanonError::InvalidInput("the document has no @context".into()))?;
     let mut config = options.clone();
     config.insert("@context".into(), context);
-    run(&Value::Object(config), loader, safe)
+    let config = Value::Object(config);
+    loader.canonical_proof_config(&config, safe, || run(&config, loader, safe))
 }
 
 /// SHA-256 of each canonical form, proof configuration first (§3.2.4).
@@ -252,6 +253,28 @@ mod tests {
         );
         assert!(decode_multibase("mAAEC").is_err());
         assert!(decode_multibase("z0OIl").is_err());
+    }
+
+    #[test]
+    fn remembered_proof_configurations_keep_safe_mode() {
+        let loader = ContextLoader::new();
+        let doc = serde_json::json!({"@context": ["https://www.w3.org/ns/credentials/v2"]});
+        let good = serde_json::json!({"type": PROOF_TYPE, "cryptosuite": CRYPTOSUITE,
+                                      "created": "2026-11-20T15:00:00Z"});
+        let first = proof_configuration(&good, &doc, &loader, true).expect("canonical");
+        assert_eq!(
+            proof_configuration(&good, &doc, &loader, true).expect("remembered"),
+            first
+        );
+        assert_eq!(
+            proof_configuration(&good, &doc, &ContextLoader::new(), false).expect("fresh"),
+            first
+        );
+        // An undefined term passes unchecked (and is remembered so), never in safe mode.
+        let mut odd = good;
+        odd["nickname"] = "x".into();
+        assert!(proof_configuration(&odd, &doc, &loader, false).is_ok());
+        assert!(proof_configuration(&odd, &doc, &loader, true).is_err());
     }
 
     #[test]

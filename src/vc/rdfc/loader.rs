@@ -49,7 +49,17 @@ impl ContextBytes {
 pub struct ContextLoader {
     contexts: Arc<HashMap<String, ContextBytes>>,
     scoped_terms: Arc<HashSet<String>>,
+    proof_configs: Arc<Mutex<ProofConfigMemo>>,
 }
+
+/// Canonical N-Quads of recent proof configurations, by (safe mode, JSON text). A proof
+/// configuration costs a whole JSON-LD conversion (the document's contexts are processed
+/// again for five statements) yet repeats exactly for every credential signed in the same
+/// second — a batch shares one — and for every verification of them.
+type ProofConfigMemo = HashMap<(bool, String), String>;
+
+/// Entries kept before the memo starts again from empty.
+const PROOF_CONFIG_MEMO_MAX: usize = 256;
 
 impl Default for ContextLoader {
     fn default() -> Self {
@@ -90,7 +100,31 @@ impl ContextLoader {
         Self {
             contexts: Arc::new(contexts),
             scoped_terms: Arc::new(scoped_terms),
+            proof_configs: Arc::default(),
         }
+    }
+
+    /// The canonical form of proof configuration `config`, computed by `canonicalize` unless
+    /// the same configuration was canonicalized recently (with these contexts and the same
+    /// `safe` mode: the result is a pure function of the three). Errors are not kept.
+    pub(super) fn canonical_proof_config(
+        &self,
+        config: &serde_json::Value,
+        safe: bool,
+        canonicalize: impl FnOnce() -> Result<String, CanonError>,
+    ) -> Result<String, CanonError> {
+        let key = (safe, config.to_string());
+        let memo = || self.proof_configs.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(hit) = memo().get(&key) {
+            return Ok(hit.clone());
+        }
+        let canonical = canonicalize()?;
+        let mut memo = memo();
+        if memo.len() >= PROOF_CONFIG_MEMO_MAX {
+            memo.clear();
+        }
+        memo.insert(key, canonical.clone());
+        Ok(canonical)
     }
 
     /// Terms that carry a scoped `@context` in some registered context.
