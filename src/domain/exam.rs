@@ -17,12 +17,23 @@ pub struct ExamResult {
     pub on_missing_prerequisites: OnMissingPrerequisites,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Candidate {
     pub id: CandidateId,
     pub name: String,
     pub email: String,
+}
+
+/// The address never reaches a log line, even through `{:?}` of a whole exam result.
+impl std::fmt::Debug for Candidate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Candidate")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("email", &"<redacted>")
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -136,6 +147,16 @@ mod tests {
         let r: ExamResult = serde_json::from_value(sample()).unwrap();
         r.check().unwrap();
         assert_eq!(r.on_missing_prerequisites, OnMissingPrerequisites::Reject);
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_email() {
+        let r: ExamResult = serde_json::from_value(sample()).unwrap();
+        let shown = format!("{r:?}");
+        assert!(
+            !shown.contains("zoe@example.com") && shown.contains("<redacted>"),
+            "{shown}"
+        );
     }
 
     #[test]

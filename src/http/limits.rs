@@ -88,6 +88,7 @@ pub fn is_rate_limited(path: &str) -> bool {
     let decoded = percent_decode(path);
     let path = decoded.as_str();
     path == "/credentials/verify"
+        || path == "/verify"
         || path.starts_with("/v/")
         || path.starts_with("/c/")
         || (path.starts_with("/credentials/") && path.to_ascii_lowercase().ends_with(".pdf"))
