@@ -190,7 +190,8 @@ head -n 50 "$WORK/ids-eddsa-jcs-2022.txt" | sed 's|^|/credentials/|; s|$|.pdf|' 
 BENCH_LINES="$WORK/pdf.txt" run_wrk "GET /credentials/{id}.pdf" 8 rotate.lua
 stop_server
 
-# Bulk render: a separate fresh database holding exactly 1,000 credentials, issued by the CLI.
+# Bulk render: a separate fresh SQLite database holding exactly 1,000 credentials, issued by
+# the CLI.
 export ATTEST_CONFIG="$WORK/render/attest.toml" ATTEST_KEYS_DIR="$WORK/render/keys"
 export ATTEST_DATABASE_URL="sqlite://$WORK/render/attest.db"
 mkdir -p "$WORK/render"

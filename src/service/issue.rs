@@ -158,7 +158,12 @@ pub(super) async fn process(
             pass_mark: achievement.pass_mark,
         });
     }
-    let holdings = tx.candidate_credentials(r.candidate.id.as_str()).await?;
+    // Holdings matter only for prerequisites; many achievements (every entry level) have none.
+    let holdings = if achievement.prerequisites.is_empty() {
+        Vec::new()
+    } else {
+        tx.candidate_credentials(r.candidate.id.as_str()).await?
+    };
     let resolution = lineage::resolve(achievement, &holdings, now.unix_timestamp());
     if !resolution.missing.is_empty() {
         let missing: Vec<String> = resolution.missing.iter().map(ToString::to_string).collect();

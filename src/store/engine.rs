@@ -144,7 +144,7 @@ macro_rules! store_engine {
                 // connection that readers need.
                 let turn = self.writer_turn().await;
                 let tx = self.pool.begin_with($begin).await?;
-                Ok(Box::new($tx { tx, _turn: turn }))
+                Ok(Box::new($tx::new(tx, turn)))
             }
 
             async fn ping(&self) -> StoreResult<()> {

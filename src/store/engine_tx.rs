@@ -13,6 +13,22 @@ macro_rules! store_tx {
             tx: sqlx::Transaction<'static, $db>,
             /// This process's turn to write, when the engine queues writers (see `begin`).
             _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+            /// What this transaction last read or wrote as the active key and the audit head,
+            /// so a batch of 1,000 asks once, not once per credential. Nobody else changes
+            /// them meanwhile: the transaction holds the write lock (SQLite) or the audit lock
+            /// from its first read, and a key rotated concurrently elsewhere is as if it
+            /// happened after this transaction.
+            active_key: Option<Option<KeyRecord>>,
+            audit_head: Option<Option<(i64, String)>>,
+        }
+
+        impl $tx {
+            fn new(
+                tx: sqlx::Transaction<'static, $db>,
+                turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+            ) -> Self {
+                Self { tx, _turn: turn, active_key: None, audit_head: None }
+            }
         }
 
         #[async_trait::async_trait]
@@ -41,12 +57,17 @@ macro_rules! store_tx {
             }
 
             async fn active_key(&mut self) -> StoreResult<Option<KeyRecord>> {
+                if let Some(known) = &self.active_key {
+                    return Ok(known.clone());
+                }
                 let row = sqlx::query(
                     "SELECT key_id, public_key, created_at, retired_at FROM signing_keys WHERE active_marker = 1",
                 )
                 .fetch_optional(&mut *self.tx)
                 .await?;
-                row.as_ref().map(key_record).transpose()
+                let key = row.as_ref().map(key_record).transpose()?;
+                self.active_key = Some(key.clone());
+                Ok(key)
             }
 
             async fn keys(&mut self) -> StoreResult<Vec<KeyRecord>> {
@@ -60,6 +81,7 @@ macro_rules! store_tx {
             }
 
             async fn rotate_key(&mut self, key: &KeyRecord) -> StoreResult<()> {
+                self.active_key = None;
                 let at = key.created_at.unix_timestamp();
                 sqlx::query("UPDATE signing_keys SET retired_at = $1, active_marker = NULL WHERE active_marker = 1")
                     .bind(at)
@@ -305,6 +327,9 @@ macro_rules! store_tx {
             }
 
             async fn last_audit(&mut self) -> StoreResult<Option<(i64, String)>> {
+                if let Some(head) = &self.audit_head {
+                    return Ok(head.clone());
+                }
                 let lock: &str = $audit_lock;
                 if !lock.is_empty() {
                     sqlx::query(lock).execute(&mut *self.tx).await?;
@@ -312,10 +337,12 @@ macro_rules! store_tx {
                 let row = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
                     .fetch_optional(&mut *self.tx)
                     .await?;
-                Ok(match row {
+                let head = match row {
                     Some(r) => Some((r.try_get("seq")?, r.try_get("hash")?)),
                     None => None,
-                })
+                };
+                self.audit_head = Some(head.clone());
+                Ok(head)
             }
 
             async fn insert_audit(&mut self, a: &AuditRow) -> StoreResult<()> {
@@ -334,11 +361,12 @@ macro_rules! store_tx {
                 .bind(&a.hash)
                 .execute(&mut *self.tx)
                 .await?;
+                self.audit_head = Some(Some((a.seq, a.hash.clone())));
                 Ok(())
             }
 
             async fn commit(self: Box<Self>) -> StoreResult<()> {
-                let Self { tx, _turn } = *self;
+                let Self { tx, .. } = *self;
                 tx.commit().await?;
                 Ok(())
             }
