@@ -159,7 +159,7 @@ async fn story(engine: &str, url: &str, dir: &std::path::Path) {
     let first = credential("EXM-S1", "cand-s", 42);
     let mut tx = store.begin().await.expect("begin");
     assert_eq!(tx.open_status_list(SIZE, NOW).await.expect("open"), (1, 0));
-    assert!(tx.index_is_free(1, 42).await.expect("free"));
+    assert_eq!(tx.free_index(1, &[42]).await.expect("free"), Some(42));
     tx.insert_credential(&first)
         .await
         .expect("insert credential");
@@ -169,26 +169,29 @@ async fn story(engine: &str, url: &str, dir: &std::path::Path) {
     tx.commit().await.expect("commit");
     let mut tx = store.begin().await.expect("begin");
     assert_eq!(tx.open_status_list(SIZE, NOW).await.expect("open"), (1, 1));
-    assert!(!tx.index_is_free(1, 42).await.expect("taken"));
+    assert_eq!(tx.free_index(1, &[42, 42]).await.expect("taken"), None);
     assert_eq!(tx.taken_indexes(1).await.expect("taken"), [42]);
     drop(tx);
 
+    // Rows are sent in bulk, at the latest on commit: that is where a broken rule shows.
     let mut tx = store.begin().await.expect("begin");
-    let same_index = tx
-        .insert_credential(&credential("EXM-S2", "cand-s", 42))
-        .await;
+    tx.insert_credential(&credential("EXM-S2", "cand-s", 42))
+        .await
+        .expect("buffered");
+    let same_index = tx.commit().await;
     assert!(
         matches!(same_index, Err(StoreError::Conflict(_))),
         "{engine}: {same_index:?}"
     );
-    drop(tx);
     let mut tx = store.begin().await.expect("begin");
-    let same_attempt = tx.insert_attempt(&attempt("EXM-S1", &first)).await;
+    tx.insert_attempt(&attempt("EXM-S1", &first))
+        .await
+        .expect("buffered");
+    let same_attempt = tx.commit().await;
     assert!(
         matches!(same_attempt, Err(StoreError::Conflict(_))),
         "{engine}: {same_attempt:?}"
     );
-    drop(tx);
     let stored = store
         .attempt(&attempt_id)
         .await
@@ -292,6 +295,112 @@ async fn story(engine: &str, url: &str, dir: &std::path::Path) {
     for error in tamper_with_audit(engine, url).await {
         assert!(error.contains("append-only"), "{engine}: {error}");
     }
+
+    // A batch: many rows in one transaction are sent in bulk, yet every read in it sees them.
+    let mut tx = store.begin().await.expect("begin");
+    let (list, allocated) = tx.open_status_list(SIZE, NOW).await.expect("open");
+    let mut rows = Vec::new();
+    for i in 0..250 {
+        let row = credential(&format!("EXM-B{i}"), "cand-b", 1000 + i);
+        if i % 2 == 0 {
+            tx.insert_credential(&row).await.expect("insert");
+        } else {
+            let body = (format!("{{\"n\":{i}}}"), format!("jwt-{i}"));
+            let unsigned = CredentialRow {
+                json: String::new(),
+                jwt: String::new(),
+                ..row.clone()
+            };
+            tx.insert_credential_later(unsigned, Box::new(move || Ok(body)))
+                .await
+                .expect("insert later");
+        }
+        tx.insert_attempt(&attempt(&format!("EXM-B{i}"), &row))
+            .await
+            .expect("attempt");
+        rows.push(row);
+    }
+    assert_eq!(
+        tx.open_status_list(SIZE, NOW).await.expect("open"),
+        (list, allocated + 250),
+        "{engine}: unsent rows count against the list"
+    );
+    assert_eq!(
+        tx.free_index(list, &[1000, 1249]).await.expect("free"),
+        None,
+        "{engine}: unsent rows hold their indexes"
+    );
+    tx.prefetch_attempts(&["EXM-B3", "EXM-S1", "EXM-NONE"])
+        .await
+        .expect("prefetch");
+    let known = |id: &str| AttemptId::parse(id).expect("attempt id");
+    assert!(
+        tx.attempt(&known("EXM-NONE"))
+            .await
+            .expect("read")
+            .is_none()
+    );
+    let b3 = tx.attempt(&known("EXM-B3")).await.expect("read");
+    assert_eq!(
+        b3.and_then(|a| a.credential_id),
+        Some(rows[3].credential_id.to_string())
+    );
+    let s1 = tx.attempt(&known("EXM-S1")).await.expect("read");
+    assert_eq!(
+        s1.and_then(|a| a.credential_id),
+        Some(first.credential_id.to_string())
+    );
+    let held = tx.candidate_credentials("cand-b").await.expect("held");
+    assert_eq!(held.len(), 250, "{engine}");
+    assert!(
+        held.iter()
+            .any(|c| c.json == "{\"n\":3}" && c.jwt == "jwt-3")
+    );
+    tx.commit().await.expect("commit");
+    let last = store
+        .credential(&rows[249].credential_id)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(
+        (last.json.as_str(), last.jwt.as_str()),
+        ("{\"n\":249}", "jwt-249")
+    );
+    let mut tx = store.begin().await.expect("begin");
+    assert_eq!(
+        tx.open_status_list(SIZE, NOW).await.expect("open"),
+        (list, allocated + 250)
+    );
+    drop(tx);
+
+    // A body that cannot be computed fails the commit, and nothing of the transaction stays.
+    let mut tx = store.begin().await.expect("begin");
+    let doomed = credential("EXM-F1", "cand-f", 5000);
+    tx.insert_credential_later(doomed.clone(), Box::new(|| Err("signing failed".into())))
+        .await
+        .expect("buffered");
+    tx.insert_attempt(&attempt("EXM-F1", &doomed))
+        .await
+        .expect("buffered");
+    let failed = tx.commit().await;
+    assert!(
+        matches!(failed, Err(StoreError::Deferred(ref m)) if m == "signing failed"),
+        "{engine}: {failed:?}"
+    );
+    assert!(
+        store
+            .credential(&doomed.credential_id)
+            .await
+            .expect("read")
+            .is_none()
+    );
+    assert!(
+        store
+            .attempt(&known("EXM-F1"))
+            .await
+            .expect("read")
+            .is_none()
+    );
 
     // Backups are the engine's own business.
     let target = dir.join("backup.db");

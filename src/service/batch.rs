@@ -23,6 +23,12 @@ pub async fn submit_batch(
     loop {
         attempt += 1;
         let mut tx = ctx.store.begin().await?;
+        let ids: Vec<&str> = prepared
+            .iter()
+            .filter_map(|p| p.as_ref().ok())
+            .map(|p| p.result.attempt_id.as_str())
+            .collect();
+        tx.prefetch_attempts(&ids).await?;
         let mut out = Vec::with_capacity(items.len());
         let mut failure = None;
         for (index, (item, p)) in items.iter().zip(&prepared).enumerate() {

@@ -331,14 +331,14 @@ async fn issue_one(
         status: status_ref,
         lineage: &lineage,
     });
-    let signed = signing::sign(ctx, &record, &key, unsecured, now, None)?;
+    let job = signing::SigningJob::new(ctx, &record, &key, unsecured, now, None)?;
     let prerequisite_ids: Vec<String> = prerequisites
         .iter()
         .map(|p| p.credential_id.to_string())
         .collect();
     let detail = json!({"attempt_id": r.attempt_id.as_str(), "achievement": achievement.code.as_str(),
                         "key_id": record.key_id, "prerequisites": prerequisite_ids});
-    signing::store(
+    signing::store_later(
         tx,
         actor,
         signing::Record {
@@ -352,7 +352,7 @@ async fn issue_one(
             status: status_ref,
             key_id: &record.key_id,
         },
-        signed,
+        job,
         detail,
     )
     .await?;

@@ -5,6 +5,7 @@ use super::{Context, ServiceError, ServiceResult};
 use crate::crypto::{IssuerKey, KeyRecord};
 use crate::vc::{jwt, proof};
 use serde_json::Value;
+use std::sync::Arc;
 use time::OffsetDateTime;
 
 #[derive(Debug, Clone)]
@@ -32,38 +33,70 @@ impl SignedCredential {
 pub fn sign(
     ctx: &Context,
     record: &KeyRecord,
-    key: &IssuerKey,
+    key: &Arc<IssuerKey>,
     unsecured: Value,
     created: OffsetDateTime,
     suite: Option<proof::Cryptosuite>,
 ) -> ServiceResult<SignedCredential> {
-    let suite = match suite {
-        Some(s) => s,
-        None => proof::Cryptosuite::parse(&ctx.config.cryptosuite)
-            .map_err(|e| ServiceError::internal(e.to_string()))?,
-    };
-    let verification_method = ctx.identity.verification_method(record);
-    let options = proof::ProofOptions {
-        cryptosuite: suite,
-        verification_method: verification_method.clone(),
-        created,
-    };
-    let jwt = jwt::encode(&unsecured, key, &verification_method)
-        .map_err(|e| ServiceError::internal(e.to_string()))?;
-    let proof_value =
-        proof::create_proof(&unsecured, &options, |bytes| key.sign(bytes)).map_err(|e| {
-            ServiceError::invalid(
-                "cannot_sign",
-                format!("the credential cannot be secured: {e}"),
-            )
-        })?;
-    let mut secured = unsecured;
-    if let Some(map) = secured.as_object_mut() {
-        map.insert("proof".into(), proof_value);
+    SigningJob::new(ctx, record, key, unsecured, created, suite)?.run()
+}
+
+/// Everything signing needs, owned, so that it can run later on another thread (see
+/// [`store_later`]).
+pub struct SigningJob {
+    key: Arc<IssuerKey>,
+    options: proof::ProofOptions,
+    unsecured: Value,
+}
+
+impl SigningJob {
+    pub fn new(
+        ctx: &Context,
+        record: &KeyRecord,
+        key: &Arc<IssuerKey>,
+        unsecured: Value,
+        created: OffsetDateTime,
+        suite: Option<proof::Cryptosuite>,
+    ) -> ServiceResult<Self> {
+        let cryptosuite = match suite {
+            Some(s) => s,
+            None => proof::Cryptosuite::parse(&ctx.config.cryptosuite)
+                .map_err(|e| ServiceError::internal(e.to_string()))?,
+        };
+        Ok(Self {
+            key: key.clone(),
+            options: proof::ProofOptions {
+                cryptosuite,
+                verification_method: ctx.identity.verification_method(record),
+                created,
+            },
+            unsecured,
+        })
     }
-    let json = serde_json::to_string_pretty(&secured)
-        .map_err(|e| ServiceError::internal(e.to_string()))?;
-    Ok(SignedCredential { json, jwt })
+
+    pub fn run(self) -> ServiceResult<SignedCredential> {
+        let Self {
+            key,
+            options,
+            unsecured,
+        } = self;
+        let jwt = jwt::encode(&unsecured, &key, &options.verification_method)
+            .map_err(|e| ServiceError::internal(e.to_string()))?;
+        let proof_value = proof::create_proof(&unsecured, &options, |bytes| key.sign(bytes))
+            .map_err(|e| {
+                ServiceError::invalid(
+                    "cannot_sign",
+                    format!("the credential cannot be secured: {e}"),
+                )
+            })?;
+        let mut secured = unsecured;
+        if let Some(map) = secured.as_object_mut() {
+            map.insert("proof".into(), proof_value);
+        }
+        let json = serde_json::to_string_pretty(&secured)
+            .map_err(|e| ServiceError::internal(e.to_string()))?;
+        Ok(SignedCredential { json, jwt })
+    }
 }
 
 /// What the database records beside a signed credential.
@@ -89,7 +122,39 @@ pub async fn store(
     detail: Value,
 ) -> ServiceResult<()> {
     let (json, jwt) = signed.into_parts();
-    tx.insert_credential(&crate::store::CredentialRow {
+    let (row, audit) = rows(actor, record, detail);
+    tx.insert_credential(&crate::store::CredentialRow { json, jwt, ..row })
+        .await?;
+    super::audit::append(tx, audit.0, audit.1).await
+}
+
+/// Like [`store`], but the credential is signed when the transaction sends its rows, so a
+/// batch signs on all cores at once. Only for credentials this service built itself: a
+/// signing failure then fails the whole transaction (it would be a bug, not bad input).
+pub async fn store_later(
+    tx: &mut dyn crate::store::Tx,
+    actor: &super::Actor,
+    record: Record<'_>,
+    job: SigningJob,
+    detail: Value,
+) -> ServiceResult<()> {
+    let (row, audit) = rows(actor, record, detail);
+    let body = Box::new(move || {
+        job.run()
+            .map(SignedCredential::into_parts)
+            .map_err(|e| e.message)
+    });
+    tx.insert_credential_later(row, body).await?;
+    super::audit::append(tx, audit.0, audit.1).await
+}
+
+/// The credential row (without its body) and the audit entry that goes with it.
+fn rows<'a>(
+    actor: &'a super::Actor,
+    record: Record<'_>,
+    detail: Value,
+) -> (crate::store::CredentialRow, (i64, super::audit::Entry<'a>)) {
+    let row = crate::store::CredentialRow {
         credential_id: record.id,
         attempt_id: record.attempt_id,
         candidate_id: record.candidate_id,
@@ -103,20 +168,15 @@ pub async fn store(
         state: "active".into(),
         state_reason: None,
         state_changed_at: None,
-        json,
-        jwt,
-    })
-    .await?;
-    super::audit::append(
-        tx,
-        record.issued_at.unix_timestamp(),
-        super::audit::Entry {
-            actor,
-            action: "credential.issue",
-            credential_id: Some(record.id.to_string()),
-            reason: None,
-            detail,
-        },
-    )
-    .await
+        json: String::new(),
+        jwt: String::new(),
+    };
+    let entry = super::audit::Entry {
+        actor,
+        action: "credential.issue",
+        credential_id: Some(record.id.to_string()),
+        reason: None,
+        detail,
+    };
+    (row, (record.issued_at.unix_timestamp(), entry))
 }

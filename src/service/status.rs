@@ -22,7 +22,10 @@ use time::{Duration, OffsetDateTime};
 /// How long a published list credential is valid; it is re-signed when half of it has passed,
 /// or at once when a status changes.
 pub const LIST_VALIDITY: Duration = Duration::hours(24);
-const RANDOM_PROBES: usize = 16;
+/// Rounds of random draws before falling back to listing what is taken (a nearly full list).
+const RANDOM_PROBES: usize = 4;
+/// Draws asked about in one query; the free ones left over serve the rest of a batch.
+const DRAWS_PER_PROBE: usize = 32;
 
 /// Picks a free index at random in the current list (opening a new list when it is full).
 /// The credential row that takes it is inserted in the same transaction, and the
@@ -35,8 +38,15 @@ pub async fn allocate(
     let size = ctx.config.status_list_size;
     let (list_number, _) = tx.open_status_list(size, now.unix_timestamp()).await?;
     for _ in 0..RANDOM_PROBES {
-        let index = rand::thread_rng().gen_range(0..size);
-        if tx.index_is_free(list_number, i64::from(index)).await? {
+        let draws: Vec<i64> = {
+            let mut rng = rand::thread_rng();
+            (0..DRAWS_PER_PROBE)
+                .map(|_| i64::from(rng.gen_range(0..size)))
+                .collect()
+        };
+        if let Some(index) = tx.free_index(list_number, &draws).await? {
+            let index = u32::try_from(index)
+                .map_err(|_| ServiceError::internal("status index out of range"))?;
             return Ok(StatusRef { list_number, index });
         }
     }

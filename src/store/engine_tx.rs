@@ -13,13 +13,9 @@ macro_rules! store_tx {
             tx: sqlx::Transaction<'static, $db>,
             /// This process's turn to write, when the engine queues writers (see `begin`).
             _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
-            /// What this transaction last read or wrote as the active key and the audit head,
-            /// so a batch of 1,000 asks once, not once per credential. Nobody else changes
-            /// them meanwhile: the transaction holds the write lock (SQLite) or the audit lock
-            /// from its first read, and a key rotated concurrently elsewhere is as if it
-            /// happened after this transaction.
-            active_key: Option<Option<KeyRecord>>,
-            audit_head: Option<Option<(i64, String)>>,
+            /// Cached reads and unsent writes (see `tx_state.rs`). A key rotated concurrently
+            /// by another instance is as if it happened after this transaction.
+            state: $crate::store::tx_state::TxState,
         }
 
         impl $tx {
@@ -27,37 +23,34 @@ macro_rules! store_tx {
                 tx: sqlx::Transaction<'static, $db>,
                 turn: Option<tokio::sync::OwnedMutexGuard<()>>,
             ) -> Self {
-                Self { tx, _turn: turn, active_key: None, audit_head: None }
+                Self { tx, _turn: turn, state: Default::default() }
             }
         }
 
         #[async_trait::async_trait]
         impl Tx for $tx {
             async fn attempt(&mut self, id: &AttemptId) -> StoreResult<Option<AttemptRow>> {
-                get_attempt(&mut self.tx, id).await
+                if let Some(known) = self.state.attempts.get(id.as_str()) {
+                    return Ok(known.clone());
+                }
+                // No flush needed: every attempt this transaction wrote is in the cache.
+                let row = get_attempt(&mut self.tx, id).await?;
+                self.state.attempts.insert(id.as_str().to_owned(), row.clone());
+                Ok(row)
+            }
+
+            async fn prefetch_attempts(&mut self, ids: &[&str]) -> StoreResult<()> {
+                self.fetch_attempts(ids).await
             }
 
             async fn insert_attempt(&mut self, r: &AttemptRow) -> StoreResult<()> {
-                sqlx::query(
-                    "INSERT INTO exam_attempts (attempt_id, body_hash, candidate_id, achievement, outcome, \
-                     credential_id, body, received_at, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                )
-                .bind(&r.attempt_id)
-                .bind(&r.body_hash)
-                .bind(&r.candidate_id)
-                .bind(&r.achievement)
-                .bind(&r.outcome)
-                .bind(&r.credential_id)
-                .bind(&r.body)
-                .bind(r.received_at)
-                .bind(&r.detail)
-                .execute(&mut *self.tx)
-                .await?;
+                self.state.remember_attempt(r);
+                self.state.unsent.attempts.push(r.clone());
                 Ok(())
             }
 
             async fn active_key(&mut self) -> StoreResult<Option<KeyRecord>> {
-                if let Some(known) = &self.active_key {
+                if let Some(known) = &self.state.active_key {
                     return Ok(known.clone());
                 }
                 let row = sqlx::query(
@@ -66,11 +59,12 @@ macro_rules! store_tx {
                 .fetch_optional(&mut *self.tx)
                 .await?;
                 let key = row.as_ref().map(key_record).transpose()?;
-                self.active_key = Some(key.clone());
+                self.state.active_key = Some(key.clone());
                 Ok(key)
             }
 
             async fn keys(&mut self) -> StoreResult<Vec<KeyRecord>> {
+                self.flush().await?;
                 // Read only by a rotation, which names the new key after the count: the key
                 // lock serializes rotations, so two instances never pick the same key id.
                 let lock: &str = $key_lock;
@@ -81,7 +75,8 @@ macro_rules! store_tx {
             }
 
             async fn rotate_key(&mut self, key: &KeyRecord) -> StoreResult<()> {
-                self.active_key = None;
+                self.flush().await?;
+                self.state.active_key = None;
                 let at = key.created_at.unix_timestamp();
                 sqlx::query("UPDATE signing_keys SET retired_at = $1, active_marker = NULL WHERE active_marker = 1")
                     .bind(at)
@@ -100,6 +95,11 @@ macro_rules! store_tx {
             }
 
             async fn open_status_list(&mut self, size: u32, now: i64) -> StoreResult<(i64, i64)> {
+                use $crate::store::tx_state::OpenList;
+                if let Some(open) = self.state.open_list.filter(|o| o.allocated < o.size) {
+                    return Ok((open.number, open.allocated));
+                }
+                self.flush().await?;
                 // The newest list, locked: only it can have room (lists open when it is full).
                 let sql = sqlx::AssertSqlSafe(format!(
                     "SELECT list_number, allocated, size FROM status_lists \
@@ -109,7 +109,9 @@ macro_rules! store_tx {
                 let next = match sqlx::query(sql).fetch_optional(&mut *self.tx).await? {
                     Some(row) => {
                         let (number, allocated): (i64, i64) = (row.try_get("list_number")?, row.try_get("allocated")?);
-                        if allocated < row.try_get::<i64, _>("size")? {
+                        let list_size: i64 = row.try_get("size")?;
+                        if allocated < list_size {
+                            self.state.open_list = Some(OpenList { number, allocated, size: list_size });
                             return Ok((number, allocated));
                         }
                         number + 1
@@ -128,55 +130,46 @@ macro_rules! store_tx {
                 .bind(now)
                 .execute(&mut *self.tx)
                 .await?;
+                self.state.open_list = Some(OpenList { number: next, allocated: 0, size: i64::from(size) });
                 Ok((next, 0))
             }
 
-            async fn index_is_free(&mut self, list_number: i64, index: i64) -> StoreResult<bool> {
-                let row = sqlx::query("SELECT 1 AS taken FROM credentials WHERE list_number = $1 AND list_index = $2")
-                    .bind(list_number)
-                    .bind(index)
-                    .fetch_optional(&mut *self.tx)
-                    .await?;
-                Ok(row.is_none())
+            async fn free_index(&mut self, list_number: i64, candidates: &[i64]) -> StoreResult<Option<i64>> {
+                if let Some(index) = self.state.take_free(list_number) {
+                    return Ok(Some(index));
+                }
+                let asked = self.state.unclaimed(list_number, candidates);
+                if asked.is_empty() {
+                    return Ok(None);
+                }
+                let taken = self.taken_among(list_number, &asked).await?;
+                let free = asked.into_iter().filter(|i| !taken.contains(i)).collect();
+                Ok(self.state.keep_free(list_number, free))
             }
 
             async fn insert_credential(&mut self, r: &CredentialRow) -> StoreResult<()> {
-                let sql = sqlx::AssertSqlSafe(format!(
-                    "INSERT INTO credentials ({CREDENTIAL_COLUMNS}) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
-                ));
-                sqlx::query(sql)
-                    .bind(r.credential_id.to_string())
-                    .bind(&r.attempt_id)
-                    .bind(&r.candidate_id)
-                    .bind(&r.achievement)
-                    .bind(&r.holder_name)
-                    .bind(r.issued_at)
-                    .bind(r.valid_until)
-                    .bind(r.list_number)
-                    .bind(r.list_index)
-                    .bind(&r.key_id)
-                    .bind(&r.state)
-                    .bind(&r.state_reason)
-                    .bind(r.state_changed_at)
-                    .bind(&r.json)
-                    .bind(&r.jwt)
-                    .execute(&mut *self.tx)
-                    .await?;
-                sqlx::query("UPDATE status_lists SET allocated = allocated + 1 WHERE list_number = $1")
-                    .bind(r.list_number)
-                    .execute(&mut *self.tx)
-                    .await?;
+                self.state.add_credential(r.clone());
+                Ok(())
+            }
+
+            async fn insert_credential_later(
+                &mut self,
+                row: CredentialRow,
+                body: $crate::store::DeferredBody,
+            ) -> StoreResult<()> {
+                self.state.add_credential_later(row, body);
                 Ok(())
             }
 
             async fn credential(&mut self, id: &CredentialId) -> StoreResult<Option<CredentialRow>> {
+                self.flush().await?;
                 // Locked: a state change reads, decides and writes; two instances changing the
                 // same credential must not both decide from the old state (a lost revocation).
                 get_credential(&mut self.tx, id, $for_update).await
             }
 
             async fn taken_indexes(&mut self, list_number: i64) -> StoreResult<Vec<i64>> {
+                self.flush().await?;
                 let rows = sqlx::query("SELECT list_index FROM credentials WHERE list_number = $1")
                     .bind(list_number)
                     .fetch_all(&mut *self.tx)
@@ -185,15 +178,12 @@ macro_rules! store_tx {
             }
 
             async fn insert_lineage(&mut self, id: &CredentialId, prerequisite: &CredentialId) -> StoreResult<()> {
-                sqlx::query("INSERT INTO credential_lineage (credential_id, prerequisite_id) VALUES ($1, $2)")
-                    .bind(id.to_string())
-                    .bind(prerequisite.to_string())
-                    .execute(&mut *self.tx)
-                    .await?;
+                self.state.unsent.lineage.push((id.to_string(), prerequisite.to_string()));
                 Ok(())
             }
 
             async fn dependents(&mut self, prerequisite: &CredentialId) -> StoreResult<Vec<CredentialId>> {
+                self.flush().await?;
                 let rows = sqlx::query(
                     "SELECT credential_id FROM credential_lineage WHERE prerequisite_id = $1 ORDER BY credential_id",
                 )
@@ -204,6 +194,7 @@ macro_rules! store_tx {
             }
 
             async fn candidate_credentials(&mut self, candidate_id: &str) -> StoreResult<Vec<CredentialRow>> {
+                self.flush().await?;
                 let sql = sqlx::AssertSqlSafe(format!(
                     "SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE candidate_id = $1 \
                      ORDER BY issued_at DESC, credential_id DESC"
@@ -213,6 +204,16 @@ macro_rules! store_tx {
             }
 
             async fn pending_attempts(&mut self, candidate_id: &str) -> StoreResult<Vec<AttemptRow>> {
+                if self.state.any_pending.is_none() {
+                    let any = sqlx::query("SELECT 1 AS one FROM exam_attempts WHERE outcome = 'pending' LIMIT 1")
+                        .fetch_optional(&mut *self.tx)
+                        .await?;
+                    self.state.any_pending = Some(any.is_some());
+                }
+                if self.state.any_pending == Some(false) {
+                    return Ok(Vec::new());
+                }
+                self.flush().await?;
                 let rows = sqlx::query(
                     "SELECT * FROM exam_attempts WHERE outcome = 'pending' AND candidate_id = $1 \
                      ORDER BY received_at, attempt_id",
@@ -230,6 +231,8 @@ macro_rules! store_tx {
                 credential_id: Option<&str>,
                 detail: Option<&str>,
             ) -> StoreResult<()> {
+                self.flush().await?;
+                self.state.attempts.remove(attempt_id);
                 sqlx::query(
                     "UPDATE exam_attempts SET outcome = $1, credential_id = $2, detail = $3 WHERE attempt_id = $4",
                 )
@@ -244,6 +247,7 @@ macro_rules! store_tx {
 
 
             async fn set_state(&mut self, id: &CredentialId, c: &StateChange) -> StoreResult<()> {
+                self.flush().await?;
                 sqlx::query(
                     "UPDATE credentials SET state = $1, state_reason = $2, state_changed_at = $3 WHERE credential_id = $4",
                 )
@@ -264,6 +268,7 @@ macro_rules! store_tx {
             }
 
             async fn list_bits(&mut self, list_number: i64) -> StoreResult<(i64, i64, Vec<(i64, String)>)> {
+                self.flush().await?;
                 let row = sqlx::query("SELECT revision, size FROM status_lists WHERE list_number = $1")
                     .bind(list_number)
                     .fetch_one(&mut *self.tx)
@@ -282,6 +287,7 @@ macro_rules! store_tx {
             }
 
             async fn save_publication(&mut self, p: &PublicationRow) -> StoreResult<()> {
+                self.flush().await?;
                 sqlx::query(
                     "INSERT INTO status_publications (list_id, revision, etag, json, jwt, published_at, valid_until) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (list_id) DO UPDATE SET \
@@ -327,7 +333,7 @@ macro_rules! store_tx {
             }
 
             async fn last_audit(&mut self) -> StoreResult<Option<(i64, String)>> {
-                if let Some(head) = &self.audit_head {
+                if let Some(head) = &self.state.audit_head {
                     return Ok(head.clone());
                 }
                 let lock: &str = $audit_lock;
@@ -341,37 +347,26 @@ macro_rules! store_tx {
                     Some(r) => Some((r.try_get("seq")?, r.try_get("hash")?)),
                     None => None,
                 };
-                self.audit_head = Some(head.clone());
+                self.state.audit_head = Some(head.clone());
                 Ok(head)
             }
 
             async fn insert_audit(&mut self, a: &AuditRow) -> StoreResult<()> {
-                sqlx::query(
-                    "INSERT INTO audit_log (seq, at, actor, action, credential_id, reason, detail, prev_hash, hash) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                )
-                .bind(a.seq)
-                .bind(a.at)
-                .bind(&a.actor)
-                .bind(&a.action)
-                .bind(&a.credential_id)
-                .bind(&a.reason)
-                .bind(&a.detail)
-                .bind(&a.prev_hash)
-                .bind(&a.hash)
-                .execute(&mut *self.tx)
-                .await?;
-                self.audit_head = Some(Some((a.seq, a.hash.clone())));
+                self.state.audit_head = Some(Some((a.seq, a.hash.clone())));
+                self.state.unsent.audit.push(a.clone());
                 Ok(())
             }
 
             async fn commit(self: Box<Self>) -> StoreResult<()> {
-                let Self { tx, .. } = *self;
-                tx.commit().await?;
+                let mut this = *self;
+                this.flush().await?;
+                this.tx.commit().await?;
                 Ok(())
             }
         }
 
+
+        $crate::store::engine_flush::store_tx_io! { db: $db, tx: $tx }
     };
 }
 

@@ -3,10 +3,12 @@
 //! (see `engine.rs`). Row types stay in this module: nothing above it sees sqlx.
 
 mod engine;
+mod engine_flush;
 mod engine_tx;
 mod postgres;
 mod rows;
 mod sqlite;
+mod tx_state;
 
 pub use postgres::PgStore;
 pub use rows::*;
@@ -29,7 +31,16 @@ pub enum StoreError {
     Corrupt(String),
     #[error("database error: {0}")]
     Other(String),
+    /// A row's deferred body could not be computed (see [`Tx::insert_credential_later`]).
+    #[error("a deferred credential body failed: {0}")]
+    Deferred(String),
 }
+
+/// The `json` and `jwt` of a credential row, computed when the row is sent (see
+/// [`Tx::insert_credential_later`]).
+pub type DeferredBody = Box<dyn FnOnce() -> BodyResult + Send>;
+/// `(json, jwt)`, or why they could not be made.
+pub type BodyResult = Result<(String, String), String>;
 
 /// PostgreSQL SQLSTATEs after which the whole transaction may simply be retried: a
 /// serialization failure or a deadlock victim (the other transaction went through).
@@ -140,15 +151,32 @@ pub trait Store: Send + Sync + 'static {
 pub trait Tx: Send {
     async fn attempt(&mut self, id: &AttemptId) -> StoreResult<Option<AttemptRow>>;
     async fn insert_attempt(&mut self, row: &AttemptRow) -> StoreResult<()>;
+    /// Reads these attempts in a few statements, so that `attempt` answers them without one
+    /// each (a batch of 1,000).
+    async fn prefetch_attempts(&mut self, ids: &[&str]) -> StoreResult<()>;
     async fn active_key(&mut self) -> StoreResult<Option<KeyRecord>>;
     async fn keys(&mut self) -> StoreResult<Vec<KeyRecord>>;
     /// Retires the active key (if any) at `at` and makes `key` the active one.
     async fn rotate_key(&mut self, key: &KeyRecord) -> StoreResult<()>;
     /// The list new credentials go to: the newest one with room, or a new one.
     async fn open_status_list(&mut self, size: u32, now: i64) -> StoreResult<(i64, i64)>;
-    /// True when `index` was free in `list_number` and is now taken.
-    async fn index_is_free(&mut self, list_number: i64, index: i64) -> StoreResult<bool>;
+    /// A free index of `list_number` not handed out before in this transaction: one that an
+    /// earlier call found free, or else one of `candidates` (random draws, asked about in one
+    /// query; the free ones left over serve later calls). `None` when all candidates are taken.
+    async fn free_index(
+        &mut self,
+        list_number: i64,
+        candidates: &[i64],
+    ) -> StoreResult<Option<i64>>;
     async fn insert_credential(&mut self, row: &CredentialRow) -> StoreResult<()>;
+    /// Inserts a credential whose `json` and `jwt` are computed by `body` when the row is
+    /// sent: the bodies of a batch are then computed in parallel (signing is most of a
+    /// credential's cost). A body that fails fails the transaction.
+    async fn insert_credential_later(
+        &mut self,
+        row: CredentialRow,
+        body: DeferredBody,
+    ) -> StoreResult<()>;
     /// Indexes already taken in a list (the fallback when random probes keep colliding).
     async fn taken_indexes(&mut self, list_number: i64) -> StoreResult<Vec<i64>>;
     async fn insert_lineage(

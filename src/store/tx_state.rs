@@ -1,0 +1,264 @@
+//! What one write transaction remembers between its statements, so that a batch of 1,000
+//! results costs a few dozen database round trips instead of eight per credential.
+//!
+//! Why this is safe: from its first read of a cached item the transaction holds the lock that
+//! keeps other writers from changing it (SQLite's write lock for the whole transaction; on
+//! PostgreSQL the open status list's row lock and the audit advisory lock), and every row the
+//! transaction itself writes goes through here. Rows are kept unsent ("write-behind") only until
+//! a statement that could observe them runs: every such statement flushes first, and commit
+//! flushes last, so the transaction's own reads never miss its writes.
+//!
+//! Plain data and decisions; the SQL lives in `engine_tx.rs` and `engine_flush.rs`.
+
+use super::{AttemptRow, AuditRow, BodyResult, CredentialRow, DeferredBody, StoreError};
+use crate::crypto::KeyRecord;
+use std::collections::{HashMap, HashSet};
+
+/// The status list new credentials go to, as this transaction sees it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OpenList {
+    pub number: i64,
+    /// Allocated indexes, counting this transaction's unsent credentials.
+    pub allocated: i64,
+    pub size: i64,
+}
+
+#[derive(Default)]
+pub(crate) struct TxState {
+    pub active_key: Option<Option<KeyRecord>>,
+    pub audit_head: Option<Option<(i64, String)>>,
+    /// Attempts by id that this transaction read, prefetched (`None`: absent) or wrote.
+    pub attempts: HashMap<String, Option<AttemptRow>>,
+    pub open_list: Option<OpenList>,
+    /// `Some(false)` once the transaction has seen that no attempt is pending anywhere (and it
+    /// has held none itself since): the common case, which then costs no query per credential.
+    pub any_pending: Option<bool>,
+    /// Indexes of list `free_list` found free by one query and not yet handed out.
+    pub free: Vec<i64>,
+    pub free_list: i64,
+    pub unsent: Unsent,
+}
+
+/// Rows written by the transaction and not yet sent to the database.
+#[derive(Default)]
+pub(crate) struct Unsent {
+    pub credentials: Vec<CredentialRow>,
+    /// Bodies still to compute, by position in `credentials`.
+    pub bodies: Vec<(usize, DeferredBody)>,
+    pub lineage: Vec<(String, String)>,
+    pub attempts: Vec<AttemptRow>,
+    pub audit: Vec<AuditRow>,
+    /// `(list, index)` of the unsent credentials: taken, though the database cannot tell yet.
+    pub claimed: HashSet<(i64, i64)>,
+}
+
+impl Unsent {
+    pub fn is_empty(&self) -> bool {
+        self.credentials.is_empty()
+            && self.lineage.is_empty()
+            && self.attempts.is_empty()
+            && self.audit.is_empty()
+    }
+
+    /// Computes the deferred bodies, on all cores when there are several.
+    pub fn complete_bodies(&mut self) -> Result<(), StoreError> {
+        use rayon::prelude::*;
+        let bodies = std::mem::take(&mut self.bodies);
+        let done: Vec<(usize, BodyResult)> = if bodies.len() < 2 {
+            bodies.into_iter().map(|(i, body)| (i, body())).collect()
+        } else {
+            bodies
+                .into_par_iter()
+                .map(|(i, body)| (i, body()))
+                .collect()
+        };
+        for (i, body) in done {
+            let (json, jwt) = body.map_err(StoreError::Deferred)?;
+            let row = &mut self.credentials[i];
+            row.json = json;
+            row.jwt = jwt;
+        }
+        Ok(())
+    }
+
+    /// Unsent credentials per list, for the `allocated` counters.
+    pub fn allocations(&self) -> Vec<(i64, i64)> {
+        let mut per_list: Vec<(i64, i64)> = Vec::new();
+        for c in &self.credentials {
+            match per_list.iter_mut().find(|(list, _)| *list == c.list_number) {
+                Some((_, n)) => *n += 1,
+                None => per_list.push((c.list_number, 1)),
+            }
+        }
+        per_list
+    }
+}
+
+impl TxState {
+    pub fn remember_attempt(&mut self, row: &AttemptRow) {
+        if row.outcome == "pending" {
+            self.any_pending = Some(true);
+        }
+        self.attempts
+            .insert(row.attempt_id.clone(), Some(row.clone()));
+    }
+
+    pub fn add_credential_later(&mut self, row: CredentialRow, body: DeferredBody) {
+        self.unsent
+            .bodies
+            .push((self.unsent.credentials.len(), body));
+        self.add_credential(row);
+    }
+
+    pub fn add_credential(&mut self, row: CredentialRow) {
+        if let Some(open) = self
+            .open_list
+            .as_mut()
+            .filter(|o| o.number == row.list_number)
+        {
+            open.allocated += 1;
+        }
+        self.free
+            .retain(|i| !(self.free_list == row.list_number && *i == row.list_index));
+        self.unsent
+            .claimed
+            .insert((row.list_number, row.list_index));
+        self.unsent.credentials.push(row);
+    }
+
+    /// An index known free in `list`, if one is left from an earlier query.
+    pub fn take_free(&mut self, list: i64) -> Option<i64> {
+        if self.free_list != list {
+            self.free.clear();
+            return None;
+        }
+        self.free.pop()
+    }
+
+    /// Candidates worth asking the database about: distinct, and not claimed by an unsent row.
+    pub fn unclaimed(&self, list: i64, candidates: &[i64]) -> Vec<i64> {
+        let mut out: Vec<i64> = Vec::with_capacity(candidates.len());
+        for &c in candidates {
+            if !self.unsent.claimed.contains(&(list, c)) && !out.contains(&c) {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    /// Keeps what the database said is free (in the caller's random order) and hands out one.
+    pub fn keep_free(&mut self, list: i64, free: Vec<i64>) -> Option<i64> {
+        self.free_list = list;
+        self.free = free;
+        self.free.pop()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn credential(list: i64, index: i64) -> CredentialRow {
+        CredentialRow {
+            credential_id: crate::domain::ids::CredentialId::random(),
+            attempt_id: None,
+            candidate_id: None,
+            achievement: None,
+            holder_name: "A".into(),
+            issued_at: 0,
+            valid_until: None,
+            list_number: list,
+            list_index: index,
+            key_id: "key-1".into(),
+            state: "active".into(),
+            state_reason: None,
+            state_changed_at: None,
+            json: "{}".into(),
+            jwt: String::new(),
+        }
+    }
+
+    #[test]
+    fn unsent_credentials_claim_their_index_and_count_against_the_open_list() {
+        let mut s = TxState {
+            open_list: Some(OpenList {
+                number: 1,
+                allocated: 5,
+                size: 8,
+            }),
+            ..TxState::default()
+        };
+        assert_eq!(s.keep_free(1, vec![3, 4, 7]), Some(7));
+        s.add_credential(credential(1, 7));
+        s.add_credential(credential(1, 4));
+        assert_eq!(s.open_list.map(|o| o.allocated), Some(7));
+        assert_eq!(s.take_free(1), Some(3), "4 was claimed by a row meanwhile");
+        assert_eq!(s.take_free(1), None);
+        assert_eq!(s.unclaimed(1, &[4, 4, 5, 7]), vec![5]);
+        assert_eq!(s.unclaimed(2, &[4]), vec![4], "claims are per list");
+        assert_eq!(s.unsent.allocations(), vec![(1, 2)]);
+    }
+
+    #[test]
+    fn deferred_bodies_fill_their_own_rows_or_fail_the_flush() {
+        let mut s = TxState::default();
+        s.add_credential(credential(1, 1));
+        for n in 2..5 {
+            s.add_credential_later(
+                credential(1, n),
+                Box::new(move || Ok((format!("json-{n}"), format!("jwt-{n}")))),
+            );
+        }
+        s.unsent.complete_bodies().unwrap();
+        let bodies: Vec<(&str, &str)> = s
+            .unsent
+            .credentials
+            .iter()
+            .map(|c| (c.json.as_str(), c.jwt.as_str()))
+            .collect();
+        assert_eq!(
+            bodies,
+            [
+                ("{}", ""),
+                ("json-2", "jwt-2"),
+                ("json-3", "jwt-3"),
+                ("json-4", "jwt-4")
+            ]
+        );
+        s.add_credential_later(credential(1, 9), Box::new(|| Err("no key".into())));
+        assert!(matches!(
+            s.unsent.complete_bodies(),
+            Err(StoreError::Deferred(m)) if m == "no key"
+        ));
+    }
+
+    #[test]
+    fn free_indexes_of_another_list_are_forgotten() {
+        let mut s = TxState::default();
+        s.keep_free(1, vec![1, 2]);
+        assert_eq!(s.take_free(2), None);
+        assert_eq!(s.take_free(1), None);
+    }
+
+    #[test]
+    fn a_held_attempt_means_pending_attempts_must_be_read_again() {
+        let mut s = TxState {
+            any_pending: Some(false),
+            ..TxState::default()
+        };
+        let row = AttemptRow {
+            attempt_id: "a".into(),
+            body_hash: String::new(),
+            candidate_id: "c".into(),
+            achievement: "x".into(),
+            outcome: "pending".into(),
+            credential_id: None,
+            body: "{}".into(),
+            received_at: 0,
+            detail: None,
+        };
+        s.remember_attempt(&row);
+        assert_eq!(s.any_pending, Some(true));
+        assert_eq!(s.attempts.get("a"), Some(&Some(row)));
+    }
+}
