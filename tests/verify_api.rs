@@ -298,7 +298,10 @@ async fn jwt_attacks_are_refused() {
         assert_eq!(status, 422, "{name}: {verdict}");
         assert_eq!(check(&verdict, "proof")["status"], "failed", "{name}");
     }
-    // Validly signed with our key, but not what we issued under that id.
+    // Validly signed with our key, but not what we issued under that id: caught also when the
+    // genuine one was just verified (and so is remembered).
+    let (status, _) = verify_raw(&app, &jwt).await;
+    assert_eq!(status, 200);
     let mut altered = payload.clone();
     altered["credentialSubject"]["name"] = json!("Mallory");
     let forged = sign_jwt(&app, &header, &altered, "key-1");

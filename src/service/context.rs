@@ -28,6 +28,8 @@ pub struct Context {
     pub publishing: tokio::sync::Mutex<()>,
     /// Key records shared by verifications (see [`keys::KeyRecordCache`]).
     pub key_records: keys::KeyRecordCache,
+    /// Our credentials as issued, for verifications that present them again.
+    pub issued: super::verify::IssuedCache,
     /// Bounds PDF rendering (`limits.pdf_max_concurrent` at once, `pdf_max_queued` waiting);
     /// the PDF handler takes a permit through `http::limits::pdf_permit`.
     pub pdf_renders: super::capacity::RenderGate,
@@ -93,6 +95,7 @@ impl Context {
             status_cache: Default::default(),
             publishing: Default::default(),
             key_records: Default::default(),
+            issued: Default::default(),
             pdf_renders,
         });
         let created_key = keys::ensure_active_key(&ctx)

@@ -223,33 +223,6 @@ async fn resolve_trusted_did_web(did: &str, vm: &str) -> Result<VerifyingKey, St
         .ok_or_else(|| format!("{vm} is not an Ed25519 Multikey"))
 }
 
-/// Our own credentials must also be byte-for-byte what we issued under their id.
-async fn record_check(ctx: &Context, credential: &Value, jwt_payload: bool) -> Result<(), String> {
-    let Some(id) = credential.get("id").and_then(Value::as_str) else {
-        return Ok(());
-    };
-    let Some(uuid) = id.strip_prefix(&format!("{}/credentials/", ctx.base_url())) else {
-        return Ok(());
-    };
-    let Ok(cid) = crate::domain::ids::CredentialId::parse(uuid) else {
-        return Ok(());
-    };
-    let Ok(Some(row)) = ctx.store.credential(&cid).await else {
-        return Ok(());
-    };
-    let same = serde_json::from_str::<Value>(&row.json).is_ok_and(|mut stored| {
-        if jwt_payload && let Some(m) = stored.as_object_mut() {
-            m.remove("proof");
-        }
-        &stored == credential
-    });
-    if same {
-        Ok(())
-    } else {
-        Err("it differs from the credential this issuer issued under that id".into())
-    }
-}
-
 pub async fn check_embedded(ctx: &Context, resolver: &Resolver, doc: &Value) -> Check {
     let proofs: Vec<&Value> = match doc.get("proof") {
         None => return check("proof", Status::Failed, "the credential carries no proof"),
@@ -298,7 +271,7 @@ pub async fn check_embedded(ctx: &Context, resolver: &Resolver, doc: &Value) -> 
             .unwrap_or(KeyOrigin::DidKey);
         details.push(proof_detail(v, origin));
     }
-    if let Err(why) = record_check(ctx, doc, false).await {
+    if let Err(why) = super::issued::record_check(ctx, doc, false).await {
         return check("proof", Status::Failed, why);
     }
     check("proof", Status::Passed, details.join("; "))
@@ -363,7 +336,7 @@ pub async fn check_jwt(
             map.remove(claim);
         }
     }
-    if let Err(why) = record_check(ctx, &body, true).await {
+    if let Err(why) = super::issued::record_check(ctx, &body, true).await {
         return fail(why);
     }
     check(

@@ -4,11 +4,13 @@
 //! Anything that could not be checked is `unknown`, and `unknown` never counts as valid.
 
 mod headline;
+mod issued;
 mod keys;
 mod lineage;
 mod status;
 
 pub use headline::Headline;
+pub use issued::IssuedCache;
 
 use super::{Context, ServiceError, ServiceResult};
 use crate::vc::check::parse_datetime;
