@@ -39,12 +39,18 @@ pub(crate) struct TxState {
     pub unsent: Unsent,
 }
 
+/// A deferred credential body: not started, or being computed on a worker thread.
+pub(crate) enum Body {
+    Waiting(DeferredBody),
+    Started(std::sync::mpsc::Receiver<BodyResult>),
+}
+
 /// Rows written by the transaction and not yet sent to the database.
 #[derive(Default)]
 pub(crate) struct Unsent {
     pub credentials: Vec<CredentialRow>,
-    /// Bodies still to compute, by position in `credentials`.
-    pub bodies: Vec<(usize, DeferredBody)>,
+    /// Bodies not yet filled in, by position in `credentials`.
+    pub bodies: Vec<(usize, Body)>,
     pub lineage: Vec<(String, String)>,
     pub attempts: Vec<AttemptRow>,
     pub audit: Vec<AuditRow>,
@@ -60,25 +66,34 @@ impl Unsent {
             && self.audit.is_empty()
     }
 
-    /// Computes the deferred bodies, on all cores when there are several.
+    /// Waits for the bodies being computed and computes those not started (alone, one is
+    /// simply run here: a single credential gains nothing from another thread).
     pub fn complete_bodies(&mut self) -> Result<(), StoreError> {
-        use rayon::prelude::*;
-        let bodies = std::mem::take(&mut self.bodies);
-        let done: Vec<(usize, BodyResult)> = if bodies.len() < 2 {
-            bodies.into_iter().map(|(i, body)| (i, body())).collect()
-        } else {
-            bodies
-                .into_par_iter()
-                .map(|(i, body)| (i, body()))
-                .collect()
-        };
-        for (i, body) in done {
-            let (json, jwt) = body.map_err(StoreError::Deferred)?;
+        for (i, body) in std::mem::take(&mut self.bodies) {
+            let (json, jwt) = match body {
+                Body::Waiting(compute) => compute(),
+                Body::Started(done) => done
+                    .recv()
+                    .unwrap_or_else(|_| Err("the computation was lost".into())),
+            }
+            .map_err(StoreError::Deferred)?;
             let row = &mut self.credentials[i];
             row.json = json;
             row.jwt = jwt;
         }
         Ok(())
+    }
+
+    /// Starts every waiting body on the worker threads: from the second one on, the bodies
+    /// of a batch are computed on the other cores while the transaction goes on.
+    fn start_bodies(&mut self) {
+        self.bodies = std::mem::take(&mut self.bodies)
+            .into_iter()
+            .map(|(i, body)| match body {
+                Body::Waiting(compute) => (i, Body::Started(start(compute))),
+                started => (i, started),
+            })
+            .collect();
     }
 
     /// Unsent credentials per list, for the `allocated` counters.
@@ -106,7 +121,10 @@ impl TxState {
     pub fn add_credential_later(&mut self, row: CredentialRow, body: DeferredBody) {
         self.unsent
             .bodies
-            .push((self.unsent.credentials.len(), body));
+            .push((self.unsent.credentials.len(), Body::Waiting(body)));
+        if self.unsent.bodies.len() > 1 {
+            self.unsent.start_bodies();
+        }
         self.add_credential(row);
     }
 
@@ -152,6 +170,19 @@ impl TxState {
         self.free = free;
         self.free.pop()
     }
+}
+
+/// Runs `compute` on a worker thread; its result arrives on the returned channel.
+fn start(compute: DeferredBody) -> std::sync::mpsc::Receiver<BodyResult> {
+    let (sender, done) = std::sync::mpsc::sync_channel(1);
+    rayon::spawn(move || {
+        // A panic must not take the process down (rayon aborts on a panicking spawned job):
+        // it fails the transaction instead.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(compute))
+            .unwrap_or_else(|_| Err("the computation panicked".into()));
+        let _ = sender.send(result);
+    });
+    done
 }
 
 #[cfg(test)]
@@ -229,6 +260,17 @@ mod tests {
         assert!(matches!(
             s.unsent.complete_bodies(),
             Err(StoreError::Deferred(m)) if m == "no key"
+        ));
+    }
+
+    #[test]
+    fn a_panicking_body_fails_the_flush_instead_of_the_process() {
+        let mut s = TxState::default();
+        s.add_credential_later(credential(1, 1), Box::new(|| Ok(("a".into(), "b".into()))));
+        s.add_credential_later(credential(1, 2), Box::new(|| panic!("bug in signing")));
+        assert!(matches!(
+            s.unsent.complete_bodies(),
+            Err(StoreError::Deferred(m)) if m.contains("panicked")
         ));
     }
 
