@@ -430,12 +430,13 @@ async fn did_key_identity_works_for_local_use() {
     verify_jcs_proof(&credential, &key).unwrap();
 }
 
-/// A batch shares one `issued_at`: keyset pages that end inside that second must not lose the
-/// rest of it (`attest render --all` pages this way).
+/// A batch shares one `issued_at`: pages that end inside that second must neither lose nor
+/// repeat any of it (`GET /api/v1/credentials` and `attest render --all` page this way).
 #[tokio::test]
 async fn pages_that_end_inside_one_second_lose_nothing() {
     let app = TestApp::spawn().await;
     let token = app.token(Role::Issuer).await;
+    let admin = app.token(Role::Admin).await;
     let items: Vec<Value> = (0..5)
         .map(|i| {
             exam(
@@ -450,27 +451,39 @@ async fn pages_that_end_inside_one_second_lose_nothing() {
         .post("/api/v1/exam-results/batch", Some(&token), &json!(items))
         .await;
     assert!(status < 300, "{body}");
+    let list = |query: String| {
+        let request = app
+            .http
+            .get(app.url(&format!("/api/v1/credentials?{query}")))
+            .bearer_auth(&admin);
+        async move {
+            let res = request.send().await.unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        }
+    };
     let mut seen = Vec::new();
-    let (mut before, mut before_id) = (None, None);
-    loop {
-        let page = app
-            .ctx
-            .store
-            .credentials_page(&attest::store::CredentialQuery {
-                before,
-                before_id,
-                limit: 2,
-                ..Default::default()
-            })
-            .await
-            .unwrap();
-        let Some(last) = page.last() else { break };
-        before = Some(last.issued_at);
-        before_id = Some(last.credential_id.to_string());
-        seen.extend(page.iter().map(|r| r.credential_id));
+    let mut query = "limit=2".to_owned();
+    for _ in 0..5 {
+        let (status, page) = list(query.clone()).await;
+        assert_eq!(status, 200, "{page}");
+        let items = page["items"].as_array().unwrap();
+        seen.extend(
+            items
+                .iter()
+                .map(|i| i["credential_id"].as_str().unwrap().to_owned()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(cursor) => query = format!("limit=2&cursor={cursor}"),
+            None => break,
+        }
     }
     let mut unique = seen.clone();
     unique.sort();
     unique.dedup();
-    assert_eq!((seen.len(), unique.len()), (5, 5));
+    assert_eq!((seen.len(), unique.len()), (5, 5), "{seen:?}");
+    let (status, problem) = list("cursor=1795186800".into()).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (400, Some("invalid_cursor"))
+    );
 }

@@ -2,8 +2,7 @@
 
 use crate::domain::ids::CredentialId;
 use crate::service::verify::{self, Status};
-use crate::service::{Context, certificate};
-use crate::store::CredentialQuery;
+use crate::service::{Context, certificate, listing};
 use anyhow::{Context as _, bail};
 use std::io::Read;
 use std::path::Path;
@@ -112,25 +111,13 @@ pub async fn run_render(
     let dir = out.context("--out DIR is required with --all")?;
     std::fs::create_dir_all(dir)?;
     let mut ids = Vec::new();
-    let mut before = None;
-    let mut before_id = None;
+    let mut cursor = None;
     loop {
-        let page = ctx
-            .store
-            .credentials_page(&CredentialQuery {
-                before,
-                before_id,
-                limit: 500,
-                ..Default::default()
-            })
-            .await?;
-        let Some(last) = page.last() else { break };
-        before = Some(last.issued_at);
-        before_id = Some(last.credential_id.to_string());
-        let full = page.len() == 500;
-        ids.extend(page.into_iter().map(|r| r.credential_id));
-        if !full {
-            break;
+        let page = listing::page(ctx, listing::Filter::default(), cursor.as_ref(), 500).await?;
+        ids.extend(page.rows.into_iter().map(|r| r.credential_id));
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
         }
     }
     ids.sort();

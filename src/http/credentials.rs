@@ -9,8 +9,7 @@ use super::openapi::{BadRequest, Conflict, NotFound, schemas as s};
 use crate::app::AppState;
 use crate::domain::ids::CredentialId;
 use crate::domain::status::StatusAction;
-use crate::service::{Role, status, vc_api};
-use crate::store::CredentialQuery;
+use crate::service::{Role, listing, status, vc_api};
 use crate::vc::{credential, jwt};
 use axum::Json;
 use axum::extract::{Query, State};
@@ -201,8 +200,10 @@ pub struct ListParams {
     achievement: Option<String>,
     #[param(value_type = Option<s::CredentialState>)]
     state: Option<String>,
-    /// `next_before` of the previous page.
+    /// Only credentials issued strictly before this time (Unix seconds).
     before: Option<i64>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
     #[param(minimum = 1, maximum = 500, default = 50)]
     limit: Option<i64>,
 }
@@ -243,21 +244,20 @@ pub async fn list(
             "`state` must be active, suspended or revoked",
         ));
     }
-    let rows = ctx
-        .store
-        .credentials_page(&CredentialQuery {
-            candidate_id: p.candidate_id,
-            achievement: p.achievement,
-            state: p.state,
-            before: p.before,
-            before_id: None,
-            limit,
-        })
-        .await?;
-    let next = (rows.len() as i64 == limit)
-        .then(|| rows.last().map(|r| r.issued_at))
-        .flatten();
-    let items: Vec<Value> = rows
+    let cursor = p
+        .cursor
+        .as_deref()
+        .map(listing::Cursor::parse)
+        .transpose()?;
+    let filter = listing::Filter {
+        candidate_id: p.candidate_id,
+        achievement: p.achievement,
+        state: p.state,
+        before: p.before,
+    };
+    let page = listing::page(&ctx, filter, cursor.as_ref(), limit).await?;
+    let items: Vec<Value> = page
+        .rows
         .iter()
         .map(|r| {
             json!({
@@ -269,7 +269,8 @@ pub async fn list(
             })
         })
         .collect();
-    Ok(Json(json!({"items": items, "next_before": next})))
+    let next = page.next.map(|c| c.to_string());
+    Ok(Json(json!({"items": items, "next_cursor": next})))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

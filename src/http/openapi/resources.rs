@@ -68,11 +68,11 @@ pub struct CredentialSummary {
     pub state_changed_at: Option<i64>,
 }
 
-/// Newest first; pass `next_before` as `before` for the next page (null: no more).
+/// Newest first; pass `next_cursor` as `cursor` for the next page (null: no more).
 #[derive(ToSchema)]
 pub struct CredentialPage {
     pub items: Vec<CredentialSummary>,
-    pub next_before: Option<i64>,
+    pub next_cursor: Option<String>,
 }
 
 /// One entry of the hash-chained audit trail.
