@@ -376,6 +376,38 @@ async fn credentials_signed_before_a_rotation_keep_verifying() {
     }
 }
 
+/// A rotation whose transaction never committed leaves its key file behind; the next rotation
+/// (which sees no record for that id) sets the file aside instead of failing for good.
+#[tokio::test]
+async fn a_key_file_left_by_an_uncommitted_rotation_does_not_block_the_next() {
+    let app = TestApp::spawn_with(JCS).await;
+    let dir = app.ctx.keyring.dir().to_path_buf();
+    std::fs::write(dir.join("key-2.pem"), "left over").unwrap();
+    let rotated = attest::service::keys::rotate(&app.ctx, &attest::service::Actor::cli())
+        .await
+        .unwrap();
+    assert_eq!(rotated.key_id, "key-2");
+    let aside: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("key-2.pem.orphaned-"))
+        .collect();
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join(&aside[0])).unwrap(),
+        "left over"
+    );
+    let token = app.token(Role::Issuer).await;
+    let id = app
+        .issue(&token, "EXM-K2", "mlops-foundation", "cand-k2")
+        .await;
+    let (_, credential) = app.get_json(&format!("/credentials/{id}")).await;
+    let (_, did) = app.get_json("/.well-known/did.json").await;
+    let vm = credential["proof"]["verificationMethod"].as_str().unwrap();
+    assert!(vm.ends_with("#key-2"), "{vm}");
+    verify_jcs_proof(&credential, &key_from_did_document(&did, vm)).unwrap();
+}
+
 #[tokio::test]
 async fn public_resources_and_unknown_ids() {
     let app = TestApp::spawn().await;

@@ -48,14 +48,43 @@ impl Keyring {
         self.dir.join(format!("{key_id}.pem"))
     }
 
-    /// Generates a key and writes its private half; the caller records the public half.
-    pub fn generate(&self, key_id: &str) -> Result<Arc<IssuerKey>, KeyError> {
+    /// Generates a key and writes its private half; the caller records the public half, and
+    /// has checked (under the key lock) that no record uses `key_id`. A file already there is
+    /// then left over from a rotation whose transaction never committed (it failed, or the
+    /// process died between writing the file and committing): it signed nothing anyone can
+    /// verify, so it is set aside as `{key_id}.pem.orphaned-{unix time}` instead of blocking
+    /// every later rotation. Nothing is deleted: after a failed commit nobody can be sure it
+    /// did not commit, so the error path leaves the file alone and only a later rotation, which
+    /// sees the database, decides.
+    pub fn generate(
+        &self,
+        key_id: &str,
+        now: time::OffsetDateTime,
+    ) -> Result<Arc<IssuerKey>, KeyError> {
         std::fs::create_dir_all(&self.dir).map_err(|e| KeyError::File {
             path: self.dir.display().to_string(),
             message: e.to_string(),
         })?;
+        let path = self.path_of(key_id);
+        if path.exists() {
+            let stamp = now.unix_timestamp();
+            let aside = self.dir.join(format!("{key_id}.pem.orphaned-{stamp}"));
+            std::fs::rename(&path, &aside).map_err(|e| KeyError::File {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?;
+            tracing::warn!(
+                key_id,
+                moved_to = %aside.display(),
+                "a key file without a key record (a rotation that never committed) was set aside"
+            );
+            self.loaded
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(key_id);
+        }
         let key = Arc::new(IssuerKey::generate(key_id));
-        key.write_new(&self.path_of(key_id))?;
+        key.write_new(&path)?;
         self.cache(key.clone());
         Ok(key)
     }

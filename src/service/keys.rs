@@ -105,7 +105,7 @@ async fn create(
     let key_id = format!("key-{}", existing.len() + 1);
     let key = ctx
         .keyring
-        .generate(&key_id)
+        .generate(&key_id, now)
         .map_err(|e| ServiceError::internal(e.to_string()))?;
     let record = KeyRecord {
         key_id: key_id.clone(),
