@@ -167,3 +167,87 @@ async fn refuses_what_a_signer_must_not_sign() {
         401
     );
 }
+
+/// A caller's own `id` is kept: one under our base names the record (once); any other is
+/// signed as given, and `Location` says where the record is, to fetch and revoke it by.
+#[tokio::test]
+async fn a_callers_own_id_is_kept_and_the_record_is_named_in_location() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Issuer).await;
+    let admin = app.token(Role::Admin).await;
+    let issue = |vc: Value| {
+        let request = app
+            .http
+            .post(app.url("/credentials/issue"))
+            .bearer_auth(&token)
+            .json(&json!({"credential": vc, "options": {"cryptosuite": "eddsa-jcs-2022"}}));
+        async move {
+            let res = request.send().await.unwrap();
+            let location = res
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_owned());
+            (
+                res.status().as_u16(),
+                location,
+                res.json::<Value>().await.unwrap(),
+            )
+        }
+    };
+
+    let reserved = format!(
+        "{}/credentials/0b9a4c52-3f0e-4e55-9d7a-2f5a8f4c1e77",
+        app.base
+    );
+    let mut ours = credential();
+    ours["id"] = json!(reserved);
+    let (status, location, answer) = issue(ours.clone()).await;
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(location.as_deref(), Some(reserved.as_str()));
+    assert_eq!(answer["verifiableCredential"]["id"], json!(reserved));
+    let (status, fetched) = app.get_json(&reserved.replace(&app.base, "")).await;
+    assert_eq!((status, &fetched), (200, &answer["verifiableCredential"]));
+    let (status, _, problem) = issue(ours).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (409, Some("credential_id_taken"))
+    );
+    let mut bad = credential();
+    bad["id"] = json!(format!("{}/credentials/not-a-uuid", app.base));
+    let (status, _, problem) = issue(bad).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (400, Some("invalid_credential"))
+    );
+
+    let mut foreign = credential();
+    foreign["id"] = json!("urn:uuid:5d1f0d3e-8b0a-4f7e-bb7c-0c1b5f9e2a11");
+    let (status, location, answer) = issue(foreign).await;
+    assert_eq!(status, 201, "{answer}");
+    let location = location.expect("Location");
+    let path = location.strip_prefix(&app.base).expect("under our base");
+    let (status, fetched) = app.get_json(path).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        fetched["id"],
+        "urn:uuid:5d1f0d3e-8b0a-4f7e-bb7c-0c1b5f9e2a11"
+    );
+    let record = path.rsplit('/').next().unwrap();
+    let (status, outcome) = app
+        .post(
+            &format!("/api/v1/credentials/{record}/revoke"),
+            Some(&admin),
+            &json!({"reason": "issued in error"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{outcome}");
+    let (status, verdict) = app.post("/credentials/verify", None, &fetched).await;
+    assert_eq!(status, 422, "{verdict}");
+    let revocation = verdict["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "revocation")
+        .unwrap();
+    assert_eq!(revocation["status"], "failed", "{verdict}");
+}

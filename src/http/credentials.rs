@@ -171,8 +171,11 @@ pub(super) fn get_jwt() {}
             "validFrom": "2026-01-01T00:00:00Z"},
             "options": {"cryptosuite": "eddsa-rdfc-2022"}})),
     responses(
-        (status = 201, description = "Signed and stored", body = s::Issued),
+        (status = 201, description = "Signed and stored", body = s::Issued,
+            headers(("Location" = String, description = "Where the credential is kept: the \
+                URL to fetch, share and revoke it by (its `id` when the caller gave none)"))),
         (status = 400, response = BadRequest),
+        (status = 409, response = Conflict),
     ),
     security(("bearer" = []))
 )]
@@ -182,14 +185,20 @@ pub async fn issue(
     StrictJson(body): StrictJson<{ 256 * 1024 }>,
 ) -> ApiResult<Response> {
     let actor = caller.require(Role::Issuer)?;
-    let json_text = vc_api::issue(&ctx, actor, &body).await?;
-    let credential: Value = serde_json::from_str(&json_text)
+    let issued = vc_api::issue(&ctx, actor, &body).await?;
+    let credential: Value = serde_json::from_str(&issued.json)
         .map_err(|e| ApiError::from(crate::service::ServiceError::internal(e.to_string())))?;
-    Ok((
+    let mut response = (
         StatusCode::CREATED,
         Json(json!({"verifiableCredential": credential})),
     )
-        .into_response())
+        .into_response();
+    if let Ok(location) =
+        HeaderValue::from_str(&credential::credential_url(ctx.base_url(), &issued.id))
+    {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -2,6 +2,10 @@
 //! caller wrote, after the checks of `vc::check`. We give it an id under our base URL when it
 //! has none and our status entries (a `credentialStatus` of the caller's is refused), and keep it
 //! so it can be fetched and revoked like any other.
+//!
+//! A caller's own `id` is kept: one of ours (`{base}/credentials/{uuid}`, e.g. reserved by the
+//! caller) becomes the record's id, unless it is taken; any other (`urn:uuid:…`) is signed as
+//! given and the record gets a new UUID, which the answer's `Location` names.
 
 use super::{Actor, Context, ServiceError, ServiceResult, keys, signing, status};
 use crate::domain::ids::CredentialId;
@@ -12,7 +16,13 @@ use crate::vc::jwt::issuer_id;
 use crate::vc::proof::{Cryptosuite, TermProblem, check_terms};
 use serde_json::{Value, json};
 
-pub async fn issue(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult<String> {
+/// A signed and stored credential: where we keep it, and its JSON as served.
+pub struct Issued {
+    pub id: CredentialId,
+    pub json: String,
+}
+
+pub async fn issue(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult<Issued> {
     let mut credential = body
         .get("credential")
         .filter(|c| c.is_object())
@@ -76,9 +86,14 @@ pub async fn issue(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult<
             ));
         }
     }
-    let id = CredentialId::random();
-    map.entry("id")
-        .or_insert_with(|| credential_url(ctx.base_url(), &id).into());
+    let id = match map.get("id") {
+        None => {
+            let id = CredentialId::random();
+            map.insert("id".into(), credential_url(ctx.base_url(), &id).into());
+            id
+        }
+        Some(given) => record_id(ctx, tx.as_mut(), given).await?,
+    };
     let status_ref = status::allocate(ctx, tx.as_mut(), now).await?;
     let entries: Vec<Value> = StatusPurpose::ALL
         .iter()
@@ -102,7 +117,7 @@ pub async fn issue(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult<
         .transpose()
         .map_err(|e| ServiceError::invalid("invalid_credential", e.to_string()))?;
     let signed = signing::sign(ctx, &record, &key, credential, now, suite)?;
-    let json_text = signed.json().to_owned();
+    let json = signed.json().to_owned();
     signing::store(
         tx.as_mut(),
         actor,
@@ -123,5 +138,33 @@ pub async fn issue(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult<
     .await?;
     tx.commit().await?;
     crate::metrics::credentials_issued(1);
-    Ok(json_text)
+    Ok(Issued { id, json })
+}
+
+/// The record id for a credential that brings its own `id` (see the module notes).
+async fn record_id(
+    ctx: &Context,
+    tx: &mut dyn crate::store::Tx,
+    given: &Value,
+) -> ServiceResult<CredentialId> {
+    let given = given
+        .as_str()
+        .ok_or_else(|| ServiceError::invalid("invalid_credential", "`id` must be a URL string"))?;
+    let ours = format!("{}/credentials/", ctx.base_url());
+    let Some(uuid) = given.strip_prefix(&ours) else {
+        return Ok(CredentialId::random());
+    };
+    let id = CredentialId::parse(uuid).map_err(|_| {
+        ServiceError::invalid(
+            "invalid_credential",
+            format!("an `id` under {ours} must end in a UUID"),
+        )
+    })?;
+    if tx.credential(&id).await?.is_some() {
+        return Err(ServiceError::conflict(
+            "credential_id_taken",
+            format!("a credential with id `{given}` already exists"),
+        ));
+    }
+    Ok(id)
 }
