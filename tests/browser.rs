@@ -9,7 +9,6 @@ mod common;
 
 use attest::service::Role;
 use common::TestApp;
-use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -93,12 +92,7 @@ async fn scan_path_shows_valid_revoked_and_expired() {
     let revoked = app
         .issue(&token, "B-2", "mlops-foundation", "cand-b2")
         .await;
-    app.post(
-        &format!("/api/v1/credentials/{revoked}/revoke"),
-        Some(&admin),
-        &json!({"reason": "exam misconduct"}),
-    )
-    .await;
+    app.act(&admin, &revoked, "revoke", "exam misconduct").await;
 
     let page = tokio::task::spawn_blocking({
         let url = app.url(&format!("/v/{valid}"));

@@ -131,12 +131,7 @@ async fn a_revoked_credential_keeps_its_pdf_but_its_pages_say_so() {
     let id = app
         .issue(&token, "PDF-R", "mlops-foundation", "cand-pdf-r")
         .await;
-    app.post(
-        &format!("/api/v1/credentials/{id}/revoke"),
-        Some(&admin),
-        &json!({"reason": "exam misconduct"}),
-    )
-    .await;
+    app.act(&admin, &id, "revoke", "exam misconduct").await;
     let out = tempfile::tempdir().unwrap();
     pdf_of(&app, &id, out.path()).await;
     let (status, share, _) = app.get_text(&format!("/c/{id}"), "text/html").await;

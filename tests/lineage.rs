@@ -7,7 +7,7 @@
 mod common;
 
 use attest::service::Role;
-use common::{TestApp, exam};
+use common::{TestApp, check, exam};
 use serde_json::{Value, json};
 
 const JCS: &[(&str, &str)] = &[("ATTEST_CRYPTOSUITE", "eddsa-jcs-2022")];
@@ -345,12 +345,7 @@ async fn recertification_uses_the_newest_valid_prerequisite() {
         prerequisite_urls(&credential(&app, &p1).await),
         vec![app.url(&format!("/credentials/{new}"))]
     );
-    app.post(
-        &format!("/api/v1/credentials/{new}/suspend"),
-        Some(&admin),
-        &json!({"reason": "audit"}),
-    )
-    .await;
+    app.act(&admin, &new, "suspend", "audit").await;
     let p2 = app
         .issue(&token, "R-P2", "mlops-professional", "cand-r")
         .await;
@@ -392,21 +387,10 @@ async fn verification_walks_the_chain_and_catches_tampering_and_revocation() {
     let (_, page, _) = app.get_text(&format!("/v/{a}"), "text/html").await;
     assert!(page.contains("Builds on") && page.contains("Foundation"));
 
-    app.post(
-        &format!("/api/v1/credentials/{f}/revoke"),
-        Some(&admin),
-        &json!({"reason": "identity fraud"}),
-    )
-    .await;
+    app.act(&admin, &f, "revoke", "identity fraud").await;
     let (status, verdict) = app.post("/credentials/verify", None, &advanced).await;
     assert_eq!(status, 422);
-    let lineage = verdict["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["check"] == "lineage")
-        .unwrap()
-        .clone();
+    let lineage = check(&verdict, "lineage").clone();
     assert_eq!(lineage["status"], "failed");
     assert!(
         lineage["detail"]
@@ -415,13 +399,7 @@ async fn verification_walks_the_chain_and_catches_tampering_and_revocation() {
             .contains("identity fraud"),
         "{lineage}"
     );
-    let revocation = verdict["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["check"] == "revocation")
-        .unwrap()
-        .clone();
+    let revocation = check(&verdict, "revocation").clone();
     assert_eq!(
         revocation["status"], "passed",
         "the dependent itself is not revoked"
@@ -470,13 +448,7 @@ async fn cascade_revocation_hits_exactly_the_dependents() {
         .issue(&token, "C-F-other", "mlops-foundation", "cand-y")
         .await;
 
-    let (status, body) = app
-        .post(
-            &format!("/api/v1/credentials/{f}/revoke"),
-            Some(&admin),
-            &json!({"reason": "exam misconduct"}),
-        )
-        .await;
+    let (status, body) = app.act(&admin, &f, "revoke", "exam misconduct").await;
     assert_eq!(status, 200);
     let mut listed: Vec<String> = body["dependents"]
         .as_array()

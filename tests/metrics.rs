@@ -69,13 +69,7 @@ async fn metrics_count_requests_by_route_and_committed_changes_only() {
             .await;
         assert_eq!(status, 200);
     }
-    let (status, _) = app
-        .post(
-            &format!("/api/v1/credentials/{a}/suspend"),
-            Some(&admin),
-            &json!({"reason": "test"}),
-        )
-        .await;
+    let (status, _) = app.act(&admin, &a, "suspend", "test").await;
     assert_eq!(status, 409, "revoked is final: nothing changes");
     assert_eq!(app.get_json("/status/revocation-1").await.0, 200);
     assert_eq!(

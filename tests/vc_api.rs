@@ -6,8 +6,8 @@
 mod common;
 
 use attest::service::Role;
-use common::TestApp;
 use common::independent::{key_from_did_document, verify_proof};
+use common::{TestApp, check};
 use serde_json::{Value, json};
 
 fn credential() -> Value {
@@ -233,21 +233,10 @@ async fn a_callers_own_id_is_kept_and_the_record_is_named_in_location() {
         "urn:uuid:5d1f0d3e-8b0a-4f7e-bb7c-0c1b5f9e2a11"
     );
     let record = path.rsplit('/').next().unwrap();
-    let (status, outcome) = app
-        .post(
-            &format!("/api/v1/credentials/{record}/revoke"),
-            Some(&admin),
-            &json!({"reason": "issued in error"}),
-        )
-        .await;
+    let (status, outcome) = app.act(&admin, record, "revoke", "issued in error").await;
     assert_eq!(status, 200, "{outcome}");
     let (status, verdict) = app.post("/credentials/verify", None, &fetched).await;
     assert_eq!(status, 422, "{verdict}");
-    let revocation = verdict["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["check"] == "revocation")
-        .unwrap();
+    let revocation = check(&verdict, "revocation");
     assert_eq!(revocation["status"], "failed", "{verdict}");
 }

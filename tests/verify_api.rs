@@ -7,7 +7,7 @@ mod common;
 
 use attest::service::Role;
 use base64::Engine;
-use common::TestApp;
+use common::{TestApp, check};
 use ed25519_dalek::Signer;
 use serde_json::{Value, json};
 
@@ -31,15 +31,6 @@ async fn verify_raw(app: &TestApp, body: &str) -> (u16, Value) {
         .unwrap();
     let status = res.status().as_u16();
     (status, res.json().await.unwrap_or(Value::Null))
-}
-
-fn check<'a>(verdict: &'a Value, name: &str) -> &'a Value {
-    verdict["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["check"] == name)
-        .unwrap()
 }
 
 async fn issued(app: &TestApp) -> (String, Value, String) {
@@ -108,13 +99,7 @@ async fn revoked_suspended_and_expired_are_reported_as_such() {
     let app = TestApp::spawn().await;
     let admin = app.token(Role::Admin).await;
     let (id, credential, jwt) = issued(&app).await;
-    let (status, _) = app
-        .post(
-            &format!("/api/v1/credentials/{id}/suspend"),
-            Some(&admin),
-            &json!({"reason": "CPE lapse"}),
-        )
-        .await;
+    let (status, _) = app.act(&admin, &id, "suspend", "CPE lapse").await;
     assert_eq!(status, 200);
     let (status, verdict) = verify(&app, &credential).await;
     assert_eq!(status, 422);
@@ -125,12 +110,7 @@ async fn revoked_suspended_and_expired_are_reported_as_such() {
             .unwrap()
             .contains("CPE lapse")
     );
-    app.post(
-        &format!("/api/v1/credentials/{id}/revoke"),
-        Some(&admin),
-        &json!({"reason": "exam misconduct"}),
-    )
-    .await;
+    app.act(&admin, &id, "revoke", "exam misconduct").await;
     let (status, verdict) = verify_raw(&app, &jwt).await;
     assert_eq!(status, 422);
     assert_eq!(check(&verdict, "revocation")["status"], "failed");
@@ -469,12 +449,7 @@ async fn employer_page_shows_the_verdict_in_one_glance() {
             "external resource or script: {external}"
         );
     }
-    app.post(
-        &format!("/api/v1/credentials/{id}/revoke"),
-        Some(&admin),
-        &json!({"reason": "identity fraud"}),
-    )
-    .await;
+    app.act(&admin, &id, "revoke", "identity fraud").await;
     let (_, page, _) = app.get_text(&format!("/v/{id}"), "text/html").await;
     assert!(page.contains(">REVOKED<") && page.contains("identity fraud"));
     let (_, other, _) = issued(&app).await;

@@ -29,20 +29,9 @@ impl SignedCredential {
     }
 }
 
-/// Signs with the configured cryptosuite (or `suite` when the caller chose one).
-pub fn sign(
-    ctx: &Context,
-    record: &KeyRecord,
-    key: &Arc<IssuerKey>,
-    unsecured: Value,
-    created: OffsetDateTime,
-    suite: Option<proof::Cryptosuite>,
-) -> ServiceResult<SignedCredential> {
-    SigningJob::new(ctx, record, key, unsecured, created, suite)?.run()
-}
-
-/// Everything signing needs, owned, so that it can run later on another thread (see
-/// [`store_later`]).
+/// Everything signing needs, owned, so that it can run now (`SigningJob::new(..)?.run()`) or
+/// later on another thread (see [`store_later`]). The configured cryptosuite is used unless
+/// the caller chose one.
 pub struct SigningJob {
     key: Arc<IssuerKey>,
     options: proof::ProofOptions,

@@ -378,7 +378,9 @@ async fn publish(
         valid_until,
         ttl_ms: u64::from(ctx.config.status_list_ttl_seconds) * 1000,
     });
-    let (json, jwt) = signing::sign(ctx, &record, &key, unsecured, now, None)?.into_parts();
+    let (json, jwt) = signing::SigningJob::new(ctx, &record, &key, unsecured, now, None)?
+        .run()?
+        .into_parts();
     let digest = Sha256::digest(json.as_bytes());
     let etag = format!(
         "\"{revision}-{}\"",

@@ -15,37 +15,31 @@ macro_rules! store_tx_io {
             /// lineage, attempts and audit entries. A constraint broken here fails the
             /// statement, and with it the transaction, exactly as a single-row insert would.
             async fn flush(&mut self) -> StoreResult<()> {
-                use $crate::store::engine_flush::ROWS_PER_STATEMENT;
                 if self.state.unsent.is_empty() {
                     return Ok(());
                 }
                 let mut unsent = std::mem::take(&mut self.state.unsent);
                 unsent.complete_bodies()?;
                 let allocations = unsent.allocations();
-                let mut credentials = unsent.credentials.into_iter().peekable();
-                while credentials.peek().is_some() {
-                    let mut q = sqlx::QueryBuilder::<$db>::new(format!(
-                        "INSERT INTO credentials ({CREDENTIAL_COLUMNS}) "
-                    ));
-                    q.push_values(credentials.by_ref().take(ROWS_PER_STATEMENT), |mut b, r| {
-                        b.push_bind(r.credential_id.to_string())
-                            .push_bind(r.attempt_id)
-                            .push_bind(r.candidate_id)
-                            .push_bind(r.achievement)
-                            .push_bind(r.holder_name)
-                            .push_bind(r.issued_at)
-                            .push_bind(r.valid_until)
-                            .push_bind(r.list_number)
-                            .push_bind(r.list_index)
-                            .push_bind(r.key_id)
-                            .push_bind(r.state)
-                            .push_bind(r.state_reason)
-                            .push_bind(r.state_changed_at)
-                            .push_bind(r.json)
-                            .push_bind(r.jwt);
-                    });
-                    q.build().execute(&mut *self.tx).await?;
-                }
+                let columns = format!("credentials ({CREDENTIAL_COLUMNS})");
+                self.insert_rows(&columns, unsent.credentials, |mut b, r| {
+                    b.push_bind(r.credential_id.to_string())
+                        .push_bind(r.attempt_id)
+                        .push_bind(r.candidate_id)
+                        .push_bind(r.achievement)
+                        .push_bind(r.holder_name)
+                        .push_bind(r.issued_at)
+                        .push_bind(r.valid_until)
+                        .push_bind(r.list_number)
+                        .push_bind(r.list_index)
+                        .push_bind(r.key_id)
+                        .push_bind(r.state)
+                        .push_bind(r.state_reason)
+                        .push_bind(r.state_changed_at)
+                        .push_bind(r.json)
+                        .push_bind(r.jwt);
+                })
+                .await?;
                 for (list, n) in allocations {
                     sqlx::query("UPDATE status_lists SET allocated = allocated + $1 WHERE list_number = $2")
                         .bind(n)
@@ -53,22 +47,19 @@ macro_rules! store_tx_io {
                         .execute(&mut *self.tx)
                         .await?;
                 }
-                for chunk in unsent.lineage.chunks(ROWS_PER_STATEMENT) {
-                    let mut q = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO credential_lineage (credential_id, prerequisite_id) ",
-                    );
-                    q.push_values(chunk, |mut b, (id, prerequisite)| {
-                        b.push_bind(id.clone()).push_bind(prerequisite.clone());
-                    });
-                    q.build().execute(&mut *self.tx).await?;
-                }
-                let mut attempts = unsent.attempts.into_iter().peekable();
-                while attempts.peek().is_some() {
-                    let mut q = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO exam_attempts (attempt_id, body_hash, candidate_id, achievement, \
-                         outcome, credential_id, body, received_at, detail) ",
-                    );
-                    q.push_values(attempts.by_ref().take(ROWS_PER_STATEMENT), |mut b, r| {
+                self.insert_rows(
+                    "credential_lineage (credential_id, prerequisite_id)",
+                    unsent.lineage,
+                    |mut b, (id, prerequisite)| {
+                        b.push_bind(id).push_bind(prerequisite);
+                    },
+                )
+                .await?;
+                self.insert_rows(
+                    "exam_attempts (attempt_id, body_hash, candidate_id, achievement, outcome, \
+                     credential_id, body, received_at, detail)",
+                    unsent.attempts,
+                    |mut b, r| {
                         b.push_bind(r.attempt_id)
                             .push_bind(r.body_hash)
                             .push_bind(r.candidate_id)
@@ -78,16 +69,13 @@ macro_rules! store_tx_io {
                             .push_bind(r.body)
                             .push_bind(r.received_at)
                             .push_bind(r.detail);
-                    });
-                    q.build().execute(&mut *self.tx).await?;
-                }
-                let mut audit = unsent.audit.into_iter().peekable();
-                while audit.peek().is_some() {
-                    let mut q = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO audit_log (seq, at, actor, action, credential_id, reason, detail, \
-                         prev_hash, hash) ",
-                    );
-                    q.push_values(audit.by_ref().take(ROWS_PER_STATEMENT), |mut b, a| {
+                    },
+                )
+                .await?;
+                self.insert_rows(
+                    "audit_log (seq, at, actor, action, credential_id, reason, detail, prev_hash, hash)",
+                    unsent.audit,
+                    |mut b, a| {
                         b.push_bind(a.seq)
                             .push_bind(a.at)
                             .push_bind(a.actor)
@@ -97,7 +85,24 @@ macro_rules! store_tx_io {
                             .push_bind(a.detail)
                             .push_bind(a.prev_hash)
                             .push_bind(a.hash);
-                    });
+                    },
+                )
+                .await?;
+                Ok(())
+            }
+
+            /// `INSERT INTO {table} VALUES (…), (…)` for `rows`, a hundred to a statement.
+            async fn insert_rows<T: Send>(
+                &mut self,
+                table: &str,
+                rows: Vec<T>,
+                mut bind: impl FnMut(sqlx::query_builder::Separated<'_, $db, &'static str>, T) + Send,
+            ) -> StoreResult<()> {
+                use $crate::store::engine_flush::ROWS_PER_STATEMENT;
+                let mut rows = rows.into_iter().peekable();
+                while rows.peek().is_some() {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(format!("INSERT INTO {table} "));
+                    q.push_values(rows.by_ref().take(ROWS_PER_STATEMENT), &mut bind);
                     q.build().execute(&mut *self.tx).await?;
                 }
                 Ok(())

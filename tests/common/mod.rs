@@ -179,6 +179,13 @@ impl TestApp {
         )
     }
 
+    /// An admin action: `POST /api/v1/credentials/{id}/{action}` with a reason.
+    pub async fn act(&self, token: &str, id: &str, action: &str, reason: &str) -> (u16, Value) {
+        let path = format!("/api/v1/credentials/{id}/{action}");
+        self.post(&path, Some(token), &json!({ "reason": reason }))
+            .await
+    }
+
     pub async fn get_text(
         &self,
         path: &str,
@@ -234,6 +241,16 @@ impl MapInto for tokio::task::JoinHandle<std::io::Result<()>> {
             let _ = self.await;
         })
     }
+}
+
+/// The named check of a verification verdict.
+pub fn check<'a>(verdict: &'a Value, name: &str) -> &'a Value {
+    verdict["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .find(|c| c["check"] == name)
+        .expect("that check")
 }
 
 pub fn exam(attempt: &str, achievement: &str, candidate: &str, score: u32) -> Value {
