@@ -112,7 +112,7 @@ pub async fn dispatch(command: Command, loaded: Loaded) -> anyhow::Result<ExitCo
             limit: 100,
         }) {
             AuditCommand::List { after, limit } => {
-                for r in ctx.store.audit(after, limit).await? {
+                for r in audit::entries(&ctx, after, limit).await? {
                     println!(
                         "{}\t{}\t{}\t{}\t{}\t{}",
                         r.seq,

@@ -48,7 +48,7 @@ pub async fn audit(
             "`limit` must be 1 to 1000 and `after` not negative",
         ));
     }
-    let rows = ctx.store.audit(p.after.unwrap_or(0), limit).await?;
+    let rows = crate::service::audit::entries(&ctx, p.after.unwrap_or(0), limit).await?;
     let next = rows
         .last()
         .map(|r| r.seq)

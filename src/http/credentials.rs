@@ -65,15 +65,12 @@ pub(super) fn negotiate(headers: &HeaderMap) -> Representation {
     Representation::Json(credential::MEDIA_TYPE)
 }
 
+/// A credential as issued: varies with `Accept` (the same URL serves JSON or JWT).
 fn with_type(body: String, content_type: &'static str) -> Response {
-    let mut response = body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(header::VARY, HeaderValue::from_static("Accept"));
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=300"),
-    );
+    let mut response = super::respond::typed(body, content_type, "public, max-age=300");
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
     response
 }
 
@@ -110,11 +107,7 @@ pub async fn get(
         _ => (raw.as_str(), None),
     };
     let id = parse_id(id_text)?;
-    let row = ctx
-        .store
-        .credential(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("credential"))?;
+    let row = listing::get(&ctx, &id).await?;
     Ok(match forced.unwrap_or_else(|| negotiate(&headers)) {
         Representation::Jwt => with_type(row.jwt, jwt::MEDIA_TYPE),
         Representation::Json(media) => with_type(row.json, media),

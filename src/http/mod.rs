@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod pages;
 pub mod pdf;
 pub mod public;
+mod respond;
 pub mod verify;
 
 use crate::app::AppState;

@@ -169,11 +169,7 @@ pub async fn verify_page(
     Path(raw): Path<String>,
 ) -> ApiResult<Response> {
     let id = parse_id(&raw)?;
-    let row = ctx
-        .store
-        .credential(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("credential"))?;
+    let row = crate::service::listing::get(&ctx, &id).await?;
     let doc: Value = serde_json::from_str(&row.json)
         .map_err(|e| ApiError::from(ServiceError::internal(e.to_string())))?;
     let verdict = verify::verify(&ctx, Presented::Json(doc), None).await?;

@@ -7,7 +7,7 @@ use crate::app::AppState;
 use crate::domain::ids::CredentialId;
 use crate::service::certificate;
 use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 #[utoipa::path(
     get,
@@ -25,21 +25,14 @@ use axum::response::{IntoResponse, Response};
 pub async fn certificate(ctx: &AppState, id: CredentialId) -> ApiResult<Response> {
     let _permit = super::limits::pdf_permit(ctx).await?;
     let pdf = certificate::render(ctx, &id).await?;
-    let mut response = pdf.into_response();
-    let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/pdf"),
-    );
+    let mut response = super::respond::typed(pdf, "application/pdf", "public, max-age=300");
     if let Ok(v) = HeaderValue::from_str(&format!(
         "inline; filename=\"certificate-{}.pdf\"",
         id.human_code()
     )) {
-        h.insert(header::CONTENT_DISPOSITION, v);
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, v);
     }
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=300"),
-    );
     Ok(response)
 }

@@ -5,6 +5,7 @@ use super::credentials::Representation;
 use super::error::{ApiError, ApiResult};
 use super::extract::Path;
 use super::openapi::{NotFound, schemas as s};
+use super::respond::typed;
 use crate::app::AppState;
 use crate::service::context::{CREDENTIAL_SCHEMA, EXAM_RESULT_SCHEMA};
 use crate::service::{keys, status};
@@ -16,14 +17,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-
-fn typed(body: String, content_type: &'static str, cache: &'static str) -> Response {
-    let mut response = body.into_response();
-    let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    response
-}
 
 #[utoipa::path(
     get,

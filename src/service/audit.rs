@@ -48,6 +48,11 @@ pub async fn append(tx: &mut dyn Tx, at: i64, entry: Entry<'_>) -> ServiceResult
     Ok(())
 }
 
+/// Entries after `after` (a `seq`), oldest first, at most `limit`.
+pub async fn entries(ctx: &super::Context, after: i64, limit: i64) -> ServiceResult<Vec<AuditRow>> {
+    Ok(ctx.store.audit(after, limit).await?)
+}
+
 /// The first broken link, if any: `(seq, what is wrong)`.
 pub async fn verify_chain(store: &SharedStore) -> ServiceResult<(u64, Option<(i64, String)>)> {
     let mut prev_hash = GENESIS.to_owned();

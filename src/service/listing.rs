@@ -1,5 +1,6 @@
-//! Pages of issued credentials, newest first, for admins (`GET /api/v1/credentials`) and the
-//! CLI (`attest render --all`). Keyset pagination on `(issued_at, credential_id)`: a batch of
+//! Reading issued credentials: one by id (served as issued, and the QR page), and pages of them,
+//! newest first, for admins (`GET /api/v1/credentials`) and the CLI (`attest render --all`).
+//! Keyset pagination on `(issued_at, credential_id)`: a batch of
 //! 1,000 shares one `issued_at`, so a cursor of the time alone would skip or repeat
 //! credentials at a page boundary inside that second.
 
@@ -58,6 +59,14 @@ pub struct Page {
     pub rows: Vec<CredentialRow>,
     /// `None` on the last page.
     pub next: Option<Cursor>,
+}
+
+/// The credential as stored, or `not_found`.
+pub async fn get(ctx: &Context, id: &CredentialId) -> ServiceResult<CredentialRow> {
+    ctx.store
+        .credential(id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("credential"))
 }
 
 pub async fn page(
