@@ -68,6 +68,8 @@ pub struct Config {
     pub status_list_size: u32,
     /// did:web issuers (besides us) whose keys and status lists verification may fetch.
     pub trusted_issuers: Vec<String>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client, for per-client limits.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     pub log_format: LogFormat,
     /// Rate limits, timeouts, body caps, PDF concurrency and the shutdown grace period.
     pub limits: Limits,
@@ -120,6 +122,7 @@ struct FileConfig {
     status_list_ttl_seconds: Option<u32>,
     status_list_size: Option<u32>,
     trusted_issuers: Option<Vec<String>>,
+    trusted_proxies: Option<Vec<String>>,
     log_format: Option<String>,
     rate_limit_per_minute: Option<u32>,
     rate_limit_burst: Option<u32>,
@@ -152,6 +155,9 @@ trusted_issuers = []
 # Limits. Per client (peer IP) on /credentials/verify, /v/…, /c/… and PDFs; 0 turns it off.
 rate_limit_per_minute = 120
 rate_limit_burst = 30
+# Reverse proxies (addresses or CIDR ranges, e.g. ["127.0.0.1", "10.0.0.0/8"]) whose
+# X-Forwarded-For names the client for those limits; anyone else is charged as its own address.
+trusted_proxies = []
 request_timeout_seconds = 60
 # Any request body, whatever the route (routes have smaller caps of their own).
 max_body_bytes = 8388608
@@ -283,15 +289,23 @@ impl Config {
                     .into(),
             });
         }
-        let trusted_issuers = match env("ATTEST_TRUSTED_ISSUERS") {
-            Some(text) => text
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(String::from)
-                .collect(),
-            None => file.trusted_issuers.unwrap_or_default(),
+        // A list: comma-separated in the environment, an array in the file.
+        let list = |var: &str, from_file: Option<Vec<String>>| -> Vec<String> {
+            match env(var) {
+                Some(text) => text
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect(),
+                None => from_file.unwrap_or_default(),
+            }
         };
+        let trusted_issuers = list("ATTEST_TRUSTED_ISSUERS", file.trusted_issuers);
+        let trusted_proxies = limits::networks(
+            "trusted_proxies",
+            &list("ATTEST_TRUSTED_PROXIES", file.trusted_proxies),
+        )?;
         let log_format = match pick("ATTEST_LOG_FORMAT", file.log_format).as_deref() {
             None | Some("human") => LogFormat::Human,
             Some("json") => LogFormat::Json,
@@ -326,6 +340,7 @@ impl Config {
             status_list_ttl_seconds,
             status_list_size,
             trusted_issuers,
+            trusted_proxies,
             log_format,
             limits,
             path: path.to_owned(),

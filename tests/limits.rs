@@ -90,6 +90,54 @@ async fn public_routes_answer_429_per_client_then_recover() {
     }
 }
 
+/// Behind a trusted reverse proxy each client named in X-Forwarded-For has its own bucket; a
+/// client that is not a trusted proxy cannot pick one by writing the header itself.
+#[tokio::test]
+async fn clients_behind_a_trusted_proxy_are_told_apart_by_forwarded_for() {
+    let app = TestApp::spawn_with(&[
+        ("ATTEST_RATE_LIMIT_PER_MINUTE", "60"),
+        ("ATTEST_RATE_LIMIT_BURST", "2"),
+        ("ATTEST_TRUSTED_PROXIES", "127.0.0.1"),
+    ])
+    .await;
+    let url = app.url("/v/x");
+    let from = |client: &reqwest::Client, forwarded: &str| {
+        let request = client.get(&url).header("x-forwarded-for", forwarded);
+        async move { request.send().await.expect("request").status().as_u16() }
+    };
+    for _ in 0..2 {
+        assert_ne!(from(&app.http, "198.51.100.7").await, 429);
+    }
+    assert_eq!(
+        from(&app.http, "198.51.100.7").await,
+        429,
+        "that client's burst is spent"
+    );
+    assert_ne!(
+        from(&app.http, "198.51.100.8").await,
+        429,
+        "another client behind the same proxy has its own bucket"
+    );
+    assert_eq!(
+        from(&app.http, "6.6.6.6, 198.51.100.7").await,
+        429,
+        "what the client wrote on the left does not count"
+    );
+    // 127.0.0.2 is not a trusted proxy: its header names nobody, it is charged itself.
+    let untrusted = reqwest::Client::builder()
+        .local_address("127.0.0.2".parse::<IpAddr>().expect("ip"))
+        .build()
+        .expect("client");
+    for _ in 0..2 {
+        assert_ne!(from(&untrusted, "203.0.113.1").await, 429);
+    }
+    assert_eq!(
+        from(&untrusted, "203.0.113.2").await,
+        429,
+        "one bucket, whatever it claims"
+    );
+}
+
 #[tokio::test]
 async fn a_zero_rate_turns_the_limit_off() {
     let app = TestApp::spawn_with(&[

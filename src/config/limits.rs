@@ -39,6 +39,24 @@ impl Default for Limits {
     }
 }
 
+/// Addresses (`127.0.0.1`, `::1`) or CIDR ranges (`10.0.0.0/8`).
+pub(super) fn networks(
+    key: &'static str,
+    items: &[String],
+) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    items
+        .iter()
+        .map(|item| {
+            item.parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| ConfigError::Invalid {
+                    key,
+                    message: format!("`{item}` is neither an IP address nor a CIDR range"),
+                })
+        })
+        .collect()
+}
+
 /// The same keys as read from `attest.toml` (each optional).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct FileLimits {
@@ -140,5 +158,20 @@ mod tests {
         assert!(Limits::resolve(FileLimits::default(), &zero).is_err());
         let words = |k: &str| (k == "ATTEST_RATE_LIMIT_BURST").then(|| "lots".to_string());
         assert!(Limits::resolve(FileLimits::default(), &words).is_err());
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_ranges_and_nothing_else() {
+        let items: Vec<String> = ["127.0.0.1", "10.0.0.0/8", "::1", "fd00::/8"]
+            .map(String::from)
+            .to_vec();
+        let nets = networks("trusted_proxies", &items).unwrap();
+        assert!(nets[0].contains(&"127.0.0.1".parse::<std::net::IpAddr>().unwrap()));
+        assert!(!nets[0].contains(&"127.0.0.2".parse::<std::net::IpAddr>().unwrap()));
+        assert!(nets[1].contains(&"10.200.3.4".parse::<std::net::IpAddr>().unwrap()));
+        for bad in ["localhost", "10.0.0.0/33", ""] {
+            let err = networks("trusted_proxies", &[bad.to_owned()]).unwrap_err();
+            assert!(err.to_string().contains("trusted_proxies"), "{bad}: {err}");
+        }
     }
 }

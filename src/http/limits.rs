@@ -5,9 +5,8 @@
 //!
 //! The rate limiter is a token bucket per client written here rather than `governor`: it is
 //! ~60 lines, and it reads the injected [`Clock`](crate::clock::Clock), so tests show a client
-//! recovering by moving time instead of sleeping. Clients are keyed by peer address (an IPv6
-//! /64, which one subscriber usually holds); behind a reverse proxy every request comes from
-//! the proxy, so limit there and set `rate_limit_per_minute = 0`.
+//! recovering by moving time instead of sleeping. Clients are keyed by address (see
+//! `client_ip.rs`): behind a reverse proxy, list it in `trusted_proxies`.
 
 use super::error::{ApiError, ApiResult};
 use crate::app::AppState;
@@ -20,7 +19,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -39,16 +38,22 @@ pub struct RateLimiter {
     burst: f64,
     clock: SharedClock,
     buckets: Mutex<HashMap<IpAddr, Bucket>>,
+    trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl RateLimiter {
     /// `None` when `per_minute` is 0 (no limit).
-    pub fn new(limits: &Limits, clock: SharedClock) -> Option<Self> {
+    pub fn new(
+        limits: &Limits,
+        trusted_proxies: &[ipnet::IpNet],
+        clock: SharedClock,
+    ) -> Option<Self> {
         (limits.rate_limit_per_minute > 0).then(|| Self {
             per_second: f64::from(limits.rate_limit_per_minute) / 60.0,
             burst: f64::from(limits.rate_limit_burst.max(1)),
             clock,
             buckets: Mutex::new(HashMap::new()),
+            trusted_proxies: trusted_proxies.to_vec(),
         })
     }
 
@@ -115,23 +120,14 @@ fn percent_decode(path: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The client a request is charged to. Without connection info (handler tests that call the
-/// router directly) every request shares one bucket.
-fn client_of(req: &Request) -> IpAddr {
-    let ip = req
+/// The client a request is charged to (see `client_ip.rs`). Without connection info (handler
+/// tests that call the router directly) every request shares one bucket.
+fn client_of(req: &Request, trusted: &[ipnet::IpNet]) -> IpAddr {
+    let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
-    match ip {
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => {
-                let prefix = u128::from(v6) & !((1u128 << 64) - 1);
-                IpAddr::V6(Ipv6Addr::from(prefix))
-            }
-        },
-        v4 => v4,
-    }
+    super::client_ip::client(peer, req.headers(), trusted)
 }
 
 pub async fn rate_limit(
@@ -140,7 +136,7 @@ pub async fn rate_limit(
     next: Next,
 ) -> Response {
     if is_rate_limited(req.uri().path())
-        && let Err(retry_after) = limiter.check(client_of(&req))
+        && let Err(retry_after) = limiter.check(client_of(&req, &limiter.trusted_proxies))
     {
         let mut response = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -224,7 +220,7 @@ mod tests {
             rate_limit_burst: 2,
             ..Limits::default()
         };
-        let limiter = RateLimiter::new(&limits, Arc::new(clock.clone())).unwrap();
+        let limiter = RateLimiter::new(&limits, &[], Arc::new(clock.clone())).unwrap();
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         let b: IpAddr = "192.0.2.2".parse().unwrap();
         assert_eq!(limiter.check(a), Ok(()));
@@ -250,7 +246,7 @@ mod tests {
             rate_limit_per_minute: 0,
             ..Limits::default()
         };
-        assert!(RateLimiter::new(&off, Arc::new(clock)).is_none());
+        assert!(RateLimiter::new(&off, &[], Arc::new(clock)).is_none());
     }
 
     #[test]

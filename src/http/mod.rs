@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub mod body;
+mod client_ip;
 pub mod credentials;
 pub mod error;
 pub mod exam_results;
@@ -125,10 +126,14 @@ pub fn routes(state: AppState) -> Router {
             usize::try_from(bounds.max_body_bytes).unwrap_or(usize::MAX),
             limits::cap_body,
         ));
-    let router = match limits::RateLimiter::new(&bounds, state.clock.clone()) {
-        Some(limiter) => router.layer(from_fn_with_state(Arc::new(limiter), limits::rate_limit)),
-        None => router,
-    };
+    let router =
+        match limits::RateLimiter::new(&bounds, &state.config.trusted_proxies, state.clock.clone())
+        {
+            Some(limiter) => {
+                router.layer(from_fn_with_state(Arc::new(limiter), limits::rate_limit))
+            }
+            None => router,
+        };
     router
         .layer(from_fn(observe::observe))
         .layer(PropagateRequestIdLayer::x_request_id())
