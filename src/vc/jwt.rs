@@ -55,6 +55,7 @@ pub fn encode(credential: &Value, key: &IssuerKey, kid: &str) -> Result<String, 
     header.typ = Some(TYP.into());
     header.cty = Some("vc".into());
     header.kid = Some(kid.into());
+    crate::crypto::jwt_provider::install();
     jsonwebtoken::encode(&header, &claims, key.jwt_encoding_key())
         .map_err(|e| JwtError::Sign(e.to_string()))
 }
