@@ -296,11 +296,12 @@ async fn story(engine: &str, url: &str, dir: &std::path::Path) {
         assert!(error.contains("append-only"), "{engine}: {error}");
     }
 
-    // A batch: many rows in one transaction are sent in bulk, yet every read in it sees them.
+    // A batch: many rows in one transaction are sent in bulk (1,001: more than one statement
+    // takes), yet every read in it sees them.
     let mut tx = store.begin().await.expect("begin");
     let (list, allocated) = tx.open_status_list(SIZE, NOW).await.expect("open");
     let mut rows = Vec::new();
-    for i in 0..250 {
+    for i in 0..1001 {
         let row = credential(&format!("EXM-B{i}"), "cand-b", 1000 + i);
         if i % 2 == 0 {
             tx.insert_credential(&row).await.expect("insert");
@@ -322,11 +323,11 @@ async fn story(engine: &str, url: &str, dir: &std::path::Path) {
     }
     assert_eq!(
         tx.open_status_list(SIZE, NOW).await.expect("open"),
-        (list, allocated + 250),
+        (list, allocated + 1001),
         "{engine}: unsent rows count against the list"
     );
     assert_eq!(
-        tx.free_index(list, &[1000, 1249]).await.expect("free"),
+        tx.free_index(list, &[1000, 2000]).await.expect("free"),
         None,
         "{engine}: unsent rows hold their indexes"
     );
@@ -351,25 +352,25 @@ async fn story(engine: &str, url: &str, dir: &std::path::Path) {
         Some(first.credential_id.to_string())
     );
     let held = tx.candidate_credentials("cand-b").await.expect("held");
-    assert_eq!(held.len(), 250, "{engine}");
+    assert_eq!(held.len(), 1001, "{engine}");
     assert!(
         held.iter()
             .any(|c| c.json == "{\"n\":3}" && c.jwt == "jwt-3")
     );
     tx.commit().await.expect("commit");
     let last = store
-        .credential(&rows[249].credential_id)
+        .credential(&rows[999].credential_id)
         .await
         .expect("read")
         .expect("stored");
     assert_eq!(
         (last.json.as_str(), last.jwt.as_str()),
-        ("{\"n\":249}", "jwt-249")
+        ("{\"n\":999}", "jwt-999")
     );
     let mut tx = store.begin().await.expect("begin");
     assert_eq!(
         tx.open_status_list(SIZE, NOW).await.expect("open"),
-        (list, allocated + 250)
+        (list, allocated + 1001)
     );
     drop(tx);
 

@@ -2,9 +2,11 @@
 //! asking about many status indexes at once, and prefetching a batch's attempts. Expanded
 //! inside `store_tx!`, so it shares the transaction type and the row decoders of `engine.rs`.
 
-/// Rows per INSERT: 15 columns × 100 stays far below SQLite's 32,766 and PostgreSQL's 65,535
-/// bound parameters, and far above the point where round trips stop mattering.
-pub(crate) const ROWS_PER_STATEMENT: usize = 100;
+/// Rows per INSERT: a whole batch. 15 columns × 1,000 rows is 15,000 bound parameters, within
+/// SQLite's 32,766 and PostgreSQL's 65,535. Few statements matter on PostgreSQL over TLS:
+/// sqlx 0.9.0 leaves Nagle's algorithm on (upstream issue #4335), so a statement larger than
+/// one TLS record (16 KiB) can wait 40 ms for a delayed ACK, once per statement.
+pub(crate) const ROWS_PER_STATEMENT: usize = 1000;
 /// Ids per `IN (...)` lookup.
 pub(crate) const IDS_PER_LOOKUP: usize = 500;
 
@@ -91,7 +93,7 @@ macro_rules! store_tx_io {
                 Ok(())
             }
 
-            /// `INSERT INTO {table} VALUES (…), (…)` for `rows`, a hundred to a statement.
+            /// `INSERT INTO {table} VALUES (…), (…)` for `rows`, [`ROWS_PER_STATEMENT`] to a statement.
             async fn insert_rows<T: Send>(
                 &mut self,
                 table: &str,
