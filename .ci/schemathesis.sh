@@ -5,7 +5,7 @@
 # fails the run (and CI). Two passes, because a token has one role: the issuer token for
 # everything not tagged `admin`, then the admin token for the `admin` operations.
 #
-#   ATTEST_BIN        binary to test (default: target/debug/attest, built by cargo)
+#   ATTEST_BIN        binary to test (default: $CARGO_TARGET_DIR or target, /debug/attest, built by cargo)
 #   ST_MAX_EXAMPLES   generated cases per operation and phase (default 25)
 #   ST_SEED           generation seed (default 1, so CI is repeatable); `random` explores
 #   ST_KEEP_LOG       copy the server's log (JSON lines) to this file
@@ -21,7 +21,7 @@ if [[ ! -x "$venv/bin/st" ]]; then
     "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
-bin=${ATTEST_BIN:-$root/target/debug/attest}
+bin=${ATTEST_BIN:-${CARGO_TARGET_DIR:-$root/target}/debug/attest}
 if [[ -z "${ATTEST_BIN:-}" ]]; then
     cargo build --locked --quiet --bin attest
 fi
