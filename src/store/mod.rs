@@ -146,7 +146,10 @@ pub trait Store: Send + Sync + 'static {
     async fn close(&self);
 }
 
-/// One write transaction; dropped without `commit` it rolls back.
+/// One write transaction; dropped without `commit` it rolls back. Inserts may be held back and
+/// sent together before the next statement that could observe them, or at `commit` (see
+/// `tx_state.rs`): a broken uniqueness rule can therefore surface there, as `Conflict`, rather
+/// than at the insert itself.
 #[async_trait]
 pub trait Tx: Send {
     async fn attempt(&mut self, id: &AttemptId) -> StoreResult<Option<AttemptRow>>;
