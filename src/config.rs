@@ -70,6 +70,9 @@ pub struct Config {
     pub trusted_issuers: Vec<String>,
     /// Reverse proxies whose `X-Forwarded-For` names the client, for per-client limits.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// When set, `GET /metrics` answers only `Authorization: Bearer <this>` (a scraper's
+    /// secret, unrelated to API tokens). Never printed.
+    pub metrics_token: Option<String>,
     pub log_format: LogFormat,
     /// Rate limits, timeouts, body caps, PDF concurrency and the shutdown grace period.
     pub limits: Limits,
@@ -123,6 +126,7 @@ struct FileConfig {
     status_list_size: Option<u32>,
     trusted_issuers: Option<Vec<String>>,
     trusted_proxies: Option<Vec<String>>,
+    metrics_token: Option<String>,
     log_format: Option<String>,
     rate_limit_per_minute: Option<u32>,
     rate_limit_burst: Option<u32>,
@@ -158,6 +162,8 @@ rate_limit_burst = 30
 # Reverse proxies (addresses or CIDR ranges, e.g. ["127.0.0.1", "10.0.0.0/8"]) whose
 # X-Forwarded-For names the client for those limits; anyone else is charged as its own address.
 trusted_proxies = []
+# A secret Prometheus must send (Authorization: Bearer …) to read /metrics; unset: anyone can.
+# metrics_token = "…"
 request_timeout_seconds = 60
 # Any request body, whatever the route (routes have smaller caps of their own).
 max_body_bytes = 8388608
@@ -341,6 +347,8 @@ impl Config {
             status_list_size,
             trusted_issuers,
             trusted_proxies,
+            metrics_token: pick("ATTEST_METRICS_TOKEN", file.metrics_token)
+                .filter(|t| !t.is_empty()),
             log_format,
             limits,
             path: path.to_owned(),

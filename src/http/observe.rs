@@ -6,10 +6,12 @@
 //! logged: bearer tokens, credential ids chosen by clients and query parameters stay out of
 //! logs and out of metric labels.
 
+use super::error::ApiError;
 use crate::app::AppState;
 use crate::metrics;
+use crate::service::{ErrorClass, ServiceError};
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::time::Instant;
@@ -71,9 +73,20 @@ pub async fn observe(req: Request, next: Next) -> Response {
     tag = "operations",
     summary = "Prometheus metrics",
     responses((status = 200, description = "Prometheus text format 0.0.4", body = String,
-        content_type = "text/plain"))
+        content_type = "text/plain"),
+        (status = 401, response = super::openapi::Unauthenticated))
 )]
-pub async fn metrics_endpoint(State(ctx): State<AppState>) -> Response {
+pub async fn metrics_endpoint(State(ctx): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(expected) = &ctx.config.metrics_token
+        && !presents(&headers, expected)
+    {
+        return ApiError::from(ServiceError::new(
+            ErrorClass::Unauthenticated,
+            "unauthenticated",
+            "this server's metrics need its metrics token (Authorization: Bearer …)",
+        ))
+        .into_response();
+    }
     metrics::db_pool(ctx.store.pool_stats());
     let mut response = metrics::render().into_response();
     let headers = response.headers_mut();
@@ -83,6 +96,25 @@ pub async fn metrics_endpoint(State(ctx): State<AppState>) -> Response {
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
+}
+
+/// The request carries `Authorization: Bearer <expected>`, compared in constant time (over
+/// digests, so the length does not show either).
+fn presents(headers: &HeaderMap, expected: &str) -> bool {
+    use sha2::{Digest, Sha256};
+    use subtle::ConstantTimeEq;
+    let Some(given) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+    else {
+        return false;
+    };
+    let (given, expected) = (Sha256::digest(given.trim()), Sha256::digest(expected));
+    given.ct_eq(&expected).into()
 }
 
 /// Drops a client-sent `x-request-id` that is not a short token (`[A-Za-z0-9._:-]{1,64}`), so
