@@ -16,7 +16,7 @@ macro_rules! store_engine {
         use $crate::crypto::KeyRecord;
         use $crate::domain::ids::{AttemptId, CredentialId};
         use $crate::store::{
-            AttemptRow, AuditRow, CredentialQuery, CredentialRow, PublicationRow, StateChange,
+            AttemptRow, AuditRow, CredentialQuery, CredentialRow, IssuedJson, PublicationRow, StateChange,
             Store, StoreError, StoreResult, TokenRow, Tx,
         };
         use sqlx::Row as _;
@@ -155,6 +155,24 @@ macro_rules! store_engine {
             async fn credential(&self, id: &CredentialId) -> StoreResult<Option<CredentialRow>> {
                 let mut conn = self.pool.acquire().await?;
                 get_credential(&mut conn, id, "").await
+            }
+
+            async fn issued_json(&self, id: &CredentialId) -> StoreResult<Option<IssuedJson>> {
+                let row = sqlx::query(
+                    "SELECT c.json, c.list_number, l.revision FROM credentials c \
+                     JOIN status_lists l ON l.list_number = c.list_number WHERE c.credential_id = $1",
+                )
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(match row {
+                    Some(r) => Some(IssuedJson {
+                        json: r.try_get("json")?,
+                        list_number: r.try_get("list_number")?,
+                        list_revision: r.try_get("revision")?,
+                    }),
+                    None => None,
+                })
             }
 
             async fn credentials_page(&self, q: &CredentialQuery) -> StoreResult<Vec<CredentialRow>> {

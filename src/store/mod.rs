@@ -122,6 +122,7 @@ pub trait Store: Send + Sync + 'static {
     async fn begin(&self) -> StoreResult<Box<dyn Tx>>;
     async fn ping(&self) -> StoreResult<()>;
     async fn credential(&self, id: &CredentialId) -> StoreResult<Option<CredentialRow>>;
+    async fn issued_json(&self, id: &CredentialId) -> StoreResult<Option<IssuedJson>>;
     async fn credentials_page(&self, query: &CredentialQuery) -> StoreResult<Vec<CredentialRow>>;
     async fn keys(&self) -> StoreResult<Vec<KeyRecord>>;
     async fn token(&self, token_id: &str) -> StoreResult<Option<TokenRow>>;

@@ -21,6 +21,16 @@ pub struct CredentialRow {
     pub jwt: String,
 }
 
+/// A credential's JSON as issued, with the revision of its status list read in the same
+/// statement: a verification of one of our credentials needs both, and one round trip is half
+/// the cost of two.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedJson {
+    pub json: String,
+    pub list_number: i64,
+    pub list_revision: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttemptRow {
     pub attempt_id: String,

@@ -37,15 +37,16 @@ impl IssuedCache {
     }
 }
 
-/// The credential we issued under `id`, if it is ours and exists.
-async fn issued(ctx: &Context, id: CredentialId) -> Option<Arc<Value>> {
+/// The credential we issued under `id`, if it is ours and exists; when it had to be read, also
+/// its list's current revision, which the status checks then need not read again.
+async fn issued(ctx: &Context, id: CredentialId) -> Option<(Arc<Value>, Option<(i64, i64)>)> {
     if let Some(known) = ctx.issued.get(&id) {
-        return Some(known);
+        return Some((known, None));
     }
-    let row = ctx.store.credential(&id).await.ok()??;
+    let row = ctx.store.issued_json(&id).await.ok()??;
     let parsed = Arc::new(serde_json::from_str::<Value>(&row.json).ok()?);
     ctx.issued.put(id, parsed.clone());
-    Some(parsed)
+    Some((parsed, Some((row.list_number, row.list_revision))))
 }
 
 /// `presented` equals `stored`, leaving out the stored `proof` when the presented form is a
@@ -63,11 +64,13 @@ fn same(stored: &Value, presented: &Value, jwt_payload: bool) -> bool {
 }
 
 /// Fails when `credential` names one of our credentials but differs from it. Credentials of
-/// other issuers, and ids we never issued, are left to the other checks.
+/// other issuers, and ids we never issued, are left to the other checks. A list revision read
+/// on the way goes into `revisions` for the status checks of the same verification.
 pub async fn record_check(
     ctx: &Context,
     credential: &Value,
     jwt_payload: bool,
+    revisions: &mut super::status::Revisions,
 ) -> Result<(), String> {
     let Some(id) = credential.get("id").and_then(Value::as_str) else {
         return Ok(());
@@ -78,9 +81,12 @@ pub async fn record_check(
     let Ok(cid) = CredentialId::parse(uuid) else {
         return Ok(());
     };
-    let Some(stored) = issued(ctx, cid).await else {
+    let Some((stored, revision)) = issued(ctx, cid).await else {
         return Ok(());
     };
+    if let Some((list, revision)) = revision {
+        revisions.insert(list, revision);
+    }
     if same(&stored, credential, jwt_payload) {
         Ok(())
     } else {

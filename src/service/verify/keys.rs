@@ -223,7 +223,13 @@ async fn resolve_trusted_did_web(did: &str, vm: &str) -> Result<VerifyingKey, St
         .ok_or_else(|| format!("{vm} is not an Ed25519 Multikey"))
 }
 
-pub async fn check_embedded(ctx: &Context, resolver: &Resolver, doc: &Value) -> Check {
+/// `revisions` collects list revisions read on the way (see [`super::issued::record_check`]).
+pub async fn check_embedded(
+    ctx: &Context,
+    resolver: &Resolver,
+    doc: &Value,
+    revisions: &mut super::status::Revisions,
+) -> Check {
     let proofs: Vec<&Value> = match doc.get("proof") {
         None => return check("proof", Status::Failed, "the credential carries no proof"),
         Some(Value::Array(items)) => items.iter().collect(),
@@ -271,7 +277,7 @@ pub async fn check_embedded(ctx: &Context, resolver: &Resolver, doc: &Value) -> 
             .unwrap_or(KeyOrigin::DidKey);
         details.push(proof_detail(v, origin));
     }
-    if let Err(why) = super::issued::record_check(ctx, doc, false).await {
+    if let Err(why) = super::issued::record_check(ctx, doc, false, revisions).await {
         return check("proof", Status::Failed, why);
     }
     check("proof", Status::Passed, details.join("; "))
@@ -284,6 +290,7 @@ pub async fn check_jwt(
     resolver: &Resolver,
     token: &str,
     parsed: &UnverifiedJwt,
+    revisions: &mut super::status::Revisions,
 ) -> Check {
     let fail = |m: String| check("proof", Status::Failed, m);
     let alg = parsed
@@ -336,7 +343,7 @@ pub async fn check_jwt(
             map.remove(claim);
         }
     }
-    if let Err(why) = super::issued::record_check(ctx, &body, true).await {
+    if let Err(why) = super::issued::record_check(ctx, &body, true, revisions).await {
         return fail(why);
     }
     check(

@@ -155,10 +155,12 @@ pub async fn verify(
     only: Option<&[String]>,
 ) -> ServiceResult<Verdict> {
     let now = ctx.now();
+    // List revisions read during this verification, shared by its checks.
+    let mut revisions = status::Revisions::new();
     let (resolver, credential, format, proof_check, jwt_times) = match presented {
         Presented::Json(doc) => {
             let resolver = keys::Resolver::load(ctx, &keys::Resolver::named_by(&doc)).await?;
-            let c = keys::check_embedded(ctx, &resolver, &doc).await;
+            let c = keys::check_embedded(ctx, &resolver, &doc, &mut revisions).await;
             (resolver, doc, "data-integrity", c, None)
         }
         Presented::Jwt(token) => {
@@ -166,7 +168,7 @@ pub async fn verify(
                 .map_err(|e| ServiceError::invalid("invalid_jwt", e.to_string()))?;
             let kid = parsed.header.get("kid").and_then(Value::as_str);
             let resolver = keys::Resolver::load(ctx, &Vec::from_iter(kid)).await?;
-            let c = keys::check_jwt(ctx, &resolver, &token, &parsed).await;
+            let c = keys::check_jwt(ctx, &resolver, &token, &parsed, &mut revisions).await;
             let times = (
                 parsed.payload.get("nbf").cloned(),
                 parsed.payload.get("exp").cloned(),
@@ -194,7 +196,6 @@ pub async fn verify(
         check("validity", Status::Skipped, "not requested")
     });
     let trusted = resolver.issuer_origin(&credential).is_some();
-    let mut revisions = status::Revisions::new();
     for purpose in crate::domain::status::StatusPurpose::ALL {
         let name = purpose.as_str();
         checks.push(if wanted(name) {

@@ -92,7 +92,7 @@ async fn foreign_bits(
     purpose: StatusPurpose,
 ) -> Result<Bitstring, String> {
     let list = fetch_json(url).await?;
-    let proof = check_embedded(ctx, resolver, &list).await;
+    let proof = check_embedded(ctx, resolver, &list, &mut Revisions::new()).await;
     if proof.status != Status::Passed {
         return Err(format!("the status list does not verify: {}", proof.detail));
     }
