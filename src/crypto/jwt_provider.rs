@@ -6,18 +6,18 @@
 //! Installed once per process, before the first token is signed ([`install`]); if some other
 //! code installed a provider first, that one is used and only the speed differs.
 
+use crate::cache::Bounded;
 use ed25519_dalek::SigningKey;
 use ed25519_dalek::pkcs8::DecodePrivateKey;
 use jsonwebtoken::crypto::{CryptoProvider, JwtSigner, rust_crypto};
 use jsonwebtoken::errors::{Error, ErrorKind};
 use jsonwebtoken::{Algorithm, EncodingKey};
-use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex, Once};
+use std::sync::{Arc, LazyLock, Once};
 
 /// Issuer keys are few (one per rotation); more than this means something else is signing.
 const KEPT: usize = 64;
 
-static PARSED: LazyLock<Mutex<HashMap<Vec<u8>, Arc<SigningKey>>>> = LazyLock::new(Default::default);
+static PARSED: LazyLock<Bounded<Vec<u8>, Arc<SigningKey>>> = LazyLock::new(|| Bounded::new(KEPT));
 
 static PROVIDER: LazyLock<CryptoProvider> = LazyLock::new(|| CryptoProvider {
     signer_factory: signer,
@@ -53,17 +53,13 @@ fn signer(algorithm: &Algorithm, key: &EncodingKey) -> Result<Box<dyn JwtSigner>
         return (rust_crypto::DEFAULT_PROVIDER.signer_factory)(algorithm, key);
     }
     let der = key.as_bytes();
-    let mut parsed = PARSED.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(kept) = parsed.get(der) {
-        return Ok(Box::new(KeptSigner(kept.clone())));
+    if let Some(kept) = PARSED.get(der) {
+        return Ok(Box::new(KeptSigner(kept)));
     }
     let signing = Arc::new(
         SigningKey::from_pkcs8_der(der).map_err(|_| Error::from(ErrorKind::InvalidEddsaKey))?,
     );
-    if parsed.len() >= KEPT {
-        parsed.clear();
-    }
-    parsed.insert(der.to_vec(), signing.clone());
+    PARSED.put(der.to_vec(), signing.clone());
     Ok(Box::new(KeptSigner(signing)))
 }
 
@@ -88,9 +84,8 @@ mod tests {
             let sig = ed25519_dalek::Signature::from_slice(&sig).unwrap();
             key.public_key().verify(input.as_bytes(), &sig).unwrap();
         }
-        let kept = PARSED.lock().unwrap();
         assert!(
-            kept.contains_key(key.jwt_encoding_key().as_bytes()),
+            PARSED.get(key.jwt_encoding_key().as_bytes()).is_some(),
             "parsed once, then kept"
         );
     }

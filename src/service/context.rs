@@ -24,8 +24,6 @@ pub struct Context {
     pub exam_schema: jsonschema::Validator,
     pub credential_schema: jsonschema::Validator,
     pub status_cache: super::status::PublicationCache,
-    /// Held while a status list is re-signed, so a burst re-signs it once.
-    pub publishing: tokio::sync::Mutex<()>,
     /// Key records shared by verifications (see [`keys::KeyRecordCache`]).
     pub key_records: keys::KeyRecordCache,
     /// Our credentials as issued, for verifications that present them again.
@@ -93,7 +91,6 @@ impl Context {
             clock,
             identity,
             status_cache: Default::default(),
-            publishing: Default::default(),
             key_records: Default::default(),
             issued: Default::default(),
             pdf_renders,

@@ -7,45 +7,33 @@
 //! never goes stale; [`IssuedCache`] keeps recent ones so that verifying the same credential
 //! again costs no database read and no parse. It only bounds memory.
 
+use crate::cache::Bounded;
 use crate::domain::ids::CredentialId;
 use crate::service::Context;
 use serde_json::Value;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// About 20 KB each once parsed: 1,024 of them stay well inside the memory budget.
 const CAPACITY: usize = 1024;
 
-#[derive(Debug, Default)]
-pub struct IssuedCache(Mutex<HashMap<CredentialId, Arc<Value>>>);
+#[derive(Debug)]
+pub struct IssuedCache(Bounded<CredentialId, Arc<Value>>);
 
-impl IssuedCache {
-    fn get(&self, id: &CredentialId) -> Option<Arc<Value>> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(id)
-            .cloned()
-    }
-
-    fn put(&self, id: CredentialId, issued: Arc<Value>) {
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= CAPACITY {
-            map.clear();
-        }
-        map.insert(id, issued);
+impl Default for IssuedCache {
+    fn default() -> Self {
+        Self(Bounded::new(CAPACITY))
     }
 }
 
 /// The credential we issued under `id`, if it is ours and exists; when it had to be read, also
 /// its list's current revision, which the status checks then need not read again.
 async fn issued(ctx: &Context, id: CredentialId) -> Option<(Arc<Value>, Option<(i64, i64)>)> {
-    if let Some(known) = ctx.issued.get(&id) {
+    if let Some(known) = ctx.issued.0.get(&id) {
         return Some((known, None));
     }
     let row = ctx.store.issued_json(&id).await.ok()??;
     let parsed = Arc::new(serde_json::from_str::<Value>(&row.json).ok()?);
-    ctx.issued.put(id, parsed.clone());
+    ctx.issued.0.put(id, parsed.clone());
     Some((parsed, Some((row.list_number, row.list_revision))))
 }
 

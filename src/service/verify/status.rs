@@ -4,6 +4,7 @@
 
 use super::keys::{Resolver, check_embedded, fetch_json};
 use super::{Check, Status, check};
+use crate::cache::Bounded;
 use crate::domain::ids::CredentialId;
 use crate::domain::status::{Bitstring, StatusPurpose};
 use crate::service::{Context, ServiceError, status};
@@ -11,11 +12,11 @@ use crate::vc::check::parse_datetime;
 use crate::vc::status_list;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock};
 
 /// Decoded bitstrings of our own publications, keyed by ETag (which changes with every
 /// re-signing), so a verification does not inflate 16 KiB each time.
-static DECODED: LazyLock<Mutex<HashMap<String, Arc<Bitstring>>>> = LazyLock::new(Default::default);
+static DECODED: LazyLock<Bounded<String, Arc<Bitstring>>> = LazyLock::new(|| Bounded::new(1024));
 
 fn entry_for(credential: &Value, purpose: StatusPurpose) -> Option<&Value> {
     let entries: Vec<&Value> = match credential.get("credentialStatus")? {
@@ -68,20 +69,12 @@ async fn our_bits(
     let publication = status::publication_at(ctx, list_id, revision)
         .await
         .map_err(|e| e.message)?;
-    if let Some(bits) = DECODED
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(&publication.etag)
-    {
-        return Ok(bits.clone());
+    if let Some(bits) = DECODED.get(publication.etag.as_str()) {
+        return Ok(bits);
     }
     let list: Value = serde_json::from_str(&publication.json).map_err(|e| e.to_string())?;
     let bits = Arc::new(decoded_list(&list, purpose)?);
-    let mut cache = DECODED.lock().unwrap_or_else(|e| e.into_inner());
-    if cache.len() > 1024 {
-        cache.clear();
-    }
-    cache.insert(publication.etag.clone(), bits.clone());
+    DECODED.put(publication.etag.clone(), bits.clone());
     Ok(bits)
 }
 
