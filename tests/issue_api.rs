@@ -518,4 +518,24 @@ async fn pages_that_end_inside_one_second_lose_nothing() {
         (status, problem["code"].as_str()),
         (400, Some("invalid_cursor"))
     );
+    for bad in ["limit=x", "limit=0", "color=red"] {
+        let (status, problem) = list(bad.into()).await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (400, Some("invalid_query")),
+            "{bad}"
+        );
+    }
+    let res = app
+        .http
+        .get(app.url("/api/v1/credentials?limit=x"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status().as_u16(),
+        403,
+        "the role is checked before the query"
+    );
 }

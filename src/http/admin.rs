@@ -2,11 +2,12 @@
 
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult};
+use super::extract::Query;
 use super::openapi::{BadRequest, schemas as s};
 use crate::app::AppState;
 use crate::service::Role;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -37,10 +38,11 @@ pub struct AuditParams {
 pub async fn audit(
     State(ctx): State<AppState>,
     caller: Caller,
-    params: Result<Query<AuditParams>, axum::extract::rejection::QueryRejection>,
+    // Taken as a Result so that a wrong role is 403 before a bad query is 400.
+    params: Result<Query<AuditParams>, ApiError>,
 ) -> ApiResult<Json<Value>> {
     caller.require(Role::Admin)?;
-    let Query(p) = params.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let Query(p) = params?;
     let limit = p.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) || p.after.is_some_and(|a| a < 0) {
         return Err(ApiError::bad_request(

@@ -5,6 +5,7 @@ use super::auth::Caller;
 use super::body::StrictJson;
 use super::error::{ApiError, ApiResult};
 use super::extract::Path;
+use super::extract::Query;
 use super::openapi::{BadRequest, Conflict, NotFound, schemas as s};
 use crate::app::AppState;
 use crate::domain::ids::CredentialId;
@@ -12,7 +13,7 @@ use crate::domain::status::StatusAction;
 use crate::service::{Role, listing, status, vc_api};
 use crate::vc::{credential, jwt};
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -226,10 +227,11 @@ pub struct ListParams {
 pub async fn list(
     State(ctx): State<AppState>,
     caller: Caller,
-    params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
+    // Taken as a Result so that a wrong role is 403 before a bad query is 400.
+    params: Result<Query<ListParams>, ApiError>,
 ) -> ApiResult<Json<Value>> {
     caller.require(Role::Admin)?;
-    let Query(p) = params.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let Query(p) = params?;
     let limit = p.limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {
         return Err(ApiError::bad_request(

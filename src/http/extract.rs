@@ -5,7 +5,7 @@
 use super::error::ApiError;
 use axum::extract::FromRequestParts;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::rejection::PathRejection;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 
 /// `axum::extract::Path` rejecting with `400 invalid_path`.
 #[derive(FromRequestParts)]
@@ -15,6 +15,17 @@ pub struct Path<T>(pub T);
 impl From<PathRejection> for ApiError {
     fn from(rejection: PathRejection) -> Self {
         Self::bad_request("invalid_path", rejection.body_text())
+    }
+}
+
+/// `axum::extract::Query` rejecting with `400 invalid_query`.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct Query<T>(pub T);
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        Self::bad_request("invalid_query", rejection.body_text())
     }
 }
 
