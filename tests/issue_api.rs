@@ -274,16 +274,7 @@ async fn each_class_of_bad_input_gets_a_stable_code_and_writes_nothing() {
         );
     }
     let admin = app.token(Role::Admin).await;
-    let list: Value = app
-        .http
-        .get(app.url("/api/v1/credentials"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, list) = app.get_json_as("/api/v1/credentials", &admin).await;
     assert_eq!(list["items"], json!([]), "nothing was written");
     assert!(
         app.ctx
@@ -483,15 +474,10 @@ async fn pages_that_end_inside_one_second_lose_nothing() {
         .post("/api/v1/exam-results/batch", Some(&token), &json!(items))
         .await;
     assert!(status < 300, "{body}");
-    let list = |query: String| {
-        let request = app
-            .http
-            .get(app.url(&format!("/api/v1/credentials?{query}")))
-            .bearer_auth(&admin);
-        async move {
-            let res = request.send().await.unwrap();
-            (res.status().as_u16(), res.json::<Value>().await.unwrap())
-        }
+    let (app, admin) = (&app, &admin);
+    let list = |query: String| async move {
+        app.get_json_as(&format!("/api/v1/credentials?{query}"), admin)
+            .await
     };
     let mut seen = Vec::new();
     let mut query = "limit=2".to_owned();
@@ -526,16 +512,6 @@ async fn pages_that_end_inside_one_second_lose_nothing() {
             "{bad}"
         );
     }
-    let res = app
-        .http
-        .get(app.url("/api/v1/credentials?limit=x"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        res.status().as_u16(),
-        403,
-        "the role is checked before the query"
-    );
+    let (status, _) = app.get_json_as("/api/v1/credentials?limit=x", &token).await;
+    assert_eq!(status, 403, "the role is checked before the query");
 }

@@ -91,16 +91,12 @@ async fn the_whole_program_issues_in_every_valid_order_with_its_lineage() {
     // Spot-check the chain of one candidate through HTTP.
     let ids: Vec<String> = {
         let admin = app.token(Role::Admin).await;
-        let list: Value = app
-            .http
-            .get(app.url("/api/v1/credentials?candidate_id=cand-order-0&limit=10"))
-            .bearer_auth(admin)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (_, list) = app
+            .get_json_as(
+                "/api/v1/credentials?candidate_id=cand-order-0&limit=10",
+                &admin,
+            )
+            .await;
         list["items"]
             .as_array()
             .unwrap()
@@ -239,16 +235,9 @@ async fn held_results_are_released_when_the_last_prerequisite_arrives() {
         )
         .await;
     assert_eq!(status, 202);
-    let pending: Value = app
-        .http
-        .get(app.url("/api/v1/exam-results/pending"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, pending) = app
+        .get_json_as("/api/v1/exam-results/pending", &admin)
+        .await;
     assert_eq!(pending["items"].as_array().unwrap().len(), 3);
     let (status, _) = app
         .post(
@@ -313,16 +302,9 @@ async fn held_results_are_released_when_the_last_prerequisite_arrives() {
         (status, problem["code"].as_str().unwrap()),
         (409, "attempt_cancelled")
     );
-    let pending: Value = app
-        .http
-        .get(app.url("/api/v1/exam-results/pending"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, pending) = app
+        .get_json_as("/api/v1/exam-results/pending", &admin)
+        .await;
     assert_eq!(pending["items"], json!([]));
 }
 
@@ -489,16 +471,7 @@ async fn cascade_revocation_hits_exactly_the_dependents() {
     let mut expected = vec![p2.clone(), a2.clone()];
     expected.sort();
     assert_eq!(cascaded, expected);
-    let audit: Value = app
-        .http
-        .get(app.url("/api/v1/audit?limit=1000"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, audit) = app.get_json_as("/api/v1/audit?limit=1000", &admin).await;
     let revocations: Vec<&Value> = audit["entries"]
         .as_array()
         .unwrap()
@@ -515,16 +488,9 @@ async fn cascade_revocation_hits_exactly_the_dependents() {
             "names the cause: {entry}"
         );
     }
-    let list: Value = app
-        .http
-        .get(app.url("/api/v1/credentials?state=revoked&limit=100"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, list) = app
+        .get_json_as("/api/v1/credentials?state=revoked&limit=100", &admin)
+        .await;
     let revoked: Vec<&str> = list["items"]
         .as_array()
         .unwrap()

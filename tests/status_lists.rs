@@ -163,17 +163,6 @@ async fn bits_of(app: &TestApp, path: &str) -> BTreeSet<usize> {
     published_bits(&list_json(app, path).await)
 }
 
-async fn act(
-    app: &TestApp,
-    token: Option<&str>,
-    id: &str,
-    action: &str,
-    body: Value,
-) -> (u16, Value) {
-    app.post(&format!("/api/v1/credentials/{id}/{action}"), token, &body)
-        .await
-}
-
 async fn named_token(app: &TestApp, name: &str, role: Role) -> String {
     tokens::create(&app.ctx, &Actor::cli(), name, role)
         .await
@@ -316,7 +305,7 @@ async fn published_lists_hold_exactly_the_changed_bits_and_verify_independently(
     assert!(bits_of(&app, &rev).await.is_empty());
     assert!(bits_of(&app, &sus).await.is_empty());
 
-    let reason = json!({"reason": "exam misconduct"});
+    let why = "exam misconduct";
     for (id, action) in [
         (a, "revoke"),
         (b, "suspend"),
@@ -325,7 +314,7 @@ async fn published_lists_hold_exactly_the_changed_bits_and_verify_independently(
         (d, "revoke"),
         (c, "reinstate"),
     ] {
-        let (status, body) = act(&app, Some(&admin), id, action, reason.clone()).await;
+        let (status, body) = app.act(&admin, id, action, why).await;
         assert_eq!(status, 200, "{action} {id}: {body}");
         assert_eq!(body["changed"], true, "{body}");
     }
@@ -340,7 +329,7 @@ async fn published_lists_hold_exactly_the_changed_bits_and_verify_independently(
     assert_eq!(bits_of(&app, &sus).await, suspended);
 
     // Lifting the suspension clears the bit.
-    let (status, _) = act(&app, Some(&admin), b, "reinstate", reason.clone()).await;
+    let (status, _) = app.act(&admin, b, "reinstate", why).await;
     assert_eq!(status, 200);
     assert!(bits_of(&app, &sus).await.is_empty());
     assert_eq!(bits_of(&app, &rev).await, revoked);
@@ -445,14 +434,7 @@ async fn lists_are_signed_once_per_change_and_served_from_cache() {
     assert_eq!(jwt_again, jwt);
 
     // A change is visible on the very next fetch, under a new ETag, even to a conditional GET.
-    let (status, _) = act(
-        &app,
-        Some(&admin),
-        &id,
-        "revoke",
-        json!({"reason": "fraud"}),
-    )
-    .await;
+    let (status, _) = app.act(&admin, &id, "revoke", "fraud").await;
     assert_eq!(status, 200);
     let (status, changed, new_etag, _) = fetch(&app, &path, "application/json", Some(&etag)).await;
     assert_eq!(status, 200);
@@ -657,9 +639,10 @@ async fn revocation_is_final_and_each_mistake_has_its_own_answer() {
     let b = app
         .issue(&issuer, "EXM-F2", "mlops-foundation", "cand-f2")
         .await;
-    let reason = json!({"reason": "identity fraud"});
+    let why = "identity fraud";
+    let reason = json!({ "reason": why });
 
-    let (status, body) = act(&app, Some(&admin), &a, "revoke", reason.clone()).await;
+    let (status, body) = app.act(&admin, &a, "revoke", why).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         (body["changed"].clone(), body["state"].clone()),
@@ -668,18 +651,18 @@ async fn revocation_is_final_and_each_mistake_has_its_own_answer() {
     let audited = audit_entries(&app, &admin).await.len();
 
     // Repeats are harmless and say so; refusals change nothing; neither is audited.
-    let (status, body) = act(&app, Some(&admin), &a, "revoke", reason.clone()).await;
+    let (status, body) = app.act(&admin, &a, "revoke", why).await;
     assert_eq!(status, 200);
     assert_eq!(
         (body["changed"].clone(), body["state"].clone()),
         (json!(false), json!("revoked"))
     );
     for action in ["reinstate", "suspend"] {
-        let (status, body) = act(&app, Some(&admin), &a, action, reason.clone()).await;
+        let (status, body) = app.act(&admin, &a, action, why).await;
         assert_eq!(status, 409, "{action}: {body}");
         assert_eq!(body["code"], "revoked_is_final");
     }
-    let (status, body) = act(&app, Some(&admin), &b, "reinstate", reason.clone()).await;
+    let (status, body) = app.act(&admin, &b, "reinstate", why).await;
     assert_eq!(status, 200);
     assert_eq!(
         (body["changed"].clone(), body["state"].clone()),
@@ -692,7 +675,7 @@ async fn revocation_is_final_and_each_mistake_has_its_own_answer() {
         ("reinstate", true, "active"),
         ("reinstate", false, "active"),
     ] {
-        let (status, body) = act(&app, Some(&admin), &b, action, reason.clone()).await;
+        let (status, body) = app.act(&admin, &b, action, why).await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(
             (body["changed"].clone(), body["state"].clone()),
@@ -786,14 +769,7 @@ async fn a_revocation_survives_a_restart() {
     let rev = slot(&app, &id, "revocation").await;
     // A publication without the bit is stored before the revocation.
     assert!(bits_of(&app, &rev.path).await.is_empty());
-    let (status, _) = act(
-        &app,
-        Some(&admin),
-        &id,
-        "revoke",
-        json!({"reason": "misconduct"}),
-    )
-    .await;
+    let (status, _) = app.act(&admin, &id, "revoke", "misconduct").await;
     assert_eq!(status, 200);
     // Stop right after the answer.
     let (dir, clock) = app.stop().await;
@@ -812,14 +788,7 @@ async fn a_revocation_survives_a_restart() {
         ("revoked", Some("misconduct"))
     );
     let admin = app.token(Role::Admin).await;
-    let (status, body) = act(
-        &app,
-        Some(&admin),
-        &id,
-        "reinstate",
-        json!({"reason": "appeal"}),
-    )
-    .await;
+    let (status, body) = app.act(&admin, &id, "reinstate", "appeal").await;
     assert_eq!(
         (status, body["code"].clone()),
         (409, json!("revoked_is_final"))
@@ -852,7 +821,7 @@ async fn the_audit_trail_records_every_change_and_exposes_tampering() {
         (&b, "reinstate", "hours completed"),
         (&a, "revoke", "exam misconduct"),
     ] {
-        let (status, _) = act(&app, Some(&admin), id, action, json!({"reason": reason})).await;
+        let (status, _) = app.act(&admin, id, action, reason).await;
         assert_eq!(status, 200);
     }
     let ops = Actor {
@@ -1094,14 +1063,7 @@ async fn revoking_a_prerequisite_can_cascade_to_its_dependents() {
         .unwrap();
     assert_eq!(lineage, [CredentialId::parse(&f).unwrap()]);
     // A suspended dependent is revoked by the cascade as well.
-    let (status, _) = act(
-        &app,
-        Some(&admin),
-        &d,
-        "suspend",
-        json!({"reason": "lapse"}),
-    )
-    .await;
+    let (status, _) = app.act(&admin, &d, "suspend", "lapse").await;
     assert_eq!(status, 200);
 
     let sorted = |v: &Value| {
@@ -1119,14 +1081,7 @@ async fn revoking_a_prerequisite_can_cascade_to_its_dependents() {
 
     // Without cascade: only the prerequisite, and the answer names what depends on it — all of
     // what a cascade would revoke, not only the direct dependents.
-    let (status, body) = act(
-        &app,
-        Some(&admin),
-        &f,
-        "revoke",
-        json!({"reason": "exam leak"}),
-    )
-    .await;
+    let (status, body) = app.act(&admin, &f, "revoke", "exam leak").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["changed"], true);
     assert_eq!(sorted(&body["cascaded"]), Vec::<String>::new());
@@ -1142,14 +1097,13 @@ async fn revoking_a_prerequisite_can_cascade_to_its_dependents() {
     );
 
     // With cascade (the prerequisite is already revoked: a repeat, but the cascade still runs).
-    let (status, body) = act(
-        &app,
-        Some(&admin),
-        &f,
-        "revoke",
-        json!({"reason": "exam leak", "cascade": true}),
-    )
-    .await;
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/credentials/{f}/revoke"),
+            Some(&admin),
+            &json!({"reason": "exam leak", "cascade": true}),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["changed"], false);
     assert_eq!(sorted(&body["cascaded"]), everything_below);
@@ -1174,19 +1128,18 @@ async fn revoking_a_prerequisite_can_cascade_to_its_dependents() {
     assert_eq!(e["detail"]["cause"], f.as_str());
 
     // Nothing left to cascade: repeats say so.
-    let (_, body) = act(
-        &app,
-        Some(&admin),
-        &f,
-        "revoke",
-        json!({"reason": "again", "cascade": true}),
-    )
-    .await;
+    let (_, body) = app
+        .post(
+            &format!("/api/v1/credentials/{f}/revoke"),
+            Some(&admin),
+            &json!({"reason": "again", "cascade": true}),
+        )
+        .await;
     assert_eq!(
         (body["changed"].clone(), sorted(&body["cascaded"])),
         (json!(false), Vec::<String>::new())
     );
-    let (_, body) = act(&app, Some(&admin), &f, "revoke", json!({"reason": "again"})).await;
+    let (_, body) = app.act(&admin, &f, "revoke", "again").await;
     assert_eq!(
         sorted(&body["dependents"]),
         Vec::<String>::new(),
@@ -1233,7 +1186,7 @@ async fn a_burst_of_fetches_after_a_change_signs_the_list_once() {
 
     for round in 0..2 {
         if round == 1 {
-            let (status, _) = act(&app, Some(&admin), &id, "revoke", json!({"reason": "x"})).await;
+            let (status, _) = app.act(&admin, &id, "revoke", "x").await;
             assert_eq!(status, 200);
         }
         let mut fetches = tokio::task::JoinSet::new();
@@ -1352,7 +1305,7 @@ async fn a_full_list_hands_out_its_last_free_index_then_a_new_list_opens() {
     );
 
     for id in [&last, &next] {
-        let (status, _) = act(&app, Some(&admin), id, "revoke", json!({"reason": "test"})).await;
+        let (status, _) = app.act(&admin, id, "revoke", "test").await;
         assert_eq!(status, 200);
     }
     assert_eq!(
@@ -1396,7 +1349,7 @@ async fn vc_api_credentials_carry_our_status_entries_and_cannot_bring_their_own(
     let signed = &body["verifiableCredential"];
     let slots = status_slots(&app, signed);
     let id = signed["id"].as_str().unwrap().rsplit('/').next().unwrap();
-    let (status, _) = act(&app, Some(&admin), id, "revoke", json!({"reason": "test"})).await;
+    let (status, _) = app.act(&admin, id, "revoke", "test").await;
     assert_eq!(status, 200);
     let rev = &slots["revocation"];
     assert_eq!(bits_of(&app, &rev.path).await, BTreeSet::from([rev.index]));

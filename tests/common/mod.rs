@@ -179,6 +179,19 @@ impl TestApp {
         )
     }
 
+    /// `GET path` with a bearer token, the body read as JSON.
+    pub async fn get_json_as(&self, path: &str, token: &str) -> (u16, Value) {
+        let res = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status().as_u16();
+        (status, res.json().await.expect("a JSON body"))
+    }
+
     /// An admin action: `POST /api/v1/credentials/{id}/{action}` with a reason.
     pub async fn act(&self, token: &str, id: &str, action: &str, reason: &str) -> (u16, Value) {
         let path = format!("/api/v1/credentials/{id}/{action}");
