@@ -33,9 +33,8 @@ pub(crate) struct TxState {
     /// `Some(false)` once the transaction has seen that no attempt is pending anywhere (and it
     /// has held none itself since): the common case, which then costs no query per credential.
     pub any_pending: Option<bool>,
-    /// Indexes of list `free_list` found free by one query and not yet handed out.
-    pub free: Vec<i64>,
-    pub free_list: i64,
+    /// `(list, indexes)` found free by one query and not yet handed out.
+    pub free: Option<(i64, Vec<i64>)>,
     pub unsent: Unsent,
 }
 
@@ -136,8 +135,11 @@ impl TxState {
         {
             open.allocated += 1;
         }
-        self.free
-            .retain(|i| !(self.free_list == row.list_number && *i == row.list_index));
+        if let Some((list, indexes)) = &mut self.free
+            && *list == row.list_number
+        {
+            indexes.retain(|i| *i != row.list_index);
+        }
         self.unsent
             .claimed
             .insert((row.list_number, row.list_index));
@@ -146,11 +148,13 @@ impl TxState {
 
     /// An index known free in `list`, if one is left from an earlier query.
     pub fn take_free(&mut self, list: i64) -> Option<i64> {
-        if self.free_list != list {
-            self.free.clear();
-            return None;
+        match &mut self.free {
+            Some((known, indexes)) if *known == list => indexes.pop(),
+            _ => {
+                self.free = None;
+                None
+            }
         }
-        self.free.pop()
     }
 
     /// Candidates worth asking the database about: distinct, and not claimed by an unsent row.
@@ -166,9 +170,7 @@ impl TxState {
 
     /// Keeps what the database said is free (in the caller's random order) and hands out one.
     pub fn keep_free(&mut self, list: i64, free: Vec<i64>) -> Option<i64> {
-        self.free_list = list;
-        self.free = free;
-        self.free.pop()
+        self.free.insert((list, free)).1.pop()
     }
 }
 
