@@ -64,6 +64,9 @@ pub struct Config {
     pub cryptosuite: String,
     /// Seconds a published status list may be cached (its `ttl` and `Cache-Control`).
     pub status_list_ttl_seconds: u32,
+    /// Seconds a published status list credential is valid (`validUntil`): how long a replayed
+    /// superseded list can still pass. Re-signed when half of it has passed.
+    pub status_list_validity_seconds: u32,
     /// Entries per status list; the spec minimum is 131,072 (16 KiB) for herd privacy.
     pub status_list_size: u32,
     /// did:web issuers (besides us) whose keys and status lists verification may fetch.
@@ -123,6 +126,7 @@ struct FileConfig {
     catalog: Option<PathBuf>,
     cryptosuite: Option<String>,
     status_list_ttl_seconds: Option<u32>,
+    status_list_validity_seconds: Option<u32>,
     status_list_size: Option<u32>,
     trusted_issuers: Option<Vec<String>>,
     trusted_proxies: Option<Vec<String>>,
@@ -153,6 +157,9 @@ did_method = "web"
 # or "eddsa-jcs-2022" (JSON canonicalization).
 cryptosuite = "eddsa-rdfc-2022"
 status_list_ttl_seconds = 300
+# validUntil of a published list, i.e. how long a superseded list replayed by someone still
+# passes; default max(1800, 2 x (ttl + 300)).
+# status_list_validity_seconds = 1800
 status_list_size = 131072
 # did:web issuers whose credentials we may verify by fetching their keys and status lists.
 trusted_issuers = []
@@ -282,6 +289,15 @@ impl Config {
             file.status_list_ttl_seconds,
             300,
         )?;
+        let status_list_validity_seconds = limits::status_list_validity(
+            number(
+                "status_list_validity_seconds",
+                "ATTEST_STATUS_LIST_VALIDITY_SECONDS",
+                file.status_list_validity_seconds,
+                0,
+            )?,
+            status_list_ttl_seconds,
+        )?;
         let status_list_size = number(
             "status_list_size",
             "ATTEST_STATUS_LIST_SIZE",
@@ -344,6 +360,7 @@ impl Config {
             catalog,
             cryptosuite,
             status_list_ttl_seconds,
+            status_list_validity_seconds,
             status_list_size,
             trusted_issuers,
             trusted_proxies,

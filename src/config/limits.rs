@@ -138,9 +138,35 @@ impl Limits {
     }
 }
 
+/// A list must stay valid for a whole cache period (`ttl`) after any fetch, even on a verifier
+/// whose clock runs up to the skew allowance ahead; it is re-signed at half its validity, so
+/// half of it must cover ttl + skew. `0` (unset) picks the smallest such value, at least 30 min.
+pub(super) fn status_list_validity(seconds: u32, ttl: u32) -> Result<u32, ConfigError> {
+    let skew = u32::try_from(crate::domain::validity::CLOCK_SKEW.whole_seconds()).unwrap_or(0);
+    let least = ttl.saturating_add(skew).saturating_mul(2);
+    match seconds {
+        0 => Ok(least.max(1800)),
+        s if s >= least => Ok(s),
+        _ => Err(ConfigError::Invalid {
+            key: "status_list_validity_seconds",
+            message: format!(
+                "must be at least 2 x (status_list_ttl_seconds + {skew} s of clock skew) = {least}"
+            ),
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_status_list_outlives_its_cache_period_plus_skew() {
+        assert_eq!(status_list_validity(0, 300).unwrap(), 1800);
+        assert_eq!(status_list_validity(0, 3600).unwrap(), 7800);
+        assert_eq!(status_list_validity(1200, 300).unwrap(), 1200);
+        assert!(status_list_validity(1199, 300).is_err());
+    }
 
     #[test]
     fn env_overrides_file_and_nonsense_is_refused() {

@@ -4,6 +4,12 @@
 use std::fmt;
 use time::{Date, Month, OffsetDateTime};
 
+/// Clock skew tolerated between us and a verifier (VC DM 2.0 §4.9 leaves it to the verifier):
+/// status list credentials are dated this far back so that a verifier whose clock is behind
+/// does not see a list we just re-signed as "not yet valid", and our own verifier accepts a
+/// `validFrom` this far in its future. Issued credentials keep `validFrom` = issue time.
+pub const CLOCK_SKEW: time::Duration = time::Duration::minutes(5);
+
 /// A calendar length such as "3 years": certification validity is counted in calendar units,
 /// so a credential issued on 29 February runs until 28 February (never 1 March) of its last year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,7 +1,8 @@
 //! Revocation and suspension (W3C Bitstring Status List v1.0): random index allocation for
 //! herd privacy (§5.1 "Herd privacy"), admin state changes with their audit entries, and the
 //! published list credentials — signed once per change and served from cache (§2.2, §6.1
-//! caching with `ttl`).
+//! caching with `ttl`). A list credential is valid for `status_list_validity_seconds` only
+//! (VC DM 2.0 §4.9 `validUntil`), so a superseded list replayed by someone stops passing soon.
 
 use super::audit::{self, Entry};
 use super::{Actor, Context, ServiceError, ServiceResult, keys, signing};
@@ -9,6 +10,7 @@ use crate::domain::ids::CredentialId;
 use crate::domain::status::{
     ActionRefused, Bitstring, CredentialState, StatusAction, StatusPurpose, Transition,
 };
+use crate::domain::validity::CLOCK_SKEW;
 use crate::store::{PublicationRow, StateChange, Tx};
 use crate::vc::credential::{StatusRef, status_list_id};
 use crate::vc::status_list;
@@ -19,9 +21,6 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use time::{Duration, OffsetDateTime};
 
-/// How long a published list credential is valid; it is re-signed when half of it has passed,
-/// or at once when a status changes.
-pub const LIST_VALIDITY: Duration = Duration::hours(24);
 /// Rounds of random draws before falling back to listing what is taken (a nearly full list).
 const RANDOM_PROBES: usize = 4;
 /// Draws asked about in one query; the free ones left over serve the rest of a batch.
@@ -225,9 +224,13 @@ pub struct Publication {
 
 impl Publication {
     /// Built from `revision` or a later one (it then holds every change up to `revision`), and
-    /// not yet halfway to expiry.
-    fn fresh(&self, revision: i64, now: OffsetDateTime) -> bool {
-        self.revision >= revision && now < self.valid_until - LIST_VALIDITY / 2
+    /// signed less than half of `validity` ago (counted from the signing, so a list signed
+    /// under a longer configured validity is renewed on the new schedule), so that a copy
+    /// fetched now stays valid for its whole cache period.
+    fn fresh(&self, revision: i64, now: OffsetDateTime, validity: Duration) -> bool {
+        self.revision >= revision
+            && now < self.published_at + validity / 2
+            && now < self.valid_until - validity / 2
     }
 
     fn from_row(row: PublicationRow) -> Option<Self> {
@@ -323,10 +326,11 @@ async fn cached(
     revision: i64,
 ) -> ServiceResult<Option<Arc<Publication>>> {
     let now = ctx.now();
+    let validity = list_validity(ctx);
     if let Some(p) = ctx
         .status_cache
         .get(list_id)
-        .filter(|p| p.fresh(revision, now))
+        .filter(|p| p.fresh(revision, now, validity))
     {
         return Ok(Some(p));
     }
@@ -335,12 +339,16 @@ async fn cached(
         .publication(list_id)
         .await?
         .and_then(Publication::from_row)
-        .filter(|p| p.fresh(revision, now))
+        .filter(|p| p.fresh(revision, now, validity))
         .map(Arc::new);
     if let Some(p) = &stored {
         ctx.status_cache.put(p.clone());
     }
     Ok(stored)
+}
+
+fn list_validity(ctx: &Context) -> Duration {
+    Duration::seconds(i64::from(ctx.config.status_list_validity_seconds))
 }
 
 async fn publish(
@@ -366,7 +374,7 @@ async fn publish(
         }
     }
     let (record, key) = keys::active_signer(ctx, tx.as_mut()).await?;
-    let valid_until = now + LIST_VALIDITY;
+    let valid_until = now + list_validity(ctx);
     let issuer = ctx.identity.issuer_for(&record);
     let unsecured = status_list::build(&status_list::ListDraft {
         base_url: ctx.base_url(),
@@ -374,7 +382,9 @@ async fn publish(
         purpose,
         list_number: number,
         bits: &bits,
-        valid_from: now,
+        // Dated back by the skew allowance: a verifier whose clock is behind ours must not
+        // find a list re-signed at the moment of a change "not yet valid".
+        valid_from: now - CLOCK_SKEW,
         valid_until,
         ttl_ms: u64::from(ctx.config.status_list_ttl_seconds) * 1000,
     });

@@ -310,7 +310,9 @@ fn validity(
         }
     }
     let day = |t: OffsetDateTime| t.date().to_string();
-    if let Some(from) = from.filter(|f| now < *f) {
+    // A `validFrom` a little ahead of our clock is the issuer's clock running ahead, not a
+    // credential dated into the future: allow the documented skew for "not yet valid" only.
+    if let Some(from) = from.filter(|f| now + crate::domain::validity::CLOCK_SKEW < *f) {
         return check(
             "validity",
             Status::Failed,
