@@ -515,3 +515,176 @@ async fn pages_that_end_inside_one_second_lose_nothing() {
     let (status, _) = app.get_json_as("/api/v1/credentials?limit=x", &token).await;
     assert_eq!(status, 403, "the role is checked before the query");
 }
+
+/// Runs the real binary's `attest issue` against the server's database and keys.
+async fn cli_issue(app: &TestApp, results: &Value) -> (i32, String) {
+    let config = app.dir.path().join("attest.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "public_base_url = \"{}\"\ndatabase_url = \"sqlite://{}\"\nkeys_dir = \"{}\"\n",
+            app.base,
+            app.dir.path().join("attest.db").display(),
+            app.dir.path().join("keys").display(),
+        ),
+    )
+    .unwrap();
+    let file = app.dir.path().join("results.json");
+    std::fs::write(&file, serde_json::to_vec(results).unwrap()).unwrap();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_attest"))
+        .arg("--config")
+        .arg(&config)
+        .arg("issue")
+        .arg(&file)
+        .env_remove("ATTEST_CONFIG")
+        .env_remove("ATTEST_DATABASE_URL")
+        .env_remove("ATTEST_KEYS_DIR")
+        .env("RUST_LOG", "warn")
+        .output()
+        .await
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap(), text)
+}
+
+/// Names that show nothing, or that carry bidi embeddings, overrides, isolates or marks (which
+/// would reorder the text printed around them), are refused with 422 `invalid_name` on every
+/// way in; real names in any script, with the joiners Persian and Indic names need, pass.
+#[tokio::test]
+async fn invisible_names_and_bidi_controls_are_refused_on_every_way_in() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Issuer).await;
+    let named = |attempt: &str, name: &str| {
+        let mut v = exam(attempt, "mlops-foundation", &format!("cand-{attempt}"), 812);
+        v["candidate"]["name"] = json!(name);
+        v
+    };
+    let bad = [
+        "\u{200B}",
+        "\u{2060}\u{200B}",
+        " \u{3164} ",
+        "\u{115F}\u{1160}",
+        "\u{FFA0}",
+        "\u{FE0F}\u{FE00}",
+        "\u{E0041}\u{E007F}",
+        "\u{0301}",
+        "\u{00A0}\u{2003}",
+        "Eve\u{202E}nomis",
+        "\u{202B}Mallory\u{202C}",
+        "\u{2067}Eve\u{2069}",
+        "Eve\u{200F}",
+        "Eve\u{061C}",
+    ];
+    for (i, name) in bad.iter().enumerate() {
+        let (status, problem) = app
+            .post(
+                "/api/v1/exam-results",
+                Some(&token),
+                &named(&format!("N-{i}"), name),
+            )
+            .await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (422, Some("invalid_name")),
+            "{name:?}: {problem}"
+        );
+    }
+    // Batch items: each refused on its own, the good one issued.
+    let mut items: Vec<Value> = bad
+        .iter()
+        .enumerate()
+        .map(|(i, name)| named(&format!("B-{i}"), name))
+        .collect();
+    items.push(named("B-ok", "می\u{200C}خواهم Ångström"));
+    let (status, outcome) = app
+        .post("/api/v1/exam-results/batch", Some(&token), &json!(items))
+        .await;
+    assert_eq!(status, 200, "{outcome}");
+    let results = outcome["results"].as_array().unwrap();
+    for r in &results[..bad.len()] {
+        assert_eq!(
+            (r["code"].as_str(), r["http_status"].as_u64()),
+            (Some("invalid_name"), Some(422)),
+            "{r}"
+        );
+    }
+    assert_eq!(results[bad.len()]["http_status"], 201, "{outcome}");
+    assert_eq!(outcome["summary"]["issued"], 1);
+    // Nothing but the good one was written.
+    let admin = app.token(Role::Admin).await;
+    let (_, list) = app.get_json_as("/api/v1/credentials", &admin).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
+
+    // The CLI goes through the same rules.
+    let (code, out) = cli_issue(
+        &app,
+        &json!([
+            named("C-1", "Eve\u{202E}nomis"),
+            named("C-2", "\u{3164}"),
+            named("C-3", "Ada Lovelace")
+        ]),
+    )
+    .await;
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("1 issued, 0 repeated or pending, 2 not issued"),
+        "{out}"
+    );
+    let (_, list) = app.get_json_as("/api/v1/credentials", &admin).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 2, "{list}");
+
+    // The VC API: the same rules on a caller's credentialSubject.name (400, as the VC API
+    // answers a credential it will not sign).
+    let (status, problem) = app
+        .post(
+            "/credentials/issue",
+            Some(&token),
+            &json!({"credential": {
+                "@context": ["https://www.w3.org/ns/credentials/v2",
+                             "https://www.w3.org/ns/credentials/undefined-terms/v2"],
+                "type": ["VerifiableCredential"],
+                "credentialSubject": {"id": "did:example:holder", "name": "\u{202E}Ada"},
+                "validFrom": "2026-01-01T00:00:00Z"}}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (400, Some("invalid_name")),
+        "{problem}"
+    );
+}
+
+/// The holder's name is isolated with `<bdi>` on the share page and the verification page,
+/// so even a name from another issuer's credential cannot reorder the text around it.
+#[tokio::test]
+async fn names_are_isolated_with_bdi_on_the_pages() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Issuer).await;
+    let id = app
+        .issue(&token, "EXM-BDI", "mlops-foundation", "cand-bdi")
+        .await;
+    for page in [format!("/c/{id}"), format!("/v/{id}")] {
+        let (status, html, _) = app.get_text(&page, "text/html").await;
+        assert_eq!(status, 200, "{page}");
+        assert!(
+            html.contains("<dd id=\"holder\"><bdi>Zoë Ångström</bdi></dd>"),
+            "{page}: {html}"
+        );
+    }
+    // The paste-and-verify form shows the presented credential's holder the same way.
+    let (_, credential) = app.get_json(&format!("/credentials/{id}")).await;
+    let form = reqwest::multipart::Form::new().text("credential", credential.to_string());
+    let res = app
+        .http
+        .post(app.url("/verify"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let html = res.text().await.unwrap();
+    assert!(html.contains("<bdi>Zoë Ångström</bdi>"), "{html}");
+}

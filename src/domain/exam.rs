@@ -1,10 +1,13 @@
 //! An exam result as the exam platform sends it (DESIGN.md "Exam result"). The JSON Schema in
 //! `schemas/exam-result.schema.json` checks the shape; this type adds the rules a schema cannot
-//! express (score within range, printable names) and is what the service works with.
+//! express (score within range, printable names) and is what the service works with. Holder
+//! names must be visible and must not reorder the text around them (Unicode UAX #9 explicit
+//! embeddings, overrides and isolates; issue 14 §5).
 
 use super::ids::{AchievementCode, AttemptId, CandidateId};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+use unicode_general_category::{GeneralCategory as G, get_general_category};
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -89,6 +92,12 @@ impl ExamResult {
         Ok(())
     }
 
+    /// The rules of [`check_holder_name`] for `candidate.name` (apart from [`Self::check`]:
+    /// they answer with their own code, `invalid_name`).
+    pub fn check_name(&self) -> Result<(), String> {
+        check_holder_name("candidate.name", &self.candidate.name)
+    }
+
     /// The holder's name as it will appear on the credential: trimmed, inner whitespace kept.
     pub fn holder_name(&self) -> &str {
         self.candidate.name.trim()
@@ -107,6 +116,64 @@ fn check_text(field: &str, text: &str, max_chars: usize) -> Result<(), String> {
         return Err(format!("{field} contains control characters"));
     }
     Ok(())
+}
+
+/// A name printed on a credential, its pages and its PDF must show something, and must not
+/// change how the text around it is ordered. Refused: names without any letter, digit,
+/// punctuation or symbol (only spaces, format characters such as U+200B or U+2060, lone
+/// combining marks, fillers such as U+3164 or U+FFA0, variation selectors or tags), and names
+/// holding any bidirectional control: embeddings, overrides and isolates (U+202A–U+202E,
+/// U+2066–U+2069) and also the marks U+200E, U+200F and U+061C. A name's own letters carry
+/// their direction, so a real name needs none of them, while a mark still shifts neighbouring
+/// numbers and punctuation where the name is printed without isolation (PDF, CLI, consumers
+/// of the JSON). Joiners (U+200C, U+200D), which Persian and Indic names need, stay allowed.
+pub fn check_holder_name(field: &str, name: &str) -> Result<(), String> {
+    if let Some(c) = name.chars().find(|c| is_bidi_control(*c)) {
+        return Err(format!(
+            "{field} contains a bidirectional control character (U+{:04X})",
+            u32::from(c)
+        ));
+    }
+    if !name.chars().any(is_visible) {
+        return Err(format!("{field} has no visible character"));
+    }
+    Ok(())
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// A character that puts ink on the page by itself: a letter, number, punctuation or symbol,
+/// except the ones that are blank by design (Hangul fillers, the blank braille pattern).
+fn is_visible(c: char) -> bool {
+    let blank = matches!(
+        c,
+        '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}' | '\u{2800}'
+    );
+    !blank
+        && matches!(
+            get_general_category(c),
+            G::UppercaseLetter
+                | G::LowercaseLetter
+                | G::TitlecaseLetter
+                | G::ModifierLetter
+                | G::OtherLetter
+                | G::DecimalNumber
+                | G::LetterNumber
+                | G::OtherNumber
+                | G::ConnectorPunctuation
+                | G::DashPunctuation
+                | G::OpenPunctuation
+                | G::ClosePunctuation
+                | G::InitialPunctuation
+                | G::FinalPunctuation
+                | G::OtherPunctuation
+                | G::MathSymbol
+                | G::CurrencySymbol
+                | G::ModifierSymbol
+                | G::OtherSymbol
+        )
 }
 
 fn check_email(email: &str) -> Result<(), String> {
@@ -173,5 +240,44 @@ mod tests {
         v["candidate"]["name"] = "  ".into();
         let r: ExamResult = serde_json::from_value(v).unwrap();
         assert!(r.check().is_err());
+    }
+
+    #[test]
+    fn names_must_be_visible_and_free_of_bidi_controls() {
+        for good in [
+            "Zoë Ångström",
+            "محمد علي",
+            "\u{05D3}\u{05D5}\u{05D3}",
+            "می\u{200C}خواهم",
+            "李小龍",
+            "O'Neil-Smith Jr.",
+            "e\u{0301}",
+        ] {
+            assert_eq!(check_holder_name("n", good), Ok(()), "{good:?}");
+        }
+        for blank in [
+            " ",
+            "\u{200B}",
+            "\u{2060}\u{200B} ",
+            "\u{3164}",
+            "\u{115F}\u{1160}",
+            "\u{FFA0}",
+            "\u{FE0F}",
+            "\u{E0041}\u{E0042}",
+            "\u{0301}\u{0302}",
+            "\u{2800}",
+            "\u{00AD}",
+            "\u{3000}\u{2028}",
+        ] {
+            let err = check_holder_name("n", blank).unwrap_err();
+            assert!(err.contains("no visible character"), "{blank:?}: {err}");
+        }
+        for c in [
+            '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}',
+            '\u{2068}', '\u{2069}', '\u{200E}', '\u{200F}', '\u{061C}',
+        ] {
+            let err = check_holder_name("n", &format!("Eve{c}Mallory")).unwrap_err();
+            assert!(err.contains("bidirectional"), "{c:?}: {err}");
+        }
     }
 }

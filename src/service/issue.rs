@@ -58,6 +58,9 @@ pub fn prepare(ctx: &Context, body: &Value) -> ServiceResult<Prepared> {
     let result: ExamResult = serde_json::from_value(body.clone())
         .map_err(|e| ServiceError::invalid("invalid_exam_result", e.to_string()))?;
     result
+        .check_name()
+        .map_err(|m| ServiceError::unprocessable("invalid_name", m))?;
+    result
         .check()
         .map_err(|m| ServiceError::invalid("invalid_exam_result", m))?;
     let achievement = ctx.catalog.get(&result.achievement).ok_or_else(|| {

@@ -67,6 +67,15 @@ pub async fn issue(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult<
             "`credentialStatus` is assigned by the issuer; leave it out",
         ));
     }
+    // The holder's name is shown on our pages like the names we issue: the same rules (400,
+    // the VC API's answer to a credential it will not sign).
+    if let Some(name) = credential["credentialSubject"]
+        .get("name")
+        .and_then(Value::as_str)
+    {
+        crate::domain::exam::check_holder_name("credentialSubject.name", name)
+            .map_err(|m| ServiceError::invalid("invalid_name", m))?;
+    }
     let now = ctx.now();
     let mut tx = ctx.store.begin().await?;
     let (record, key) = keys::active_signer(ctx, tx.as_mut()).await?;
