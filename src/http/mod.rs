@@ -16,11 +16,12 @@ pub mod pages;
 pub mod pdf;
 pub mod public;
 mod respond;
+pub mod security_headers;
 pub mod verify;
 
 use crate::app::AppState;
 use axum::http::StatusCode;
-use axum::middleware::{from_fn, from_fn_with_state, map_request};
+use axum::middleware::{from_fn, from_fn_with_state, map_request, map_response};
 use axum::routing::get;
 use axum::{Extension, Router};
 use error::ApiError;
@@ -116,7 +117,8 @@ pub fn routes(state: AppState) -> Router {
         .with_state(state.clone());
     let bounds = state.config.limits;
     // Layers run outermost last: request id, then logging and metrics (so they see every
-    // answer, refusals included), then the limits, then the handler.
+    // answer, refusals included), then the security headers (on every answer too), then the
+    // limits, then the handler.
     let router = router
         .layer(from_fn_with_state(
             Duration::from_secs(u64::from(bounds.request_timeout_seconds)),
@@ -135,6 +137,7 @@ pub fn routes(state: AppState) -> Router {
             None => router,
         };
     router
+        .layer(map_response(security_headers::add))
         .layer(from_fn(observe::observe))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

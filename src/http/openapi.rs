@@ -5,7 +5,8 @@
 //!
 //! Answers that the layers make rather than the handlers (413 body cap, 429 rate limit, 503
 //! timeout, 500) are added to every operation here, from the same predicate the rate limiter
-//! uses; bearer-secured operations get 401 and 403. The exam-result JSON Schema is embedded as
+//! uses; bearer-secured operations get 401 and 403, and operations reading a JSON body 415 (the
+//! body extractors refuse other media types). The exam-result JSON Schema is embedded as
 //! it is from `schemas/exam-result.schema.json` (OpenAPI 3.1 schemas are JSON Schema 2020-12),
 //! so it is written once.
 
@@ -51,6 +52,7 @@ pub const BEARER: &str = "bearer";
             NotFound,
             Conflict,
             PayloadTooLarge,
+            UnsupportedMediaType,
             Unprocessable,
             RateLimited,
             InternalError,
@@ -125,6 +127,8 @@ problem_responses! {
     NotFound: "No such resource (not_found)";
     Conflict: "Conflicts with what is stored (e.g. another body under the same attempt_id)";
     PayloadTooLarge: "The body is larger than this route accepts (payload_too_large)";
+    UnsupportedMediaType: "The body is not labelled as JSON (or, on /credentials/verify, as a \
+                           compact JWT) in Content-Type (unsupported_media_type)";
     Unprocessable: "Understood but refused (e.g. below_pass_mark, unknown_achievement)";
     RateLimited: "Too many requests from this client (rate_limited)"
         ["Retry-After", Type::Integer, "Seconds to wait"];
@@ -169,6 +173,10 @@ fn add_layer_responses(doc: &mut Value) {
                 .get("security")
                 .and_then(Value::as_array)
                 .is_some_and(|s| !s.is_empty());
+            let reads_json = operation
+                .pointer("/requestBody/content")
+                .and_then(Value::as_object)
+                .is_some_and(|c| c.contains_key("application/json"));
             let Some(responses) = operation
                 .get_mut("responses")
                 .and_then(Value::as_object_mut)
@@ -185,6 +193,9 @@ fn add_layer_responses(doc: &mut Value) {
             add("503", "Unavailable");
             if rate_limited {
                 add("429", "RateLimited");
+            }
+            if reads_json {
+                add("415", "UnsupportedMediaType");
             }
             if secured {
                 add("401", "Unauthenticated");
