@@ -247,7 +247,7 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
 fn style_source(html: &str) -> String {
     let start = html.find("<style>").expect("a <style> block") + "<style>".len();
     let end = start + html[start..].find("</style>").unwrap();
-    let digest = Sha256::digest(html[start..end].as_bytes());
+    let digest = Sha256::digest(&html.as_bytes()[start..end]);
     format!(
         "'sha256-{}'",
         base64::engine::general_purpose::STANDARD.encode(digest)

@@ -33,7 +33,7 @@ static PAGE_POLICY: LazyLock<HeaderValue> = LazyLock::new(|| {
 fn style_hash() -> Option<String> {
     let start = BASE_TEMPLATE.find("<style>")? + "<style>".len();
     let end = start + BASE_TEMPLATE[start..].find("</style>")?;
-    let digest = Sha256::digest(BASE_TEMPLATE[start..end].as_bytes());
+    let digest = Sha256::digest(&BASE_TEMPLATE.as_bytes()[start..end]);
     Some(base64::engine::general_purpose::STANDARD.encode(digest))
 }
 
