@@ -237,6 +237,15 @@ pub async fn verify_submit(
     if input.len() > super::verify::LIMIT {
         return fail("That file is too large to be a credential.".into());
     }
+    if let Some(vp) = super::presentations::for_page(&ctx, &input).await {
+        let (verdict, ok) = match vp {
+            Ok(v) => v,
+            Err(m) => return fail(m),
+        };
+        let status = if ok { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+        let v = view_of(&verdict, None);
+        return html(status, &VerifyPage { issuer_name: &ctx.config.issuer_name, v });
+    }
     let (presented, _) = match read_presented(&input) {
         Ok(p) => p,
         Err(e) => {

@@ -9,6 +9,7 @@ pub mod error;
 pub mod issue;
 pub mod keys;
 pub mod lineage;
+pub mod related;
 pub mod listing;
 pub mod pending;
 pub mod share;
