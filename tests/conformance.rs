@@ -44,7 +44,10 @@ fn inline_contexts_canonicalize_like_jsonld_js() {
         assert_eq!(got, nq.expect("fixture"), "{name}");
     }
     let (doc, _) = case("ctx-protected-redefinition");
-    assert!(canonicalize(&doc, &loader).is_err(), "protected term redefined");
+    assert!(
+        canonicalize(&doc, &loader).is_err(),
+        "protected term redefined"
+    );
 }
 
 #[test]
@@ -94,14 +97,17 @@ async fn inline_contexts_direction_and_examples_context_are_issued_and_verified(
     let mut examples = credential();
     examples["@context"] = json!([V2, EXAMPLES]);
     examples["type"] = json!(["VerifiableCredential", "ExampleDegreeCredential"]);
-    examples["credentialSubject"] = json!({"id": "did:example:a", "degree": {"type": "ExampleBachelorDegree", "name": "BSc"}});
+    examples["credentialSubject"] =
+        json!({"id": "did:example:a", "degree": {"type": "ExampleBachelorDegree", "name": "BSc"}});
     for vc in [credential(), examples] {
         for suite in ["eddsa-rdfc-2022", "eddsa-jcs-2022"] {
             let (status, answer) = issue(&app, vc.clone(), suite).await;
             assert_eq!(status, 201, "{suite}: {answer}");
             let signed = &answer["verifiableCredential"];
-            let key =
-                key_from_did_document(&did, signed["proof"]["verificationMethod"].as_str().unwrap());
+            let key = key_from_did_document(
+                &did,
+                signed["proof"]["verificationMethod"].as_str().unwrap(),
+            );
             verify_proof(signed, &key).unwrap();
             let (status, verdict) = app.post("/credentials/verify", None, signed).await;
             assert_eq!(status, 200, "{suite}: {verdict}");
@@ -170,8 +176,7 @@ async fn data_model_constraints_on_issue() {
         (
             "status id not a single URL",
             with(&|c| {
-                c["credentialStatus"] =
-                    json!({"type": "ExampleStatus", "id": ["https://a.example", "https://b.example"]})
+                c["credentialStatus"] = json!({"type": "ExampleStatus", "id": ["https://a.example", "https://b.example"]})
             }),
             "invalid_credential",
         ),
@@ -193,7 +198,8 @@ async fn data_model_constraints_on_issue() {
         {"id": "https://example.org/syllabus.pdf", "digestSRI": sri(b"elsewhere")},
     ]);
     vc["credentialSchema"] = json!({"id": "https://example.org/schema.json", "type": "JsonSchema"});
-    vc["credentialStatus"] = json!({"id": "https://status.example/1#5", "type": "ex:ExampleStatus"});
+    vc["credentialStatus"] =
+        json!({"id": "https://status.example/1#5", "type": "ex:ExampleStatus"});
     let (status, answer) = issue(&app, vc, "eddsa-jcs-2022").await;
     assert_eq!(status, 201, "{answer}");
     let signed = answer["verifiableCredential"].clone();
@@ -203,13 +209,21 @@ async fn data_model_constraints_on_issue() {
     assert_eq!(entries[2]["type"], "ex:ExampleStatus");
     let (status, verdict) = app.post("/credentials/verify", None, &signed).await;
     assert_eq!(status, 200, "{verdict}");
-    let detail = check(&verdict, "schema")["detail"].as_str().unwrap().to_owned();
+    let detail = check(&verdict, "schema")["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(detail.contains("could not check"), "{detail}");
-    assert!(detail.contains("https://example.org/syllabus.pdf"), "{detail}");
+    assert!(
+        detail.contains("https://example.org/syllabus.pdf"),
+        "{detail}"
+    );
 
     // A digest of one of our credentials is checked against the bytes we serve.
     let id = signed["id"].as_str().unwrap().to_owned();
-    let (_, served, _) = app.get_text(&id.replace(&app.base, ""), "application/json").await;
+    let (_, served, _) = app
+        .get_text(&id.replace(&app.base, ""), "application/json")
+        .await;
     let mut next = credential();
     next["relatedResource"] = json!([{"id": id, "digestSRI": sri(b"tampered")}]);
     let (status, problem) = issue(&app, next.clone(), "eddsa-jcs-2022").await;
@@ -232,7 +246,14 @@ fn holder_key(seed: u8) -> (SigningKey, String, String) {
 
 /// Adds a Data Integrity proof (vc-di-eddsa §3.2/§3.3) with the given purpose and extra
 /// options (challenge, domain).
-fn sign_di(doc: &Value, key: &SigningKey, vm: &str, suite: &str, purpose: &str, extra: Value) -> Value {
+fn sign_di(
+    doc: &Value,
+    key: &SigningKey,
+    vm: &str,
+    suite: &str,
+    purpose: &str,
+    extra: Value,
+) -> Value {
     let mut config = json!({"type": "DataIntegrityProof", "cryptosuite": suite,
         "created": "2026-11-20T15:00:00Z", "verificationMethod": vm, "proofPurpose": purpose});
     for (k, v) in extra.as_object().unwrap() {
@@ -247,7 +268,10 @@ fn sign_di(doc: &Value, key: &SigningKey, vm: &str, suite: &str, purpose: &str, 
             .unwrap()
             .to_vec()
     };
-    config["proofValue"] = json!(format!("z{}", bs58::encode(key.sign(&hash).to_bytes()).into_string()));
+    config["proofValue"] = json!(format!(
+        "z{}",
+        bs58::encode(key.sign(&hash).to_bytes()).into_string()
+    ));
     let mut signed = doc.clone();
     signed["proof"] = config;
     signed
@@ -281,12 +305,18 @@ async fn vc_1_1_credentials_are_issued_and_verified() {
         let signed = &answer["verifiableCredential"];
         assert_eq!(signed["@context"], json!([V1, EXAMPLES, DI]));
         assert!(signed.get("credentialStatus").is_none(), "{signed}");
-        let key = key_from_did_document(&did, signed["proof"]["verificationMethod"].as_str().unwrap());
+        let key = key_from_did_document(
+            &did,
+            signed["proof"]["verificationMethod"].as_str().unwrap(),
+        );
         verify_proof(signed, &key).unwrap();
         let (status, verdict) = app.post("/credentials/verify", None, signed).await;
         assert_eq!(status, 200, "{suite}: {verdict}");
         assert!(
-            check(&verdict, "validity")["detail"].as_str().unwrap().contains("2033"),
+            check(&verdict, "validity")["detail"]
+                .as_str()
+                .unwrap()
+                .contains("2033"),
             "{verdict}"
         );
     }
@@ -296,7 +326,14 @@ async fn vc_1_1_credentials_are_issued_and_verified() {
     expired["@context"] = json!([V1, EXAMPLES, DI]);
     expired["issuer"] = json!(issuer);
     expired["expirationDate"] = json!("2024-01-01T00:00:00Z");
-    let signed = sign_di(&expired, &key, &vm, "eddsa-rdfc-2022", "assertionMethod", json!({}));
+    let signed = sign_di(
+        &expired,
+        &key,
+        &vm,
+        "eddsa-rdfc-2022",
+        "assertionMethod",
+        json!({}),
+    );
     let (status, verdict) = app.post("/credentials/verify", None, &signed).await;
     assert_eq!(status, 422, "{verdict}");
     assert_eq!(check(&verdict, "proof")["status"], "passed", "{verdict}");
@@ -307,7 +344,14 @@ async fn vc_1_1_credentials_are_issued_and_verified() {
     wrong["@context"] = json!([V2, EXAMPLES]);
     wrong.as_object_mut().unwrap().remove("issuanceDate");
     wrong["relatedResource"] = json!([{"id": V2, "digestSRI": sri(b"other bytes")}]);
-    let signed = sign_di(&wrong, &key, &vm, "eddsa-jcs-2022", "assertionMethod", json!({}));
+    let signed = sign_di(
+        &wrong,
+        &key,
+        &vm,
+        "eddsa-jcs-2022",
+        "assertionMethod",
+        json!({}),
+    );
     let (status, verdict) = app.post("/credentials/verify", None, &signed).await;
     assert_eq!(status, 422, "{verdict}");
     assert_eq!(check(&verdict, "schema")["status"], "failed", "{verdict}");
@@ -318,7 +362,9 @@ async fn our_credential(app: &TestApp) -> (Value, String) {
     assert_eq!(status, 201, "{answer}");
     let vc = answer["verifiableCredential"].clone();
     let path = vc["id"].as_str().unwrap().replace(&app.base, "");
-    let (_, jwt, _) = app.get_text(&format!("{path}.jwt"), "application/vc+jwt").await;
+    let (_, jwt, _) = app
+        .get_text(&format!("{path}.jwt"), "application/vc+jwt")
+        .await;
     (vc, jwt)
 }
 
@@ -360,9 +406,22 @@ async fn presentations_are_verified_with_their_credentials() {
     }
     // A revoked credential inside a well-signed presentation: the presentation is not verified.
     let admin = app.token(Role::Admin).await;
-    let record = vp["verifiableCredential"][0]["id"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+    let record = vp["verifiableCredential"][0]["id"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
     assert_eq!(app.act(&admin, &record, "revoke", "test").await.0, 200);
-    let signed = sign_di(&vp, &key, &vm, "eddsa-jcs-2022", "authentication", json!({}));
+    let signed = sign_di(
+        &vp,
+        &key,
+        &vm,
+        "eddsa-jcs-2022",
+        "authentication",
+        json!({}),
+    );
     let (status, verdict) = app.post("/presentations/verify", None, &signed).await;
     assert_eq!(status, 422, "{verdict}");
     assert_eq!(check(&verdict, "proof")["status"], "passed", "{verdict}");
@@ -390,7 +449,11 @@ async fn vp_jwt_and_vc_1_1_presentations() {
     let (other, _, _) = holder_key(12);
     let forged = vp_jwt(&payload, &other, &vm);
     let (status, _) = app
-        .post("/presentations/verify", None, &json!({"verifiablePresentation": forged}))
+        .post(
+            "/presentations/verify",
+            None,
+            &json!({"verifiablePresentation": forged}),
+        )
         .await;
     assert_eq!(status, 422);
 
@@ -399,10 +462,24 @@ async fn vp_jwt_and_vc_1_1_presentations() {
     let (vc, _) = case("vc11");
     let mut vc = vc;
     vc["issuer"] = json!(issuer);
-    let vc = sign_di(&vc, &issuer_key, &issuer_vm, "eddsa-rdfc-2022", "assertionMethod", json!({}));
+    let vc = sign_di(
+        &vc,
+        &issuer_key,
+        &issuer_vm,
+        "eddsa-rdfc-2022",
+        "assertionMethod",
+        json!({}),
+    );
     let vp = json!({"@context": [V1, DI], "type": ["VerifiablePresentation"], "holder": holder,
                     "verifiableCredential": [vc]});
-    let signed = sign_di(&vp, &key, &vm, "eddsa-rdfc-2022", "authentication", json!({"challenge": "x"}));
+    let signed = sign_di(
+        &vp,
+        &key,
+        &vm,
+        "eddsa-rdfc-2022",
+        "authentication",
+        json!({"challenge": "x"}),
+    );
     let body = json!({"verifiablePresentation": signed, "options": {"challenge": "x"}});
     let (status, verdict) = app.post("/presentations/verify", None, &body).await;
     assert_eq!(status, 200, "{verdict}");
@@ -419,7 +496,10 @@ async fn malformed_presentations_are_refused() {
         ("@context", json!([DI, V2])),
         ("type", json!("VerifiableCredential")),
         ("verifiableCredential", json!([7])),
-        ("verifiableCredential", json!([{"type": ["VerifiableCredential"]}])),
+        (
+            "verifiableCredential",
+            json!([{"type": ["VerifiableCredential"]}]),
+        ),
     ] {
         let mut vp = good.clone();
         if value.is_null() {
@@ -431,7 +511,11 @@ async fn malformed_presentations_are_refused() {
     }
     for vp in cases {
         let (status, problem) = app
-            .post("/presentations/verify", None, &json!({"verifiablePresentation": vp}))
+            .post(
+                "/presentations/verify",
+                None,
+                &json!({"verifiablePresentation": vp}),
+            )
             .await;
         assert_eq!(status, 400, "{vp}: {problem}");
     }

@@ -106,7 +106,7 @@ pub async fn verify_presentation(
 pub async fn for_page(
     ctx: &AppState,
     input: &[u8],
-) -> Option<Result<(crate::service::verify::Verdict, bool), String>> {
+) -> Option<Result<(crate::service::verify::Verdict, StatusCode), String>> {
     let text = std::str::from_utf8(input).ok()?.trim();
     let is_vp = if text.starts_with('{') {
         let value: Value = serde_json::from_str(text).ok()?;
@@ -128,16 +128,27 @@ pub async fn for_page(
         let verdict = presentation::verify_presentation(ctx, presented, &expected)
             .await
             .map_err(|e| e.message)?;
-        if let Some(failed) = verdict.checks.iter().find(|c| c.status != crate::service::verify::Status::Passed) {
-            return Err(format!("The presentation's own proof does not verify: {}", failed.detail));
+        if let Some(failed) = verdict
+            .checks
+            .iter()
+            .find(|c| c.status != crate::service::verify::Status::Passed)
+        {
+            return Err(format!(
+                "The presentation's own proof does not verify: {}",
+                failed.detail
+            ));
         }
-        let verified = verdict.verified;
+        let status = if verdict.verified {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
         let first = verdict
             .credentials
             .into_iter()
             .next()
             .ok_or_else(|| "The presentation carries no credential.".to_owned())?;
-        Ok((first, verified))
+        Ok((first, status))
     };
     Some(outcome.await)
 }

@@ -17,7 +17,9 @@
 use super::{Actor, Context, ServiceError, ServiceResult, keys, related, signing, status};
 use crate::domain::ids::CredentialId;
 use crate::domain::status::StatusPurpose;
-use crate::vc::check::{CredentialCheckError, check_unsigned, is_v1, parse_datetime, validity_fields};
+use crate::vc::check::{
+    CredentialCheckError, check_unsigned, is_v1, parse_datetime, validity_fields,
+};
 use crate::vc::contexts::DATA_INTEGRITY_V2;
 use crate::vc::credential::{credential_url, status_list_url};
 use crate::vc::jwt::issuer_id;

@@ -124,7 +124,11 @@ pub fn check_unsigned(credential: &Value) -> Result<(), CredentialCheckError> {
             if (field == "credentialSchema" && id.is_none()) || !id_ok {
                 return Err(invalid(format!(
                     "each `{field}` entry needs {} `id` URL",
-                    if field == "credentialSchema" { "an" } else { "at most one" }
+                    if field == "credentialSchema" {
+                        "an"
+                    } else {
+                        "at most one"
+                    }
                 )));
             }
         }
@@ -202,9 +206,15 @@ mod tests {
             ("validUntil", json!("2025-01-01T00:00:00Z")),
             ("credentialSchema", json!({"id": "https://x"})),
             ("credentialSchema", json!({"type": "JsonSchema"})),
-            ("credentialSchema", json!([{"type": "JsonSchema", "id": "no url"}])),
+            (
+                "credentialSchema",
+                json!([{"type": "JsonSchema", "id": "no url"}]),
+            ),
             ("credentialStatus", json!([{"id": "https://x"}])),
-            ("credentialStatus", json!({"type": "X", "id": ["https://a", "https://b"]})),
+            (
+                "credentialStatus",
+                json!({"type": "X", "id": ["https://a", "https://b"]}),
+            ),
             ("relatedResource", json!([{"id": "https://x"}])),
             ("credentialSubject", json!({})),
         ];

@@ -34,7 +34,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         UNDEFINED_TERMS_V2,
         include_str!("../../assets/contexts/credentials-undefined-terms-v2.jsonld"),
     ),
-    (VC_V1, include_str!("../../assets/contexts/credentials-v1.jsonld")),
+    (
+        VC_V1,
+        include_str!("../../assets/contexts/credentials-v1.jsonld"),
+    ),
     // The W3C suites and the specification's examples use it. Its `@vocab` gives every
     // otherwise undefined term an IRI, so such terms are signed rather than dropped.
     (
@@ -46,12 +49,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
 pub const CITIZENSHIP_V4RC1: &str = "https://w3id.org/citizenship/v4rc1";
 
 /// Contexts only the W3C test vectors use.
-pub const TEST_VECTORS: &[(&str, &str)] = &[
-    (
-        CITIZENSHIP_V4RC1,
-        include_str!("../../assets/contexts/citizenship-v4rc1.jsonld"),
-    ),
-];
+pub const TEST_VECTORS: &[(&str, &str)] = &[(
+    CITIZENSHIP_V4RC1,
+    include_str!("../../assets/contexts/citizenship-v4rc1.jsonld"),
+)];
 
 pub fn lookup(url: &str) -> Option<&'static str> {
     EMBEDDED

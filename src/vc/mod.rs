@@ -10,6 +10,6 @@ pub mod jwt;
 pub mod multibase;
 pub mod presentation;
 pub mod proof;
-pub mod related;
 pub mod rdfc;
+pub mod related;
 pub mod status_list;

@@ -57,16 +57,24 @@ pub fn check_structure(vp: &Value) -> Result<Vec<&Value>, PresentationError> {
             Value::String(url) if contexts::lookup(url).is_some() => {}
             Value::String(url) => return Err(PresentationError::UnknownContext(url.clone())),
             Value::Object(_) => {}
-            _ => return Err(malformed("each `@context` entry must be a URL or an object")),
+            _ => {
+                return Err(malformed(
+                    "each `@context` entry must be a URL or an object",
+                ));
+            }
         }
     }
     if !has_type(vp, "VerifiablePresentation") {
         return Err(malformed("`type` must include `VerifiablePresentation`"));
     }
     if let Some(holder) = map.get("holder") {
-        let id = holder.as_str().or_else(|| holder.get("id").and_then(Value::as_str));
+        let id = holder
+            .as_str()
+            .or_else(|| holder.get("id").and_then(Value::as_str));
         if !id.is_some_and(super::related::is_url) {
-            return Err(malformed("`holder` must be a URL or an object with an `id` URL"));
+            return Err(malformed(
+                "`holder` must be a URL or an object with an `id` URL",
+            ));
         }
     }
     let entries: Vec<&Value> = match map.get("verifiableCredential") {
@@ -82,8 +90,7 @@ pub fn check_structure(vp: &Value) -> Result<Vec<&Value>, PresentationError> {
     for (i, entry) in entries.iter().enumerate() {
         let ok = match entry {
             Value::Object(_) => {
-                (has_type(entry, "VerifiableCredential")
-                    && entry.get("@context").is_some())
+                (has_type(entry, "VerifiableCredential") && entry.get("@context").is_some())
                     || has_type(entry, "EnvelopedVerifiableCredential")
             }
             Value::String(s) => s.split('.').count() == 3,
@@ -209,8 +216,8 @@ fn check_one(
             doc.insert("@context".into(), context.clone());
         }
     }
-    let hash = verification_hash(suite, &unsecured, &Value::Object(config))
-        .map_err(|e| e.to_string())?;
+    let hash =
+        verification_hash(suite, &unsecured, &Value::Object(config)).map_err(|e| e.to_string())?;
     let key = resolve(vm)?;
     key.verify(&hash, &Signature::from_bytes(&signature))
         .map_err(|_| "the signature does not match the presentation".to_owned())
@@ -235,7 +242,10 @@ mod tests {
             ("@context", json!([VC_V2, "https://example.org/unknown"])),
             ("type", json!(["VerifiableCredential"])),
             ("verifiableCredential", json!([42])),
-            ("verifiableCredential", json!([{"type": ["VerifiableCredential"]}])),
+            (
+                "verifiableCredential",
+                json!([{"type": ["VerifiableCredential"]}]),
+            ),
             ("holder", json!("not a url")),
         ] {
             let mut p = vp();

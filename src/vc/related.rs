@@ -49,9 +49,7 @@ fn parse_sri(text: &str) -> Option<Claimed> {
         _ => return None,
     };
     let b64 = b64.split('?').next().unwrap_or_default();
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(b64)
-        .ok()?;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
     (Algorithm::by_length(bytes.len()) == Some(alg)).then_some((alg, bytes))
 }
 
@@ -75,7 +73,10 @@ fn claimed(entry: &Value) -> Result<Vec<Claimed>, String> {
     let mut out = Vec::new();
     if let Some(sri) = entry.get("digestSRI") {
         let parsed = sri.as_str().and_then(parse_sri).ok_or_else(|| {
-            format!("`digestSRI` of `{}` is not a sha256/384/512 SRI digest", id(entry))
+            format!(
+                "`digestSRI` of `{}` is not a sha256/384/512 SRI digest",
+                id(entry)
+            )
         })?;
         out.push(parsed);
     }

@@ -41,7 +41,9 @@ pub struct PresentationVerdict {
 
 fn bad(e: PresentationError) -> ServiceError {
     match e {
-        PresentationError::UnknownContext(_) => ServiceError::invalid("unknown_context", e.to_string()),
+        PresentationError::UnknownContext(_) => {
+            ServiceError::invalid("unknown_context", e.to_string())
+        }
         PresentationError::Malformed(m) => ServiceError::invalid("invalid_presentation", m),
     }
 }
@@ -63,7 +65,11 @@ pub fn parse_vp_input(value: Value) -> ServiceResult<(PresentedVp, Expected)> {
                 match value.pointer(&format!("/options/{key}")) {
                     None => {}
                     Some(Value::String(s)) => *slot = Some(s.clone()),
-                    Some(_) => return Err(invalid("`options.challenge`/`options.domain` must be strings")),
+                    Some(_) => {
+                        return Err(invalid(
+                            "`options.challenge`/`options.domain` must be strings",
+                        ));
+                    }
                 }
             }
             vp.clone()
@@ -89,7 +95,11 @@ pub fn parse_vp_input(value: Value) -> ServiceResult<(PresentedVp, Expected)> {
                 PresentedVp::Json(vp)
             }
         }
-        _ => return Err(invalid("expected a presentation (JSON object) or a compact vp+jwt")),
+        _ => {
+            return Err(invalid(
+                "expected a presentation (JSON object) or a compact vp+jwt",
+            ));
+        }
     };
     if let PresentedVp::Jwt(token) = &presented {
         jwt::parse(token).map_err(|e| ServiceError::invalid("invalid_jwt", e.to_string()))?;
@@ -117,7 +127,10 @@ async fn di_proof(ctx: &Context, vp: &Value, expected: &Expected) -> Check {
     };
     let mut keys = std::collections::HashMap::new();
     for p in proofs {
-        let vm = p["verificationMethod"].as_str().unwrap_or_default().to_owned();
+        let vm = p["verificationMethod"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         let owner = controller(holder(vp), &vm);
         let resolved = resolver.resolve(&vm, &owner, None).await;
         keys.insert(vm, resolved);
@@ -138,17 +151,28 @@ async fn di_proof(ctx: &Context, vp: &Value, expected: &Expected) -> Check {
             return check(
                 "proof",
                 Status::Failed,
-                format!("{} proof by {}: {why}", v.cryptosuite, v.verification_method),
+                format!(
+                    "{} proof by {}: {why}",
+                    v.cryptosuite, v.verification_method
+                ),
             );
         }
-        details.push(format!("{} {}, key {}", v.cryptosuite, expected.purpose, v.verification_method));
+        details.push(format!(
+            "{} {}, key {}",
+            v.cryptosuite, expected.purpose, v.verification_method
+        ));
     }
     check("proof", Status::Passed, details.join("; "))
 }
 
 /// A `vp+jwt`: returns the presentation it carries and the check of its signature.
-async fn jwt_proof(ctx: &Context, token: &str, expected: &Expected) -> ServiceResult<(Value, Check)> {
-    let parsed = jwt::parse(token).map_err(|e| ServiceError::invalid("invalid_jwt", e.to_string()))?;
+async fn jwt_proof(
+    ctx: &Context,
+    token: &str,
+    expected: &Expected,
+) -> ServiceResult<(Value, Check)> {
+    let parsed =
+        jwt::parse(token).map_err(|e| ServiceError::invalid("invalid_jwt", e.to_string()))?;
     let claims = &parsed.payload;
     // VC 1.1 JWTs carry the presentation in `vp`; VC-JOSE-COSE makes the payload the presentation.
     let vp = match claims.get("vp") {
@@ -169,7 +193,9 @@ async fn jwt_proof(ctx: &Context, token: &str, expected: &Expected) -> ServiceRe
         .iter()
         .find(|h| parsed.header.contains_key(**h))
     {
-        return fail(format!("JWT header `{h}` is not accepted: keys come only from the holder's DID"));
+        return fail(format!(
+            "JWT header `{h}` is not accepted: keys come only from the holder's DID"
+        ));
     }
     if parsed.header.get("typ").is_some_and(|t| t != VP_JWT_TYP) {
         return fail(format!("JWT `typ` must be `{VP_JWT_TYP}`"));

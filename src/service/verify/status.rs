@@ -177,7 +177,11 @@ pub async fn check_status(
         Ok(Some(0)) => check(name, Status::Passed, format!("not {}", past(purpose))),
         Ok(Some(v)) if size > 1 => {
             let said = super::status_size::message(entry, v);
-            check(name, Status::Failed, said.unwrap_or_else(|| format!("status 0x{v:x}")))
+            check(
+                name,
+                Status::Failed,
+                said.unwrap_or_else(|| format!("status 0x{v:x}")),
+            )
         }
         Ok(Some(_)) => {
             let detail = our_reason(ctx, credential)

@@ -10,7 +10,10 @@ use serde_json::Value;
 pub fn size(entry: &Value) -> Result<u64, String> {
     match entry.get("statusSize") {
         None => Ok(1),
-        Some(v) => match v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok())) {
+        Some(v) => match v
+            .as_u64()
+            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+        {
             Some(n) if (1..=64).contains(&n) => Ok(n),
             _ => Err("statusSize must be an integer from 1 to 64".into()),
         },

@@ -16,7 +16,10 @@ use serde_json::Value;
 pub fn context_is_safe(ctx: &Value) -> bool {
     match ctx {
         Value::String(_) => true,
-        Value::Array(items) => items.iter().all(|i| i.is_string() || i.is_object()) && items.iter().all(context_is_safe),
+        Value::Array(items) => {
+            items.iter().all(|i| i.is_string() || i.is_object())
+                && items.iter().all(context_is_safe)
+        }
         Value::Object(map) => map.iter().all(|(key, value)| entry_is_safe(key, value)),
         _ => false,
     }
@@ -114,13 +117,23 @@ mod tests {
 
     #[test]
     fn direction_only_on_credential_and_issuer_names() {
-        for ok in ["$.name.@direction", "$.name[1].@direction", "$.description.@direction",
-                   "$.issuer.name[0].@direction", "$.issuer.description.@direction",
-                   "$.verifiableCredential[2].name.@direction"] {
+        for ok in [
+            "$.name.@direction",
+            "$.name[1].@direction",
+            "$.description.@direction",
+            "$.issuer.name[0].@direction",
+            "$.issuer.description.@direction",
+            "$.verifiableCredential[2].name.@direction",
+        ] {
             assert!(direction_allowed(ok), "{ok}");
         }
-        for no in ["$.credentialSubject.name.@direction", "$.name[x].@direction",
-                   "$.name.@direction.x", "$.@direction", "$.issuer.@direction"] {
+        for no in [
+            "$.credentialSubject.name.@direction",
+            "$.name[x].@direction",
+            "$.name.@direction.x",
+            "$.@direction",
+            "$.issuer.@direction",
+        ] {
             assert!(!direction_allowed(no), "{no}");
         }
     }
