@@ -446,6 +446,17 @@ async fn vp_jwt_and_vc_1_1_presentations() {
     let body = json!({"verifiablePresentation": token, "options": {"challenge": "n-2"}});
     let (status, _) = app.post("/presentations/verify", None, &body).await;
     assert_eq!(status, 422);
+    let mut expired = payload.clone();
+    expired["exp"] = json!(1_700_000_000); // 2023, before the test clock
+    let token = vp_jwt(&expired, &key, &vm);
+    let (status, verdict) = app
+        .post(
+            "/presentations/verify",
+            None,
+            &json!({"verifiablePresentation": token}),
+        )
+        .await;
+    assert_eq!(status, 422, "{verdict}");
     let (other, _, _) = holder_key(12);
     let forged = vp_jwt(&payload, &other, &vm);
     let (status, _) = app

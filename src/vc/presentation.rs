@@ -118,6 +118,8 @@ pub struct Expected {
     pub purpose: String,
     pub challenge: Option<String>,
     pub domain: Option<String>,
+    /// The verifier's time: a proof whose `expires` (Data Integrity §2.1) is past fails.
+    pub now: Option<OffsetDateTime>,
 }
 
 /// Verifies every proof of a presentation (a proof set; chains are not used on
@@ -186,6 +188,15 @@ fn check_one(
         };
         if !matches {
             return Err("the proof's domain is not the one requested".into());
+        }
+    }
+    if let (Some(expires), Some(now)) = (map.get("expires"), expected.now) {
+        let at = expires
+            .as_str()
+            .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
+            .ok_or("the proof's `expires` is not a dateTimeStamp")?;
+        if now > at {
+            return Err(format!("the proof expired at {expires}"));
         }
     }
     let vm = map

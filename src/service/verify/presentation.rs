@@ -16,6 +16,7 @@ use crate::vc::presentation::{
 use serde::Serialize;
 use serde_json::Value;
 use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 pub const VP_JWT_TYP: &str = "vp+jwt";
 const ENVELOPED_PREFIX: &str = "data:application/vp+jwt,";
@@ -115,7 +116,6 @@ fn controller(holder: Option<&str>, vm: &str) -> String {
 }
 
 async fn di_proof(ctx: &Context, vp: &Value, expected: &Expected) -> Check {
-    let _ = ctx;
     let proofs: Vec<&Value> = match vp.get("proof") {
         None => return check("proof", Status::Failed, "the presentation carries no proof"),
         Some(Value::Array(items)) => items.iter().collect(),
@@ -132,7 +132,10 @@ async fn di_proof(ctx: &Context, vp: &Value, expected: &Expected) -> Check {
             .unwrap_or_default()
             .to_owned();
         let owner = controller(holder(vp), &vm);
-        let resolved = resolver.resolve(&vm, &owner, None).await;
+        let created = p["created"]
+            .as_str()
+            .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok());
+        let resolved = resolver.resolve(&vm, &owner, created).await;
         keys.insert(vm, resolved);
     }
     let resolve = |vm: &str| {
@@ -218,6 +221,21 @@ async fn jwt_proof(
             return fail("the JWT `aud` is not the domain requested".into());
         }
     }
+    let now = ctx.now().unix_timestamp();
+    if claims
+        .get("exp")
+        .and_then(Value::as_i64)
+        .is_some_and(|exp| now > exp)
+    {
+        return fail("the vp+jwt has expired (`exp`)".into());
+    }
+    if claims
+        .get("nbf")
+        .and_then(Value::as_i64)
+        .is_some_and(|nbf| now < nbf)
+    {
+        return fail("the vp+jwt is not valid yet (`nbf`)".into());
+    }
     let iss = claims.get("iss").and_then(Value::as_str);
     let owner = controller(holder(&vp).or(iss), kid);
     if iss.is_some_and(|i| i != owner) {
@@ -240,6 +258,10 @@ pub async fn verify_presentation(
     presented: PresentedVp,
     expected: &Expected,
 ) -> ServiceResult<PresentationVerdict> {
+    let expected = &Expected {
+        now: Some(ctx.now()),
+        ..expected.clone()
+    };
     let (vp, proof, format) = match presented {
         PresentedVp::Json(vp) => {
             check_structure(&vp).map_err(bad)?;
