@@ -531,3 +531,37 @@ async fn malformed_presentations_are_refused() {
         assert_eq!(status, 400, "{vp}: {problem}");
     }
 }
+
+/// The paste-or-upload page takes a presentation too: its first credential is shown, with
+/// the presentation's outcome; a presentation whose own proof fails is refused with a reason.
+#[tokio::test]
+async fn paste_form_accepts_a_presentation() {
+    let app = TestApp::spawn().await;
+    let (vc, _) = our_credential(&app).await;
+    let (key, holder, vm) = holder_key(21);
+    let vp = json!({"@context": [V2], "type": ["VerifiablePresentation"], "holder": holder,
+                    "verifiableCredential": [vc]});
+    let signed = sign_di(
+        &vp,
+        &key,
+        &vm,
+        "eddsa-jcs-2022",
+        "authentication",
+        json!({}),
+    );
+    let mut tampered = signed.clone();
+    tampered["id"] = json!("urn:uuid:0b9a4c52-3f0e-4e55-9d7a-2f5a8f4c1e77");
+    for (doc, want, text) in [(signed, 200, ">VALID<"), (tampered, 400, "presentation")] {
+        let form = reqwest::multipart::Form::new().text("credential", doc.to_string());
+        let res = app
+            .http
+            .post(app.url("/verify"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), want);
+        let page = res.text().await.unwrap();
+        assert!(page.contains(text), "{page}");
+    }
+}
