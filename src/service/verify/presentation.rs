@@ -138,15 +138,22 @@ async fn di_proof(ctx: &Context, vp: &Value, expected: &Expected) -> Check {
         let resolved = resolver.resolve(&vm, &owner, created).await;
         keys.insert(vm, resolved);
     }
-    let resolve = |vm: &str| {
-        keys.get(vm)
-            .cloned()
-            .unwrap_or_else(|| Err(format!("{vm} was not resolved")))
-            .map(|(k, _)| k)
-    };
-    let verdicts = match verify_proofs(vp, expected, &resolve) {
-        Ok(v) => v,
-        Err(e) => return check("proof", Status::Failed, e.to_string()),
+    // Canonicalizing a whole presentation is CPU work: off the async workers.
+    let (doc, wanted) = (vp.clone(), expected.clone());
+    let outcome = tokio::task::spawn_blocking(move || {
+        let resolve = |vm: &str| {
+            keys.get(vm)
+                .cloned()
+                .unwrap_or_else(|| Err(format!("{vm} was not resolved")))
+                .map(|(k, _)| k)
+        };
+        verify_proofs(&doc, &wanted, &resolve)
+    })
+    .await;
+    let verdicts = match outcome {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => return check("proof", Status::Failed, e.to_string()),
+        Err(_) => return check("proof", Status::Unknown, "the proof check did not finish"),
     };
     let mut details = Vec::new();
     for v in &verdicts {
