@@ -93,6 +93,7 @@ pub fn is_rate_limited(path: &str) -> bool {
     let decoded = percent_decode(path);
     let path = decoded.as_str();
     path == "/credentials/verify"
+        || path == "/presentations/verify"
         || path == "/verify"
         || path.starts_with("/v/")
         || path.starts_with("/c/")

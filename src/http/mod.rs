@@ -14,6 +14,7 @@ pub mod observe;
 pub mod openapi;
 pub mod pages;
 pub mod pdf;
+pub mod presentations;
 pub mod public;
 mod respond;
 pub mod security_headers;
@@ -47,6 +48,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/audit"),
     ("POST", "/credentials/issue"),
     ("POST", "/credentials/verify"),
+    ("POST", "/presentations/verify"),
     ("GET", "/verify"),
     ("POST", "/verify"),
     ("GET", "/v/{id}"),
@@ -85,6 +87,7 @@ pub fn routes(state: AppState) -> Router {
         .nest("/api/v1", api)
         .routes(routes!(credentials::issue))
         .routes(routes!(verify::verify_api))
+        .routes(routes!(presentations::verify_presentation))
         .routes(routes!(pages::verify_form, pages::verify_submit))
         .routes(routes!(pages::verify_page))
         .routes(routes!(pages::share_page))

@@ -237,6 +237,22 @@ pub async fn verify_submit(
     if input.len() > super::verify::LIMIT {
         return fail("That file is too large to be a credential.".into());
     }
+    // A presentation: the page shows its first credential, with the presentation's outcome.
+    let page = |(v, status): (Verdict, StatusCode)| {
+        let issuer_name = &ctx.config.issuer_name;
+        html(
+            status,
+            &VerifyPage {
+                issuer_name,
+                v: view_of(&v, None),
+            },
+        )
+    };
+    match super::presentations::for_page(&ctx, &input).await {
+        Some(Ok(found)) => return page(found),
+        Some(Err(m)) => return fail(m),
+        None => {}
+    }
     let (presented, _) = match read_presented(&input) {
         Ok(p) => p,
         Err(e) => {
@@ -256,13 +272,7 @@ pub async fn verify_submit(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    html(
-        status,
-        &VerifyPage {
-            issuer_name: &ctx.config.issuer_name,
-            v: view_of(&verdict, None),
-        },
-    )
+    page((verdict, status))
 }
 
 pub struct ShareView {

@@ -11,6 +11,7 @@ pub mod keys;
 pub mod lineage;
 pub mod listing;
 pub mod pending;
+pub mod related;
 pub mod share;
 pub mod signing;
 pub mod status;

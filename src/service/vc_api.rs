@@ -1,16 +1,26 @@
 //! `POST /credentials/issue` (W3C VC API §3.2.1 "Issue Credential"): sign a credential the
 //! caller wrote, after the checks of `vc::check`. We give it an id under our base URL when it
-//! has none and our status entries (a `credentialStatus` of the caller's is refused), and keep it
-//! so it can be fetched and revoked like any other.
+//! has none and our status entries, and keep it so it can be fetched and revoked like any other.
+//!
+//! A caller's own `credentialStatus` entries (each with a `type` and at most one URL `id`) are
+//! kept and signed as given, ours appended after them: VC DM 2.0 §4.11 allows several status
+//! mechanisms, and revocation through our API acts on our entries only — a caller's entry is
+//! theirs to maintain. VC Data Model 1.1 credentials are signed as they are, with the Data
+//! Integrity context appended (the v1 context does not define the proof's terms) and without
+//! our status entries: `BitstringStatusListEntry` is not defined by the v1 context.
+//! `relatedResource` digests of resources we hold are checked (`service::related`).
 //!
 //! A caller's own `id` is kept: one of ours (`{base}/credentials/{uuid}`, e.g. reserved by the
 //! caller) becomes the record's id, unless it is taken; any other (`urn:uuid:…`) is signed as
 //! given and the record gets a new UUID, which the answer's `Location` names.
 
-use super::{Actor, Context, ServiceError, ServiceResult, keys, signing, status};
+use super::{Actor, Context, ServiceError, ServiceResult, keys, related, signing, status};
 use crate::domain::ids::CredentialId;
 use crate::domain::status::StatusPurpose;
-use crate::vc::check::{CredentialCheckError, check_unsigned, parse_datetime};
+use crate::vc::check::{
+    CredentialCheckError, check_unsigned, is_v1, parse_datetime, validity_fields,
+};
+use crate::vc::contexts::DATA_INTEGRITY_V2;
 use crate::vc::credential::{credential_url, status_list_url};
 use crate::vc::jwt::issuer_id;
 use crate::vc::proof::{Cryptosuite, TermProblem, check_terms};
@@ -59,12 +69,11 @@ pub async fn issue(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult<
         ),
         TermProblem::Dropped(why) => ServiceError::invalid("undefined_term", why),
     })?;
-    // Our status entries only: a caller's own could name another credential's index (sharing
-    // its fate) or one nobody revokes, so a revocation through our API would not be seen.
-    if credential.get("credentialStatus").is_some() {
+    refuse_entries_in_our_lists(ctx, &credential)?;
+    if let Some(url) = related::first_mismatch(&related::compare(ctx, &credential).await) {
         return Err(ServiceError::invalid(
-            "status_assigned_by_issuer",
-            "`credentialStatus` is assigned by the issuer; leave it out",
+            "related_resource_digest_mismatch",
+            format!("the digest given for relatedResource `{url}` does not match the resource"),
         ));
     }
     // The holder's name is shown on our pages like the names we issue: the same rules (400,
@@ -75,6 +84,10 @@ pub async fn issue(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult<
     {
         crate::domain::exam::check_holder_name("credentialSubject.name", name)
             .map_err(|m| ServiceError::invalid("invalid_name", m))?;
+    }
+    let v1 = is_v1(&credential);
+    if v1 {
+        add_data_integrity_context(&mut credential);
     }
     let now = ctx.now();
     let mut tx = ctx.store.begin().await?;
@@ -104,25 +117,35 @@ pub async fn issue(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult<
         Some(given) => record_id(ctx, tx.as_mut(), given).await?,
     };
     let status_ref = status::allocate(ctx, tx.as_mut(), now).await?;
-    let entries: Vec<Value> = StatusPurpose::ALL
-        .iter()
-        .map(|&p| {
-            let list = status_list_url(ctx.base_url(), p, status_ref.list_number);
-            json!({"id": format!("{list}#{}", status_ref.index), "type": "BitstringStatusListEntry",
-                   "statusPurpose": p.as_str(), "statusListIndex": status_ref.index.to_string(),
-                   "statusListCredential": list})
-        })
-        .collect();
-    map.insert("credentialStatus".into(), entries.into());
+    if !v1 {
+        let theirs: Vec<Value> = match map.remove("credentialStatus") {
+            None => Vec::new(),
+            Some(Value::Array(items)) => items,
+            Some(single) => vec![single],
+        };
+        // Ours come first: a verifier reading one entry per purpose reads ours.
+        let mut entries: Vec<Value> = StatusPurpose::ALL
+            .iter()
+            .map(|&p| {
+                let list = status_list_url(ctx.base_url(), p, status_ref.list_number);
+                json!({"id": format!("{list}#{}", status_ref.index), "type": "BitstringStatusListEntry",
+                       "statusPurpose": p.as_str(), "statusListIndex": status_ref.index.to_string(),
+                       "statusListCredential": list})
+            })
+            .collect();
+        entries.extend(theirs);
+        map.insert("credentialStatus".into(), entries.into());
+    }
     let holder = map
         .get("credentialSubject")
         .and_then(|s| s.get("name"))
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    let valid_until = map
-        .get("validUntil")
-        .map(|v| parse_datetime("validUntil", v).map(|t| t.unix_timestamp()))
+    let until_field = validity_fields(&credential).1;
+    let valid_until = credential
+        .get(until_field)
+        .map(|v| parse_datetime(until_field, v).map(|t| t.unix_timestamp()))
         .transpose()
         .map_err(|e| ServiceError::invalid("invalid_credential", e.to_string()))?;
     let signed = signing::SigningJob::new(ctx, &record, &key, credential, now, suite)?.run()?;
@@ -148,6 +171,38 @@ pub async fn issue(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult<
     tx.commit().await?;
     crate::metrics::credentials_issued(1);
     Ok(Issued { id, json })
+}
+
+/// A caller's status entry may not name our lists: it could name another credential's index
+/// (sharing its fate), and the indexes there are ours to assign.
+fn refuse_entries_in_our_lists(ctx: &Context, credential: &Value) -> ServiceResult<()> {
+    let ours = format!("{}/status/", ctx.base_url());
+    let entries: Vec<&Value> = match credential.get("credentialStatus") {
+        None => return Ok(()),
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(single) => vec![single],
+    };
+    let names_ours = |v: &Value| v.as_str().is_some_and(|u| u.starts_with(&ours));
+    if entries
+        .iter()
+        .any(|e| names_ours(&e["id"]) || names_ours(&e["statusListCredential"]))
+    {
+        return Err(ServiceError::invalid(
+            "status_assigned_by_issuer",
+            "entries in this issuer's status lists are assigned by the issuer; leave them out",
+        ));
+    }
+    Ok(())
+}
+
+/// A VC 1.1 document names the Data Integrity context itself (as other issuers do), so that
+/// `DataIntegrityProof`, `cryptosuite` and `proofValue` are defined terms.
+fn add_data_integrity_context(credential: &mut Value) {
+    if let Some(Value::Array(contexts)) = credential.get_mut("@context")
+        && !contexts.iter().any(|c| c == DATA_INTEGRITY_V2)
+    {
+        contexts.push(DATA_INTEGRITY_V2.into());
+    }
 }
 
 /// The record id for a credential that brings its own `id` (see the module notes).

@@ -1,9 +1,13 @@
 //! Checks a caller-supplied credential before we sign it (`POST /credentials/issue`, VC API):
 //! the VC Data Model 2.0 rules a signer must not paper over (§4.3 contexts, §4.5 types,
-//! §4.9 validity period with XML Schema dateTimeStamp values, §4.11 status and §4.12 schema
-//! entries need `type`).
+//! §4.9 validity period with XML Schema dateTimeStamp values, §4.11 status entries need `type`
+//! and at most one URL `id`, §4.12 schema entries need an `id` URL and `type`, §5.3 related
+//! resources, see [`super::related`]). VC Data Model 1.1 credentials (first context
+//! `https://www.w3.org/2018/credentials/v1`) follow VC DM 1.1 §4.6/§4.7 instead of §4.9:
+//! `issuanceDate` is required, `expirationDate` optional.
 
-use super::contexts::{self, VC_V2};
+use super::contexts::{self, VC_V1, VC_V2};
+use super::related::{self, is_url};
 use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -41,8 +45,11 @@ pub fn check_unsigned(credential: &Value) -> Result<(), CredentialCheckError> {
         Some(_) => return Err(invalid("`@context` must be a non-empty list")),
         None => return Err(invalid("`@context` is missing")),
     };
-    if contexts[0].as_str() != Some(VC_V2) {
-        return Err(invalid(format!("the first `@context` must be `{VC_V2}`")));
+    let v1 = contexts[0].as_str() == Some(VC_V1);
+    if contexts[0].as_str() != Some(VC_V2) && !v1 {
+        return Err(invalid(format!(
+            "the first `@context` must be `{VC_V2}` (or `{VC_V1}` for VC 1.1)"
+        )));
     }
     for ctx in &contexts[1..] {
         match ctx {
@@ -79,18 +86,22 @@ pub fn check_unsigned(credential: &Value) -> Result<(), CredentialCheckError> {
     {
         return Err(invalid("`id` must be a URL"));
     }
+    let (from_field, until_field) = validity_fields(credential);
+    if v1 && !map.contains_key(from_field) {
+        return Err(invalid("a VC 1.1 credential needs `issuanceDate`"));
+    }
     let from = map
-        .get("validFrom")
-        .map(|v| parse_datetime("validFrom", v))
+        .get(from_field)
+        .map(|v| parse_datetime(from_field, v))
         .transpose()?;
     let until = map
-        .get("validUntil")
-        .map(|v| parse_datetime("validUntil", v))
+        .get(until_field)
+        .map(|v| parse_datetime(until_field, v))
         .transpose()?;
     if let (Some(from), Some(until)) = (from, until)
         && from > until
     {
-        return Err(invalid("`validFrom` is after `validUntil`"));
+        return Err(invalid(format!("`{from_field}` is after `{until_field}`")));
     }
     for field in [
         "credentialStatus",
@@ -108,9 +119,41 @@ pub fn check_unsigned(credential: &Value) -> Result<(), CredentialCheckError> {
             if as_strings(entry.get("type")).is_none_or(|t| t.is_empty()) {
                 return Err(invalid(format!("each `{field}` entry needs a `type`")));
             }
+            let id = entry.get("id");
+            let id_ok = id.is_none_or(|i| i.as_str().is_some_and(is_url));
+            if (field == "credentialSchema" && id.is_none()) || !id_ok {
+                return Err(invalid(format!(
+                    "each `{field}` entry needs {} `id` URL",
+                    if field == "credentialSchema" {
+                        "an"
+                    } else {
+                        "at most one"
+                    }
+                )));
+            }
         }
     }
+    related::entries(credential).map_err(CredentialCheckError::Invalid)?;
     Ok(())
+}
+
+/// Whether the credential is a VC Data Model 1.1 one (its first context says so).
+pub fn is_v1(credential: &Value) -> bool {
+    credential
+        .get("@context")
+        .and_then(|c| c.get(0))
+        .and_then(Value::as_str)
+        == Some(VC_V1)
+}
+
+/// The fields bounding the validity period: VC 2.0 `validFrom`/`validUntil`, VC 1.1
+/// `issuanceDate`/`expirationDate`.
+pub fn validity_fields(credential: &Value) -> (&'static str, &'static str) {
+    if is_v1(credential) {
+        ("issuanceDate", "expirationDate")
+    } else {
+        ("validFrom", "validUntil")
+    }
 }
 
 fn as_strings(v: Option<&Value>) -> Option<Vec<&str>> {
@@ -137,6 +180,24 @@ mod tests {
     }
 
     #[test]
+    fn accepts_caller_status_schema_and_vc_1_1() {
+        let mut c = ok();
+        c["credentialStatus"] = json!({"type": "ExampleStatus", "id": "https://x.example/s#1"});
+        c["credentialSchema"] = json!({"type": "JsonSchema", "id": "https://x.example/schema"});
+        check_unsigned(&c).unwrap();
+        let v1 = json!({"@context": [VC_V1], "type": ["VerifiableCredential"],
+                        "issuer": "did:example:1", "issuanceDate": "2020-01-01T00:00:00Z",
+                        "credentialSubject": {"id": "did:example:2"}});
+        check_unsigned(&v1).unwrap();
+        let mut no_date = v1.clone();
+        no_date.as_object_mut().unwrap().remove("issuanceDate");
+        assert!(check_unsigned(&no_date).is_err());
+        let mut backwards = v1;
+        backwards["expirationDate"] = json!("2019-01-01T00:00:00Z");
+        assert!(check_unsigned(&backwards).is_err());
+    }
+
+    #[test]
     fn refuses_what_a_signer_must_not_sign() {
         let cases: Vec<(&str, Value)> = vec![
             ("@context", json!(null)),
@@ -144,7 +205,17 @@ mod tests {
             ("validFrom", json!("2026-01-01")),
             ("validUntil", json!("2025-01-01T00:00:00Z")),
             ("credentialSchema", json!({"id": "https://x"})),
+            ("credentialSchema", json!({"type": "JsonSchema"})),
+            (
+                "credentialSchema",
+                json!([{"type": "JsonSchema", "id": "no url"}]),
+            ),
             ("credentialStatus", json!([{"id": "https://x"}])),
+            (
+                "credentialStatus",
+                json!({"type": "X", "id": ["https://a", "https://b"]}),
+            ),
+            ("relatedResource", json!([{"id": "https://x"}])),
             ("credentialSubject", json!({})),
         ];
         for (field, value) in cases {

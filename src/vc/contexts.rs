@@ -8,6 +8,9 @@ pub const DATA_INTEGRITY_V2: &str = "https://w3id.org/security/data-integrity/v2
 pub const MULTIKEY_V1: &str = "https://w3id.org/security/multikey/v1";
 pub const UNDEFINED_TERMS_V2: &str = "https://www.w3.org/ns/credentials/undefined-terms/v2";
 pub const DID_V1: &str = "https://www.w3.org/ns/did/v1";
+/// VC Data Model 1.1 (§3 of issue 16: many credentials in circulation still use it).
+pub const VC_V1: &str = "https://www.w3.org/2018/credentials/v1";
+pub const CREDENTIALS_EXAMPLES_V2: &str = "https://www.w3.org/ns/credentials/examples/v2";
 
 /// (URL, document) for every context we hold.
 pub const EMBEDDED: &[(&str, &str)] = &[
@@ -31,23 +34,25 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         UNDEFINED_TERMS_V2,
         include_str!("../../assets/contexts/credentials-undefined-terms-v2.jsonld"),
     ),
-];
-
-pub const CREDENTIALS_EXAMPLES_V2: &str = "https://www.w3.org/ns/credentials/examples/v2";
-pub const CITIZENSHIP_V4RC1: &str = "https://w3id.org/citizenship/v4rc1";
-
-/// Contexts only the W3C test vectors use. Never offered for production documents: the
-/// examples context maps every term through `@vocab`, which would defeat safe mode.
-pub const TEST_VECTORS: &[(&str, &str)] = &[
+    (
+        VC_V1,
+        include_str!("../../assets/contexts/credentials-v1.jsonld"),
+    ),
+    // The W3C suites and the specification's examples use it. Its `@vocab` gives every
+    // otherwise undefined term an IRI, so such terms are signed rather than dropped.
     (
         CREDENTIALS_EXAMPLES_V2,
         include_str!("../../assets/contexts/credentials-examples-v2.jsonld"),
     ),
-    (
-        CITIZENSHIP_V4RC1,
-        include_str!("../../assets/contexts/citizenship-v4rc1.jsonld"),
-    ),
 ];
+
+pub const CITIZENSHIP_V4RC1: &str = "https://w3id.org/citizenship/v4rc1";
+
+/// Contexts only the W3C test vectors use.
+pub const TEST_VECTORS: &[(&str, &str)] = &[(
+    CITIZENSHIP_V4RC1,
+    include_str!("../../assets/contexts/citizenship-v4rc1.jsonld"),
+)];
 
 pub fn lookup(url: &str) -> Option<&'static str> {
     EMBEDDED

@@ -8,6 +8,8 @@ pub mod credential;
 pub mod did;
 pub mod jwt;
 pub mod multibase;
+pub mod presentation;
 pub mod proof;
 pub mod rdfc;
+pub mod related;
 pub mod status_list;

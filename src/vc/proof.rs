@@ -304,3 +304,13 @@ pub fn check_terms(doc: &Value) -> Result<(), TermProblem> {
         other => TermProblem::Dropped(other.to_string()),
     })
 }
+
+/// The 64 bytes a proof signs, computed as a verifier does (safe mode, production contexts),
+/// for proofs of purposes other than `assertionMethod` (presentations: `vc::presentation`).
+pub(crate) fn verification_hash(
+    suite: Cryptosuite,
+    unsecured: &Value,
+    config: &Value,
+) -> Result<[u8; 64], ProofError> {
+    suite.hash_data(unsecured, config, true, &LOADER)
+}

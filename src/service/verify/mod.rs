@@ -7,7 +7,10 @@ mod headline;
 mod issued;
 mod keys;
 mod lineage;
+pub mod presentation;
+mod related;
 mod status;
+mod status_size;
 
 pub use headline::Headline;
 pub use issued::IssuedCache;
@@ -213,7 +216,7 @@ pub async fn verify(
         });
     }
     checks.push(if wanted("schema") {
-        schema(ctx, &credential)
+        related::with_related(ctx, &credential, schema(ctx, &credential)).await
     } else {
         check("schema", Status::Skipped, "not requested")
     });
@@ -272,17 +275,19 @@ fn validity(
     jwt_times: Option<&(Option<Value>, Option<Value>, Option<Value>)>,
     now: OffsetDateTime,
 ) -> Check {
+    // VC 1.1 (first context `https://www.w3.org/2018/credentials/v1`): issuanceDate/expirationDate.
+    let (from_field, until_field) = crate::vc::check::validity_fields(credential);
     let from = match credential
-        .get("validFrom")
-        .map(|v| parse_datetime("validFrom", v))
+        .get(from_field)
+        .map(|v| parse_datetime(from_field, v))
         .transpose()
     {
         Ok(v) => v,
         Err(e) => return check("validity", Status::Failed, e.to_string()),
     };
     let until = match credential
-        .get("validUntil")
-        .map(|v| parse_datetime("validUntil", v))
+        .get(until_field)
+        .map(|v| parse_datetime(until_field, v))
         .transpose()
     {
         Ok(v) => v,

@@ -163,15 +163,27 @@ pub async fn check_status(
             "{url} belongs to an issuer that is not trusted here, so it was not fetched"
         ))
     };
-    match bits.map(|b| b.get(index)) {
+    let size = match super::status_size::check_shape(entry) {
+        Ok(size) => size,
+        Err(why) => return check(name, Status::Failed, why),
+    };
+    match bits.map(|b| super::status_size::value(&b, index, size)) {
         Err(why) => check(name, Status::Unknown, format!("could not check: {why}")),
         Ok(None) => check(
             name,
             Status::Failed,
             format!("index {index} lies outside the status list"),
         ),
-        Ok(Some(false)) => check(name, Status::Passed, format!("not {}", past(purpose))),
-        Ok(Some(true)) => {
+        Ok(Some(0)) => check(name, Status::Passed, format!("not {}", past(purpose))),
+        Ok(Some(v)) if size > 1 => {
+            let said = super::status_size::message(entry, v);
+            check(
+                name,
+                Status::Failed,
+                said.unwrap_or_else(|| format!("status 0x{v:x}")),
+            )
+        }
+        Ok(Some(_)) => {
             let detail = our_reason(ctx, credential)
                 .await
                 .unwrap_or_else(|| past(purpose).to_owned());

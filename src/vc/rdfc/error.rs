@@ -39,11 +39,11 @@ pub enum CanonError {
     #[error("JSON-LD safe mode: data would be dropped from the signed form: {0}")]
     UndefinedTerm(DroppedTerms),
 
-    /// Safe mode: an embedded (inline) context or `@context: null` appears in
-    /// the document. Only registry URLs are accepted, because an inline
-    /// context can map terms to `null` and so hide data from the signature.
+    /// Safe mode: an inline context that could hide data from the signature
+    /// (`@context: null`, a term, `@vocab` or `@base` mapped to `null`, a
+    /// default `@direction`; see `inline.rs`).
     #[error(
-        "JSON-LD safe mode: inline @context at {path} (only registered context URLs are allowed)"
+        "JSON-LD safe mode: the @context at {path} could hide data from the signature (null context, term/@vocab/@base mapped to null, or a default @direction)"
     )]
     InlineContext {
         /// JSON path of the offending `@context` value.

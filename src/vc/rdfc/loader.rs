@@ -69,13 +69,13 @@ impl Default for ContextLoader {
 
 impl ContextLoader {
     /// The production registry: VC 2.0, undefined-terms, Data Integrity,
-    /// Multikey and Open Badges 3.0.3.
+    /// Multikey, Open Badges 3.0.3, VC 1.1 and the W3C examples context.
     pub fn new() -> Self {
         Self::from_static(PRODUCTION.iter())
     }
 
-    /// The production registry plus the two contexts needed by the W3C
-    /// vc-di-eddsa test vectors (examples v2, citizenship v4rc1).
+    /// The production registry plus the context only the W3C vc-di-eddsa
+    /// employment vector needs (citizenship v4rc1).
     pub fn with_test_vector_contexts() -> Self {
         Self::from_static(PRODUCTION.iter().chain(TEST_VECTORS))
     }
@@ -244,7 +244,7 @@ mod tests {
     #[test]
     fn every_embedded_context_is_a_valid_context_document() {
         let loader = ContextLoader::with_test_vector_contexts();
-        assert_eq!(loader.urls().count(), 7);
+        assert_eq!(loader.urls().count(), 8);
         for url in loader.urls() {
             let text = loader.get(url).expect("registered");
             validate_context_document(url, text).expect("valid context");
@@ -256,9 +256,11 @@ mod tests {
         let loader = ContextLoader::new();
         assert!(loader.contains(CREDENTIALS_V2));
         assert!(loader.contains(OB_V3P0_3_0_3));
-        assert!(!loader.contains(CREDENTIALS_EXAMPLES_V2));
+        assert!(loader.contains(CREDENTIALS_EXAMPLES_V2));
+        assert!(loader.contains(crate::vc::contexts::VC_V1));
+        assert!(!loader.contains(CITIZENSHIP_V4RC1));
         assert!(matches!(
-            loader.get(CREDENTIALS_EXAMPLES_V2),
+            loader.get(CITIZENSHIP_V4RC1),
             Err(CanonError::UnknownContext(_))
         ));
     }

@@ -34,6 +34,7 @@
 mod canon;
 mod eddsa;
 mod error;
+mod inline;
 mod loader;
 mod nquads;
 mod safe;

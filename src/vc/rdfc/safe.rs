@@ -26,9 +26,12 @@
 //!
 //! A plain JSON walk adds what no conversion shows: keys of keyword form that
 //! are not JSON-LD keywords (ignored by every processor), `@direction` and
-//! `@index` (not carried into this RDF), and inline contexts. Inline contexts
-//! are refused outright: they could map a term to `null` — hiding its value
-//! from the probe as well — and attest only ever references registry URLs.
+//! `@index` (not carried into this RDF), and inline contexts. A well-formed
+//! inline context is ordinary JSON-LD and accepted; what could hide data from
+//! the probe as well is refused (see `inline`): a `null` context, a term,
+//! `@vocab` or `@base` mapped to `null`, `@import` of an unregistered URL. The
+//! `@direction` of the credential's and issuer's `name`/`description` is
+//! accepted (see `inline::direction_allowed`).
 //!
 //! Known limit: a property whose *scoped* context is `@context: null` (in the
 //! registry only VC 2.0 `verifiableCredential`, used in presentations)
@@ -178,13 +181,15 @@ fn walk(v: &Value, path: &mut String, findings: &mut Findings) -> Result<(), Can
                 path.push('.');
                 path.push_str(key);
                 if key == "@context" {
-                    if !is_url_context(item) {
+                    if !super::inline::context_is_safe(item) {
                         return Err(CanonError::InlineContext { path: path.clone() });
                     }
                     path.truncate(len);
                     continue;
                 }
-                let kind = if key == "@direction" || key == "@index" {
+                let kind = if key == "@direction" && super::inline::direction_allowed(path) {
+                    None
+                } else if key == "@direction" || key == "@index" {
                     Some(DropKind::NotInRdf)
                 } else if has_keyword_form(key) && !KEYWORDS.contains(&key.as_str()) {
                     Some(DropKind::IgnoredKeyword)
@@ -204,14 +209,6 @@ fn walk(v: &Value, path: &mut String, findings: &mut Findings) -> Result<(), Can
         _ => {}
     }
     Ok(())
-}
-
-fn is_url_context(v: &Value) -> bool {
-    match v {
-        Value::String(_) => true,
-        Value::Array(items) => items.iter().all(Value::is_string),
-        _ => false,
-    }
 }
 
 /// JSON-LD 1.1: `@` followed by one or more ASCII letters.
