@@ -16,14 +16,17 @@ macro_rules! store_tx {
             /// Cached reads and unsent writes (see `tx_state.rs`). A key rotated concurrently
             /// by another instance is as if it happened after this transaction.
             state: $crate::store::tx_state::TxState,
+            /// Told whether the commit went through (readiness, see `health.rs`).
+            health: std::sync::Arc<$crate::store::health::StorageHealth>,
         }
 
         impl $tx {
             fn new(
                 tx: sqlx::Transaction<'static, $db>,
                 turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+                health: std::sync::Arc<$crate::store::health::StorageHealth>,
             ) -> Self {
-                Self { tx, _turn: turn, state: Default::default() }
+                Self { tx, _turn: turn, state: Default::default(), health }
             }
         }
 
@@ -88,6 +91,34 @@ macro_rules! store_tx {
                 )
                 .bind(&key.key_id)
                 .bind($crate::vc::multibase::ed25519_multikey(&key.public_key))
+                .bind(at)
+                .execute(&mut *self.tx)
+                .await?;
+                sqlx::query("DELETE FROM key_intents WHERE key_id = $1")
+                    .bind(&key.key_id)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn key_intent(&mut self, key_id: &str) -> StoreResult<Option<(String, i64)>> {
+                let row = sqlx::query("SELECT token, started_at FROM key_intents WHERE key_id = $1")
+                    .bind(key_id)
+                    .fetch_optional(&mut *self.tx)
+                    .await?;
+                Ok(match row {
+                    Some(r) => Some((r.try_get("token")?, r.try_get("started_at")?)),
+                    None => None,
+                })
+            }
+
+            async fn put_key_intent(&mut self, key_id: &str, token: &str, at: i64) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO key_intents (key_id, token, started_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (key_id) DO UPDATE SET token = excluded.token, started_at = excluded.started_at",
+                )
+                .bind(key_id)
+                .bind(token)
                 .bind(at)
                 .execute(&mut *self.tx)
                 .await?;
@@ -234,7 +265,8 @@ macro_rules! store_tx {
                 self.flush().await?;
                 self.state.attempts.remove(attempt_id);
                 sqlx::query(
-                    "UPDATE exam_attempts SET outcome = $1, credential_id = $2, detail = $3 WHERE attempt_id = $4",
+                    "UPDATE exam_attempts SET outcome = $1, credential_id = $2, detail = $3, \
+                     candidate_email = NULL WHERE attempt_id = $4",
                 )
                 .bind(outcome)
                 .bind(credential_id)
@@ -357,11 +389,36 @@ macro_rules! store_tx {
                 Ok(())
             }
 
+            async fn erase_candidate(&mut self, candidate_id: &str) -> StoreResult<(u64, u64)> {
+                self.flush().await?;
+                self.state.attempts.clear();
+                self.state.any_pending = None;
+                let attempts = sqlx::query(
+                    "UPDATE exam_attempts SET body = '{}', body_hash = 'erased', candidate_email = NULL, \
+                     outcome = CASE WHEN outcome = 'pending' THEN 'cancelled' ELSE outcome END \
+                     WHERE candidate_id = $1",
+                )
+                .bind(candidate_id)
+                .execute(&mut *self.tx)
+                .await?;
+                let credentials = sqlx::query("UPDATE credentials SET holder_name = '' WHERE candidate_id = $1")
+                    .bind(candidate_id)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok((attempts.rows_affected(), credentials.rows_affected()))
+            }
+
+            /// A failed flush or COMMIT drops the transaction: its connection is rolled back,
+            /// or closed when that fails too (see `release_clean` in `mod.rs`).
             async fn commit(self: Box<Self>) -> StoreResult<()> {
                 let mut this = *self;
-                this.flush().await?;
-                this.tx.commit().await?;
-                Ok(())
+                let health = this.health.clone();
+                let outcome = match this.flush().await {
+                    Ok(()) => this.tx.commit().await.map_err(StoreError::from),
+                    Err(e) => Err(e),
+                };
+                health.record(&outcome);
+                outcome
             }
         }
 
