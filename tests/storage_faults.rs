@@ -2,7 +2,7 @@
 //! `Retry-After`, `/readyz` 503 while it lasts, and full recovery by itself afterwards (no
 //! connection left inside a failed transaction, so no write keeps failing).
 //!
-//! SQLite: a real full disk, a tmpfs of 3 MiB mounted by the test (root only; skipped with a
+//! SQLite: a real full disk, a tmpfs of 8 MiB mounted by the test (root only; skipped with a
 //! message where mounting is impossible). PostgreSQL: the database made read-only and the
 //! connections cut, which fails writes with SQLSTATE 25006 the way a read-only standby does.
 
@@ -10,6 +10,7 @@ mod common;
 
 use attest::service::Role;
 use common::{TestApp, exam};
+use sqlx::Connection as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -110,7 +111,7 @@ async fn ready_within(app: &TestApp, limit: Duration) -> bool {
 async fn a_full_disk_is_503_storage_unavailable_and_every_write_works_once_space_is_freed() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mount = dir.path().join("small-disk");
-    let Some(_tmpfs) = Tmpfs::mount(&mount, "3m") else {
+    let Some(_tmpfs) = Tmpfs::mount(&mount, "8m") else {
         return;
     };
     let url = format!("sqlite://{}", mount.join("attest.db").display());
@@ -144,6 +145,11 @@ async fn a_full_disk_is_503_storage_unavailable_and_every_write_works_once_space
         }
     }
     assert!(refused > 0, "the disk never filled up");
+    let (status, retry) = readyz(&app).await;
+    assert_eq!(status, 503, "ready while the disk is full");
+    assert!(retry.is_some());
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(readyz(&app).await.0, 503, "the probe wrote on a full disk");
     // A small change may still fit in the space the WAL already holds; if not, it is the same
     // retryable 503, never a 500.
     let (status, revoke) = app.act(&admin, &before, "suspend", "disk full").await;
@@ -151,11 +157,6 @@ async fn a_full_disk_is_503_storage_unavailable_and_every_write_works_once_space
         status == 200 || (status == 503 && revoke["code"] == "storage_unavailable"),
         "status change on a full disk: {status} {revoke}"
     );
-    let (status, retry) = readyz(&app).await;
-    assert_eq!(status, 503, "ready while the disk is full");
-    assert!(retry.is_some());
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    assert_eq!(readyz(&app).await.0, 503, "the probe wrote on a full disk");
 
     std::fs::remove_file(&filler).expect("free space");
     for i in 0..40 {
@@ -213,8 +214,20 @@ async fn a_read_only_postgres_is_503_storage_unavailable_and_recovers_by_itself(
         "ready while the database is read-only"
     );
 
-    app.raw_execute(&set("off"), &[]).await;
-    app.raw_execute(cut, &[]).await;
+    // This session starts read-only too: it opts out first.
+    let mut admin = sqlx::PgConnection::connect(&app.database_url())
+        .await
+        .expect("connect");
+    for sql in [
+        "SET default_transaction_read_only = off".to_owned(),
+        set("off"),
+        cut.to_owned(),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&mut admin)
+            .await
+            .expect("statement");
+    }
     assert!(
         ready_within(&app, Duration::from_secs(10)).await,
         "readiness did not come back by itself"

@@ -107,6 +107,10 @@ async fn refuse_unknown_files(ctx: &Context) -> ServiceResult<()> {
     let mut unknown = Vec::new();
     if !files.is_empty() {
         let mut tx = ctx.store.begin().await?;
+        // Another instance may have made the first key since we looked.
+        if !tx.keys().await?.is_empty() {
+            return Ok(());
+        }
         for id in files {
             if tx.key_intent(&id).await?.is_none() {
                 unknown.push(format!("{id}.pem"));
@@ -214,6 +218,29 @@ pub async fn rotate(ctx: &Context, actor: &Actor) -> ServiceResult<KeyRecord> {
 /// process died between recording the intent and committing the key).
 const ROTATION_ABANDONED_AFTER: i64 = 60;
 
+/// How often, and how many times, a first start waits for another instance's first key.
+const FIRST_KEY_POLL: Duration = Duration::from_millis(200);
+const FIRST_KEY_POLLS: u32 = 150;
+
+/// [`create_once`]; a first start that meets another instance making the first key waits for
+/// it instead of failing.
+async fn create(
+    ctx: &Context,
+    actor: &Actor,
+    only_first: bool,
+) -> ServiceResult<Option<KeyRecord>> {
+    let mut polls = 0;
+    loop {
+        match create_once(ctx, actor, only_first).await {
+            Err(e) if only_first && e.code == "rotation_in_progress" && polls < FIRST_KEY_POLLS => {
+                polls += 1;
+                tokio::time::sleep(FIRST_KEY_POLL).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// The new key, or `None` when `only_first` and a key is already active. The key list is read
 /// inside the transaction under the engine's key lock, so instances starting or rotating at
 /// the same moment queue here instead of racing for the same key id.
@@ -221,7 +248,7 @@ const ROTATION_ABANDONED_AFTER: i64 = 60;
 /// Three steps (issue 15 §2): the intent to create `key-N` is committed first, then the file
 /// is written, then the record commits and settles the intent. A file found in the way is
 /// set aside only when the database holds an abandoned intent for it.
-async fn create(
+async fn create_once(
     ctx: &Context,
     actor: &Actor,
     only_first: bool,

@@ -160,6 +160,7 @@ macro_rules! store_engine {
             async fn writable(&self) -> StoreResult<()> {
                 self.health
                     .check(async {
+                        self.room_to_grow()?;
                         let _turn = self.writer_turn().await;
                         let mut tx = self.pool.begin_with($begin).await?;
                         sqlx::query($probe).execute(&mut *tx).await?;

@@ -1,18 +1,17 @@
 //! Whether the database accepts writes, for `/readyz` (issue 15 §1): a disk that fills up,
 //! a file that turns read-only or an I/O error makes writes fail while reads and `SELECT 1`
-//! still work, so readiness needs a write. Every write transaction reports its outcome here;
-//! when none did recently, a tiny committed write (the probe, `storage_probe` table) answers,
-//! at most once per [`PROBE_HEALTHY`] while writes work and once per [`PROBE_FAILING`] while
-//! they fail, so readiness comes back by itself soon after space is freed.
+//! still work, so readiness needs a write. Every write transaction reports how its commit went
+//! here; when none did within [`PROBE_EVERY`], a tiny committed write (the probe, table
+//! `storage_probe`) answers. Readiness is thus at most a second stale either way, and comes
+//! back by itself soon after space is freed. Under load the commits answer and the probe
+//! never runs; an idle instance probes at most once a second however often it is asked.
 
 use super::{StoreError, StoreResult};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// How long a successful write (or probe) vouches for the storage.
-const PROBE_HEALTHY: Duration = Duration::from_secs(5);
-/// How long a storage failure stands before the next probe may clear it.
-const PROBE_FAILING: Duration = Duration::from_secs(1);
+/// How long the outcome of a commit (or probe) answers for the storage.
+const PROBE_EVERY: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Default)]
 pub(crate) struct StorageHealth {
@@ -51,12 +50,7 @@ impl StorageHealth {
     fn fresh(&self) -> Option<StoreResult<()>> {
         let guard = self.lock();
         let (at, seen) = guard.as_ref()?;
-        let ttl = if seen.is_some() {
-            PROBE_FAILING
-        } else {
-            PROBE_HEALTHY
-        };
-        (at.elapsed() < ttl).then(|| match seen {
+        (at.elapsed() < PROBE_EVERY).then(|| match seen {
             None => Ok(()),
             Some(cause) => Err(StoreError::Storage(cause.clone())),
         })
@@ -96,7 +90,7 @@ mod tests {
         // Other errors say nothing about the storage.
         health.record::<()>(&Err(StoreError::Conflict("race".into())));
         assert!(health.failing());
-        *health.lock() = Some((Instant::now() - PROBE_FAILING, Some("disk full".into())));
+        *health.lock() = Some((Instant::now() - PROBE_EVERY, Some("disk full".into())));
         assert!(health.check(async { Ok(()) }).await.is_ok());
         assert!(health.check(async { panic!("probed again") }).await.is_ok());
     }

@@ -66,6 +66,11 @@ impl PgStore {
         })
     }
 
+    /// The server's disk is its own business: a write that does not fit fails the probe.
+    fn room_to_grow(&self) -> StoreResult<()> {
+        Ok(())
+    }
+
     async fn backup_to(&self, _path: &str) -> StoreResult<()> {
         Err(StoreError::Other(
             "`attest backup` copies SQLite databases only; back up PostgreSQL with pg_dump \

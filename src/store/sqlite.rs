@@ -16,6 +16,9 @@ const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 /// 1,000, which made the commit that crossed 4 MiB (one batch of 1,000 does) pay for
 /// copying it, 10–30 ms.
 const WAL_AUTOCHECKPOINT_PAGES: &str = "16384";
+/// Below this much free space beside the database, readiness fails: a small probe may still
+/// fit in the WAL's slack while every issuance fails with "database or disk is full".
+const MIN_FREE_BYTES: u64 = 1024 * 1024;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
@@ -28,6 +31,8 @@ pub struct SqliteStore {
     /// the busy handler.
     writer: Arc<tokio::sync::Mutex<()>>,
     health: Arc<super::health::StorageHealth>,
+    /// The database file (`None` in memory), for the free-space check.
+    file: Option<std::path::PathBuf>,
 }
 
 impl SqliteStore {
@@ -42,9 +47,29 @@ impl SqliteStore {
                 StoreError::Storage(format!("cannot create {}: {cause}", path.display()))
             })?;
         }
-        Self::open(url)
+        let mut store = Self::open(url)
             .await
-            .map_err(|e| explain_start(file.as_deref(), e))
+            .map_err(|e| explain_start(file.as_deref(), e))?;
+        store.file = file;
+        Ok(store)
+    }
+
+    /// Free space on the database's filesystem, as readiness sees it.
+    fn room_to_grow(&self) -> StoreResult<()> {
+        #[cfg(unix)]
+        if let Some(dir) = self.file.as_deref().and_then(std::path::Path::parent) {
+            let dir = if dir.as_os_str().is_empty() { std::path::Path::new(".") } else { dir };
+            if let Ok(fs) = rustix::fs::statvfs(dir) {
+                let free = fs.f_bavail.saturating_mul(fs.f_frsize);
+                if free < MIN_FREE_BYTES {
+                    return Err(StoreError::Storage(format!(
+                        "disk full: {free} bytes free beside {}",
+                        dir.display()
+                    )));
+                }
+            }
+        }
+        Ok(())
     }
 
     async fn open(url: &str) -> StoreResult<Self> {
@@ -79,6 +104,7 @@ impl SqliteStore {
             pool,
             writer: Arc::default(),
             health: Arc::default(),
+            file: None,
         })
     }
 
