@@ -20,14 +20,15 @@ use std::time::Duration;
 struct Tmpfs(PathBuf);
 
 impl Tmpfs {
-    fn mount(dir: &Path, size: &str) -> Option<Self> {
+    /// `options` such as `size=8m` or `size=1m,ro`.
+    fn mount(dir: &Path, options: &str) -> Option<Self> {
         std::fs::create_dir_all(dir).expect("mount point");
         let done = Command::new("mount")
             .args([
                 "-t",
                 "tmpfs",
                 "-o",
-                &format!("size={size},mode=0700"),
+                &format!("{options},mode=0700"),
                 "tmpfs",
             ])
             .arg(dir)
@@ -111,7 +112,7 @@ async fn ready_within(app: &TestApp, limit: Duration) -> bool {
 async fn a_full_disk_is_503_storage_unavailable_and_every_write_works_once_space_is_freed() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mount = dir.path().join("small-disk");
-    let Some(_tmpfs) = Tmpfs::mount(&mount, "8m") else {
+    let Some(_tmpfs) = Tmpfs::mount(&mount, "size=8m") else {
         return;
     };
     let url = format!("sqlite://{}", mount.join("attest.db").display());
@@ -239,4 +240,49 @@ async fn a_read_only_postgres_is_503_storage_unavailable_and_recovers_by_itself(
             "write {i} after the database was writable again: {body}"
         );
     }
+}
+
+/// Start-up names the cause in plain words (issue 15 §1).
+#[tokio::test]
+async fn start_up_on_a_full_or_read_only_disk_says_so() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mount = dir.path().join("tiny-disk");
+    let Some(_tmpfs) = Tmpfs::mount(&mount, "size=512k") else {
+        return;
+    };
+    let read_only = dir.path().join("read-only-disk");
+    let Some(_read_only) = Tmpfs::mount(&read_only, "size=512k,ro") else {
+        return;
+    };
+    let open = |db: PathBuf| {
+        let url = format!("sqlite://{}", db.display());
+        let keys = dir.path().join("keys").display().to_string();
+        let env = move |k: &str| match k {
+            "ATTEST_DATABASE_URL" => Some(url.clone()),
+            "ATTEST_KEYS_DIR" => Some(keys.clone()),
+            _ => None,
+        };
+        let config = attest::config::Config::load(&dir.path().join("attest.toml"), false, env)
+            .expect("config")
+            .config;
+        attest::service::Context::open(
+            config,
+            std::sync::Arc::new(attest::clock::FixedClock::new(common::T0)),
+        )
+    };
+    fill(&mount.join("filler"));
+    let full = open(mount.join("full.db"))
+        .await
+        .err()
+        .expect("refused on a full disk");
+    assert!(full.to_string().contains("disk full"), "{full}");
+
+    let read_only = open(read_only.join("new.db"))
+        .await
+        .err()
+        .expect("refused on a read-only disk");
+    assert!(
+        read_only.to_string().contains("read-only directory"),
+        "{read_only}"
+    );
 }

@@ -44,7 +44,7 @@ impl SqliteStore {
             crate::config::files::touch_private(path).map_err(|e| {
                 let cause = crate::config::files::plain_cause(&e)
                     .map_or_else(|| e.to_string(), str::to_owned);
-                StoreError::Storage(format!("cannot create {}: {cause}", path.display()))
+                StoreError::Storage(format!("{cause}: cannot create {}", path.display()))
             })?;
         }
         let mut store = Self::open(url)
@@ -58,7 +58,11 @@ impl SqliteStore {
     fn room_to_grow(&self) -> StoreResult<()> {
         #[cfg(unix)]
         if let Some(dir) = self.file.as_deref().and_then(std::path::Path::parent) {
-            let dir = if dir.as_os_str().is_empty() { std::path::Path::new(".") } else { dir };
+            let dir = if dir.as_os_str().is_empty() {
+                std::path::Path::new(".")
+            } else {
+                dir
+            };
             if let Ok(fs) = rustix::fs::statvfs(dir) {
                 let free = fs.f_bavail.saturating_mul(fs.f_frsize);
                 if free < MIN_FREE_BYTES {
@@ -141,7 +145,16 @@ fn explain_start(file: Option<&std::path::Path>, e: StoreError) -> StoreError {
         Some(format!("{cause}: {}", f.display()))
     });
     match file_cause.or_else(|| dir.and_then(crate::config::files::diagnose_dir)) {
-        Some(cause) => StoreError::Storage(format!("cannot use the database: {cause} ({e})")),
+        Some(cause) => {
+            let detail = match &e {
+                StoreError::Storage(m) | StoreError::Other(m) | StoreError::Unavailable(m) => {
+                    m.clone()
+                }
+                other => other.to_string(),
+            };
+            let db = file.map(|f| f.display().to_string()).unwrap_or_default();
+            StoreError::Storage(format!("{cause} (database {db}: {detail})"))
+        }
         None => e,
     }
 }
