@@ -118,12 +118,18 @@ impl SqliteStore {
 
     async fn backup_to(&self, path: &str) -> StoreResult<()> {
         // VACUUM INTO accepts an empty file: made first, so the copy is 0600 too.
-        crate::config::files::touch_private(std::path::Path::new(path))
+        let target = std::path::Path::new(path);
+        let existed = target.exists();
+        crate::config::files::touch_private(target)
             .map_err(|e| StoreError::Other(format!("{path}: {e}")))?;
-        sqlx::query("VACUUM INTO $1")
+        let copied = sqlx::query("VACUUM INTO $1")
             .bind(path)
             .execute(&self.pool)
-            .await?;
+            .await;
+        if copied.is_err() && !existed {
+            let _ = std::fs::remove_file(target);
+        }
+        copied?;
         Ok(())
     }
 }
