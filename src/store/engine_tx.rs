@@ -78,51 +78,15 @@ macro_rules! store_tx {
             }
 
             async fn rotate_key(&mut self, key: &KeyRecord) -> StoreResult<()> {
-                self.flush().await?;
-                self.state.active_key = None;
-                let at = key.created_at.unix_timestamp();
-                sqlx::query("UPDATE signing_keys SET retired_at = $1, active_marker = NULL WHERE active_marker = 1")
-                    .bind(at)
-                    .execute(&mut *self.tx)
-                    .await?;
-                sqlx::query(
-                    "INSERT INTO signing_keys (key_id, seq, public_key, created_at, retired_at, active_marker) \
-                     VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM signing_keys), $2, $3, NULL, 1)",
-                )
-                .bind(&key.key_id)
-                .bind($crate::vc::multibase::ed25519_multikey(&key.public_key))
-                .bind(at)
-                .execute(&mut *self.tx)
-                .await?;
-                sqlx::query("DELETE FROM key_intents WHERE key_id = $1")
-                    .bind(&key.key_id)
-                    .execute(&mut *self.tx)
-                    .await?;
-                Ok(())
+                self.rotate_key_rows(key).await
             }
 
             async fn key_intent(&mut self, key_id: &str) -> StoreResult<Option<(String, i64)>> {
-                let row = sqlx::query("SELECT token, started_at FROM key_intents WHERE key_id = $1")
-                    .bind(key_id)
-                    .fetch_optional(&mut *self.tx)
-                    .await?;
-                Ok(match row {
-                    Some(r) => Some((r.try_get("token")?, r.try_get("started_at")?)),
-                    None => None,
-                })
+                self.key_intent_row(key_id).await
             }
 
             async fn put_key_intent(&mut self, key_id: &str, token: &str, at: i64) -> StoreResult<()> {
-                sqlx::query(
-                    "INSERT INTO key_intents (key_id, token, started_at) VALUES ($1, $2, $3) \
-                     ON CONFLICT (key_id) DO UPDATE SET token = excluded.token, started_at = excluded.started_at",
-                )
-                .bind(key_id)
-                .bind(token)
-                .bind(at)
-                .execute(&mut *self.tx)
-                .await?;
-                Ok(())
+                self.put_key_intent_row(key_id, token, at).await
             }
 
             async fn open_status_list(&mut self, size: u32, now: i64) -> StoreResult<(i64, i64)> {
@@ -390,22 +354,7 @@ macro_rules! store_tx {
             }
 
             async fn erase_candidate(&mut self, candidate_id: &str) -> StoreResult<(u64, u64)> {
-                self.flush().await?;
-                self.state.attempts.clear();
-                self.state.any_pending = None;
-                let attempts = sqlx::query(
-                    "UPDATE exam_attempts SET body = '{}', body_hash = 'erased', candidate_email = NULL, \
-                     outcome = CASE WHEN outcome = 'pending' THEN 'cancelled' ELSE outcome END \
-                     WHERE candidate_id = $1",
-                )
-                .bind(candidate_id)
-                .execute(&mut *self.tx)
-                .await?;
-                let credentials = sqlx::query("UPDATE credentials SET holder_name = '' WHERE candidate_id = $1")
-                    .bind(candidate_id)
-                    .execute(&mut *self.tx)
-                    .await?;
-                Ok((attempts.rows_affected(), credentials.rows_affected()))
+                self.erase_candidate_rows(candidate_id).await
             }
 
             /// A failed flush or COMMIT drops the transaction: its connection is rolled back,
@@ -424,6 +373,7 @@ macro_rules! store_tx {
 
 
         $crate::store::engine_flush::store_tx_io! { db: $db, tx: $tx }
+        $crate::store::engine_keys::store_tx_keys! { tx: $tx }
     };
 }
 

@@ -4,6 +4,7 @@
 
 mod engine;
 mod engine_flush;
+mod engine_keys;
 mod engine_tx;
 mod health;
 mod postgres;
