@@ -19,6 +19,10 @@ pub struct Cli {
     /// Configuration file (created with defaults on first run).
     #[arg(long, global = true, default_value = DEFAULT_CONFIG_FILE, env = "ATTEST_CONFIG")]
     pub config: PathBuf,
+    /// Refuse to start when a key file is readable by group or others (as
+    /// `strict_key_permissions = true` does).
+    #[arg(long, global = true)]
+    pub strict: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -70,6 +74,11 @@ pub enum Command {
         #[command(subcommand)]
         command: Option<AuditCommand>,
     },
+    /// Candidates' personal data.
+    Candidate {
+        #[command(subcommand)]
+        command: CandidateCommand,
+    },
     /// Apply database migrations and exit.
     Migrate,
     /// Consistent online copy of the SQLite database.
@@ -92,6 +101,21 @@ pub enum KeysCommand {
     List,
     /// Make a new active key; the old one is retired but keeps verifying.
     Rotate,
+    /// Register the key files of the keys directory with a database that has no keys yet
+    /// (a deliberate move to a new database; `key-N.pem`, the last one becomes active).
+    Adopt,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CandidateCommand {
+    /// Remove a candidate's name, email and request bodies; issued credentials stay as signed
+    /// and the audit trail records the erasure.
+    Erase {
+        /// The exam platform's candidate id.
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -139,7 +163,10 @@ pub fn init_tracing(format: LogFormat) {
 pub async fn run(cli: Cli) -> ExitCode {
     let create = matches!(cli.command, Command::Serve);
     let loaded = match Config::load(&cli.config, create, |k| std::env::var(k).ok()) {
-        Ok(l) => l,
+        Ok(mut l) => {
+            l.config.strict_key_permissions |= cli.strict;
+            l
+        }
         Err(e) => {
             eprintln!("attest: {e}");
             return ExitCode::from(2);

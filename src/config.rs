@@ -2,6 +2,7 @@
 //! variables (which win). The file is created with the defaults on first run so that a newcomer
 //! can see and edit every setting.
 
+pub mod files;
 mod limits;
 
 pub use limits::Limits;
@@ -79,6 +80,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Rate limits, timeouts, body caps, PDF concurrency and the shutdown grace period.
     pub limits: Limits,
+    /// Refuse to start when a key file is readable by group or others (else a warning).
+    pub strict_key_permissions: bool,
     /// Where the file was read from (or would be written to).
     pub path: PathBuf,
 }
@@ -132,6 +135,7 @@ struct FileConfig {
     trusted_proxies: Option<Vec<String>>,
     metrics_token: Option<String>,
     log_format: Option<String>,
+    strict_key_permissions: Option<bool>,
     rate_limit_per_minute: Option<u32>,
     rate_limit_burst: Option<u32>,
     request_timeout_seconds: Option<u32>,
@@ -141,45 +145,8 @@ struct FileConfig {
     shutdown_grace_seconds: Option<u32>,
 }
 
-const TEMPLATE: &str = r#"# attest configuration. Environment variables ATTEST_<KEY> (upper case) override each key.
-listen = "127.0.0.1:8080"
-# Used in credential ids, status list URLs, the did:web identity and QR codes.
-public_base_url = "http://localhost:8080"
-# Default: a SQLite file beside this file. PostgreSQL: "postgres://user:pass@host/db".
-# database_url = "sqlite://attest.db"
-keys_dir = "keys"
-issuer_name = "AIOps School"
-# "web" (did:web of public_base_url) or "key" (did:key, for local use)
-did_method = "web"
-# Path of a catalog file; the built-in MLOps program is used when unset.
-# catalog = "catalog.toml"
-# Embedded proof of new credentials: "eddsa-rdfc-2022" (JSON-LD, the interoperable default)
-# or "eddsa-jcs-2022" (JSON canonicalization).
-cryptosuite = "eddsa-rdfc-2022"
-status_list_ttl_seconds = 300
-# validUntil of a published list, i.e. how long a superseded list replayed by someone still
-# passes; default max(1800, 2 x (ttl + 300)).
-# status_list_validity_seconds = 1800
-status_list_size = 131072
-# did:web issuers whose credentials we may verify by fetching their keys and status lists.
-trusted_issuers = []
-# Limits. Per client (peer IP) on /credentials/verify, /v/…, /c/… and PDFs; 0 turns it off.
-rate_limit_per_minute = 120
-rate_limit_burst = 30
-# Reverse proxies (addresses or CIDR ranges, e.g. ["127.0.0.1", "10.0.0.0/8"]) whose
-# X-Forwarded-For names the client for those limits; anyone else is charged as its own address.
-trusted_proxies = []
-# A secret Prometheus must send (Authorization: Bearer …) to read /metrics; unset: anyone can.
-# metrics_token = "…"
-request_timeout_seconds = 60
-# Any request body, whatever the route (routes have smaller caps of their own).
-max_body_bytes = 8388608
-# PDFs rendered at once, and how many more may wait before the server answers 503.
-pdf_max_concurrent = 2
-pdf_max_queued = 16
-# On SIGTERM: how long in-flight requests may take to finish before the server exits.
-shutdown_grace_seconds = 20
-"#;
+/// The file written on first run: every key with its default and a comment.
+const TEMPLATE: &str = include_str!("config/template.toml");
 
 pub struct Loaded {
     pub config: Config,
@@ -199,9 +166,11 @@ impl Config {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
-                std::fs::write(path, TEMPLATE).map_err(|source| ConfigError::Write {
-                    path: path.to_owned(),
-                    source,
+                files::write_private(path, TEMPLATE.as_bytes()).map_err(|source| {
+                    ConfigError::Write {
+                        path: path.to_owned(),
+                        source,
+                    }
                 })?;
                 created = true;
                 TEMPLATE.to_owned()
@@ -368,6 +337,17 @@ impl Config {
                 .filter(|t| !t.is_empty()),
             log_format,
             limits,
+            strict_key_permissions: match env("ATTEST_STRICT_KEY_PERMISSIONS").as_deref() {
+                Some("1" | "true") => true,
+                Some("0" | "false") => false,
+                Some(other) => {
+                    return Err(ConfigError::Invalid {
+                        key: "strict_key_permissions",
+                        message: format!("`{other}` is neither `true` nor `false`"),
+                    });
+                }
+                None => file.strict_key_permissions.unwrap_or(false),
+            },
             path: path.to_owned(),
         })
     }

@@ -367,12 +367,21 @@ async fn credentials_signed_before_a_rotation_keep_verifying() {
     }
 }
 
-/// A rotation whose transaction never committed leaves its key file behind; the next rotation
-/// (which sees no record for that id) sets the file aside instead of failing for good.
+/// A rotation whose transaction never committed leaves its key file behind, and its intent in
+/// the database; the next rotation (a minute later) sets the file aside instead of failing for
+/// good. Without the intent the file is left alone (tests/keys_safety.rs).
 #[tokio::test]
 async fn a_key_file_left_by_an_uncommitted_rotation_does_not_block_the_next() {
     let app = TestApp::spawn_with(JCS).await;
     let dir = app.ctx.keyring.dir().to_path_buf();
+    let started = common::T0.unix_timestamp() - 3600;
+    app.raw_execute(
+        &format!(
+            "INSERT INTO key_intents (key_id, token, started_at) VALUES ('key-2', 'crashed', {started})"
+        ),
+        &[],
+    )
+    .await;
     std::fs::write(dir.join("key-2.pem"), "left over").unwrap();
     let rotated = attest::service::keys::rotate(&app.ctx, &attest::service::Actor::cli())
         .await

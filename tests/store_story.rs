@@ -61,6 +61,7 @@ fn attempt(id: &str, credential: &CredentialRow) -> AttemptRow {
         body: "{}".into(),
         received_at: NOW,
         detail: None,
+        candidate_email: None,
     }
 }
 

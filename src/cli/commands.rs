@@ -1,6 +1,6 @@
 //! What each command does.
 
-use super::{AuditCommand, Command, KeysCommand, StatusArgs, TokenCommand};
+use super::{AuditCommand, CandidateCommand, Command, KeysCommand, StatusArgs, TokenCommand};
 use crate::clock::SystemClock;
 use crate::config::Loaded;
 use crate::domain::ids::CredentialId;
@@ -18,7 +18,22 @@ pub async fn dispatch(command: Command, loaded: Loaded) -> anyhow::Result<ExitCo
     if loaded.created {
         eprintln!("created {} with defaults", config.path.display());
     }
-    let (ctx, setup) = Context::open(config, Arc::new(SystemClock)).await?;
+    // Adoption is what an empty database beside existing key files needs: it must not be
+    // refused (or given a new key) before it runs.
+    let adopting = matches!(
+        command,
+        Command::Keys {
+            command: KeysCommand::Adopt
+        }
+    );
+    let (ctx, setup) = if adopting {
+        (
+            Context::open_without_key(config, Arc::new(SystemClock)).await?,
+            Default::default(),
+        )
+    } else {
+        Context::open(config, Arc::new(SystemClock)).await?
+    };
     if let Some(key) = &setup.created_key {
         eprintln!(
             "generated signing key {key} in {}",
@@ -62,6 +77,29 @@ pub async fn dispatch(command: Command, loaded: Loaded) -> anyhow::Result<ExitCo
                     state
                 );
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Keys {
+            command: KeysCommand::Adopt,
+        } => {
+            for k in keys::adopt(&ctx, &actor).await? {
+                println!(
+                    "adopted {} ({})",
+                    ctx.identity.verification_method(&k),
+                    ed25519_multikey(&k.public_key)
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Candidate {
+            command: CandidateCommand::Erase { id, reason },
+        } => {
+            let erased =
+                crate::service::erasure::erase_candidate(&ctx, &actor, &id, &reason).await?;
+            println!(
+                "erased candidate {id}: {} exam attempts, {} credentials (kept as signed)",
+                erased.attempts, erased.credentials
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Keys {

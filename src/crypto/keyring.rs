@@ -50,22 +50,30 @@ impl Keyring {
 
     /// Generates a key and writes its private half; the caller records the public half, and
     /// has checked (under the key lock) that no record uses `key_id`. A file already there is
-    /// then left over from a rotation whose transaction never committed (it failed, or the
-    /// process died between writing the file and committing): it signed nothing anyone can
-    /// verify, so it is set aside as `{key_id}.pem.orphaned-{unix time}` instead of blocking
-    /// every later rotation. Nothing is deleted: after a failed commit nobody can be sure it
-    /// did not commit, so the error path leaves the file alone and only a later rotation, which
-    /// sees the database, decides.
+    /// set aside as `{key_id}.pem.orphaned-{unix time}` only when `abandoned`: the database
+    /// recorded a rotation to `key_id` as started and it never committed, so the file signed
+    /// nothing anyone can verify (issue 15 §2). Otherwise the file is someone's key — most
+    /// likely this process was pointed at the wrong database — and is left alone: an error.
+    /// Nothing is ever deleted or overwritten.
     pub fn generate(
         &self,
         key_id: &str,
         now: time::OffsetDateTime,
+        abandoned: bool,
     ) -> Result<Arc<IssuerKey>, KeyError> {
-        std::fs::create_dir_all(&self.dir).map_err(|e| KeyError::File {
+        crate::config::files::private_dir(&self.dir).map_err(|e| KeyError::File {
             path: self.dir.display().to_string(),
             message: e.to_string(),
         })?;
         let path = self.path_of(key_id);
+        if path.exists() && !abandoned {
+            return Err(KeyError::File {
+                path: path.display().to_string(),
+                message: "already exists and the database records no rotation that made it; \
+                          it is left alone (is database_url the deployment's database?)"
+                    .into(),
+            });
+        }
         if path.exists() {
             let stamp = now.unix_timestamp();
             let aside = self.dir.join(format!("{key_id}.pem.orphaned-{stamp}"));
@@ -114,6 +122,61 @@ impl Keyring {
                 key_id: record.key_id.clone(),
             });
         }
+        Ok(key)
+    }
+
+    /// The `key-N.pem` files of the directory, by N (none when it does not exist).
+    pub fn files(&self) -> Result<Vec<String>, KeyError> {
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => {
+                return Err(KeyError::File {
+                    path: self.dir.display().to_string(),
+                    message: e.to_string(),
+                });
+            }
+        };
+        let mut ids: Vec<(u64, String)> = entries
+            .filter_map(Result::ok)
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter_map(|name| {
+                let id = name.strip_suffix(".pem")?;
+                let n = id.strip_prefix("key-")?.parse().ok()?;
+                Some((n, id.to_owned()))
+            })
+            .collect();
+        ids.sort();
+        Ok(ids.into_iter().map(|(_, id)| id).collect())
+    }
+
+    /// Key files that the group or others may read or write (issue 15 §2).
+    pub fn exposed_files(&self) -> Result<Vec<PathBuf>, KeyError> {
+        let mut exposed = Vec::new();
+        for id in self.files()? {
+            let path = self.path_of(&id);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(&path)
+                    .map_err(|e| KeyError::File {
+                        path: path.display().to_string(),
+                        message: e.to_string(),
+                    })?
+                    .permissions()
+                    .mode();
+                if mode & 0o077 != 0 {
+                    exposed.push(path);
+                }
+            }
+        }
+        Ok(exposed)
+    }
+
+    /// Reads an existing key file (adoption: `attest keys adopt`).
+    pub fn load(&self, key_id: &str) -> Result<Arc<IssuerKey>, KeyError> {
+        let key = Arc::new(IssuerKey::read(key_id, &self.path_of(key_id))?);
+        self.cache(key.clone());
         Ok(key)
     }
 

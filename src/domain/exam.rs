@@ -104,6 +104,21 @@ impl ExamResult {
     }
 }
 
+/// Issue 15 §4: what a result means, independent of how it was serialized, so that a retry
+/// is compared on meaning (`service/idempotency.rs`).
+impl ExamResult {
+    /// Defaults applied (serde fills them), `completed_at` as a UTC instant, the holder's name
+    /// trimmed as issuance trims it ([`Self::holder_name`]) and the email as the identity hash
+    /// normalizes it ([`normalize_email`]).
+    pub fn normalized(&self) -> ExamResult {
+        let mut n = self.clone();
+        n.candidate.name = self.holder_name().to_owned();
+        n.candidate.email = normalize_email(&self.candidate.email);
+        n.exam.completed_at = self.exam.completed_at.to_offset(time::UtcOffset::UTC);
+        n
+    }
+}
+
 fn check_text(field: &str, text: &str, max_chars: usize) -> Result<(), String> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
@@ -223,6 +238,22 @@ mod tests {
         assert!(
             !shown.contains("zoe@example.com") && shown.contains("<redacted>"),
             "{shown}"
+        );
+    }
+
+    #[test]
+    fn normalization_keeps_meaning_and_drops_spelling() {
+        let a: ExamResult = serde_json::from_value(sample()).unwrap();
+        let mut v = sample();
+        v["candidate"]["name"] = " Zoë Ångström  ".into();
+        v["candidate"]["email"] = "Zoe@Example.com".into();
+        v["exam"]["completed_at"] = "2026-11-20T15:03:00.000+01:00".into();
+        v["on_missing_prerequisites"] = "reject".into();
+        let b: ExamResult = serde_json::from_value(v).unwrap();
+        let (a, b) = (a.normalized(), b.normalized());
+        assert_eq!(
+            serde_json::to_value(&a).unwrap(),
+            serde_json::to_value(&b).unwrap()
         );
     }
 

@@ -1,9 +1,10 @@
-//! Admin reads: the audit trail.
+//! Admin routes: the audit trail, and erasing a candidate's personal data (issue 15 §3).
 
 use super::auth::Caller;
+use super::body::StrictJson;
 use super::error::{ApiError, ApiResult};
 use super::extract::Query;
-use super::openapi::{BadRequest, schemas as s};
+use super::openapi::{BadRequest, NotFound, schemas as s};
 use crate::app::AppState;
 use crate::service::Role;
 use axum::Json;
@@ -64,4 +65,52 @@ pub async fn audit(
         })
         .collect();
     Ok(Json(json!({"entries": entries, "next_after": next})))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EraseBody {
+    /// Recorded in the audit trail (for example the request's reference).
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
+    reason: String,
+}
+
+/// `POST /api/v1/candidates/{id}/erase` (admin).
+#[utoipa::path(
+    post,
+    path = "/candidates/{id}/erase",
+    tag = "admin",
+    summary = "Erase a candidate's personal data",
+    description = "Removes the candidate's name, email and request bodies from the store. Issued \
+                   credentials stay as signed (verification needs their exact bytes), as do \
+                   their status entries and the audit trail, which records the erasure. \
+                   Held results of the candidate are cancelled.",
+    params(("id" = String, Path, description = "The exam platform's candidate id")),
+    request_body(content = EraseBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Erased", body = s::Erased),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn erase_candidate(
+    State(ctx): State<AppState>,
+    caller: Caller,
+    super::extract::Path(candidate_id): super::extract::Path<String>,
+    StrictJson(body): StrictJson<{ 16 * 1024 }>,
+) -> ApiResult<Json<Value>> {
+    let actor = caller.require(Role::Admin)?;
+    let body: EraseBody = serde_json::from_value(body).map_err(|e| {
+        ApiError::bad_request(
+            "invalid_request",
+            format!("expected {{\"reason\": \"…\"}}: {e}"),
+        )
+    })?;
+    let erased =
+        crate::service::erasure::erase_candidate(&ctx, actor, &candidate_id, &body.reason).await?;
+    Ok(Json(
+        json!({"candidate_id": candidate_id, "attempts": erased.attempts,
+                   "credentials": erased.credentials}),
+    ))
 }

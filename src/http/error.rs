@@ -64,6 +64,15 @@ impl From<ServiceError> for ApiError {
                     "the server could not complete the request",
                 )
             }
+            ErrorClass::Unavailable if e.code == "storage_unavailable" => {
+                tracing::warn!(cause = %e.message, "storage refuses writes");
+                Self::new(
+                    status,
+                    e.code,
+                    "the database cannot store changes now (disk full, read-only or failing \
+                     storage); nothing was saved; retry later",
+                )
+            }
             ErrorClass::Unavailable => {
                 tracing::warn!(cause = %e.message, "database unavailable");
                 Self::new(status, e.code, "the database is unavailable; retry shortly")

@@ -46,6 +46,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/credentials/{id}/suspend"),
     ("POST", "/api/v1/credentials/{id}/reinstate"),
     ("GET", "/api/v1/audit"),
+    ("POST", "/api/v1/candidates/{id}/erase"),
     ("POST", "/credentials/issue"),
     ("POST", "/credentials/verify"),
     ("POST", "/presentations/verify"),
@@ -81,7 +82,8 @@ pub fn routes(state: AppState) -> Router {
         .routes(routes!(credentials::revoke))
         .routes(routes!(credentials::suspend))
         .routes(routes!(credentials::reinstate))
-        .routes(routes!(admin::audit));
+        .routes(routes!(admin::audit))
+        .routes(routes!(admin::erase_candidate));
     crate::metrics::install();
     let (router, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest("/api/v1", api)

@@ -149,7 +149,7 @@ pub async fn healthz() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
-/// Ready means able to serve: the database answers and the active key can sign. Any failure
+/// Ready means able to serve: the database accepts writes and the active key can sign. Any failure
 /// is `503 not_ready` (so a load balancer takes the instance out of rotation); the cause is
 /// logged, not sent.
 #[utoipa::path(
@@ -161,7 +161,8 @@ pub async fn healthz() -> Json<Value> {
         body = s::Health))
 )]
 pub async fn readyz(State(ctx): State<AppState>) -> ApiResult<Json<Value>> {
-    let checked = match ctx.store.ping().await {
+    // Writes, not only `SELECT 1`: a full disk leaves reads working (see store/health.rs).
+    let checked = match ctx.store.writable().await {
         Ok(()) => keys::check_active_key(&ctx).await,
         Err(e) => Err(e.into()),
     };

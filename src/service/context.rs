@@ -58,6 +58,18 @@ impl Context {
         config: Config,
         clock: SharedClock,
     ) -> Result<(Arc<Self>, Setup), StartError> {
+        let ctx = Self::open_without_key(config, clock).await?;
+        let created_key = keys::ensure_active_key(&ctx)
+            .await
+            .map_err(|e| StartError::Keys(e.message))?;
+        Ok((ctx, Setup { created_key }))
+    }
+
+    /// Everything but the signing key check (`attest keys adopt` runs before there is one).
+    pub async fn open_without_key(
+        config: Config,
+        clock: SharedClock,
+    ) -> Result<Arc<Self>, StartError> {
         crate::install_tls_provider();
         let catalog = match &config.catalog {
             Some(path) => {
@@ -95,10 +107,7 @@ impl Context {
             issued: Default::default(),
             pdf_renders,
         });
-        let created_key = keys::ensure_active_key(&ctx)
-            .await
-            .map_err(|e| StartError::Keys(e.message))?;
-        Ok((ctx, Setup { created_key }))
+        Ok(ctx)
     }
 
     pub fn now(&self) -> time::OffsetDateTime {

@@ -78,6 +78,7 @@ impl From<StoreError> for ServiceError {
             StoreError::Unavailable(m) => {
                 Self::new(ErrorClass::Unavailable, "database_unavailable", m)
             }
+            StoreError::Storage(m) => Self::new(ErrorClass::Unavailable, "storage_unavailable", m),
             StoreError::Conflict(m) => Self::new(ErrorClass::Conflict, "conflict", m),
             other => Self::internal(other.to_string()),
         }

@@ -2,6 +2,7 @@
 //! credential, its status index, its lineage and its audit entry then commit in one
 //! transaction, so a crash leaves either all of them or none. `attempt_id` makes retries safe.
 
+use super::idempotency::{self, Fingerprint};
 use super::{Actor, Context, ServiceError, ServiceResult, keys, lineage, signing, status};
 use crate::domain::catalog::Achievement;
 use crate::domain::exam::{ExamResult, OnMissingPrerequisites};
@@ -11,14 +12,13 @@ use crate::store::{AttemptRow, CredentialRow, Tx};
 use crate::vc::credential::{self, CredentialDraft, IdentityHash};
 use rand::RngCore;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 /// A validated request, not yet applied.
 pub struct Prepared {
     pub result: ExamResult,
-    pub body: Value,
-    pub body_hash: String,
+    /// How a retry is recognized and what of the request is kept (`idempotency.rs`).
+    pub fingerprint: Fingerprint,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,16 +89,10 @@ pub fn prepare(ctx: &Context, body: &Value) -> ServiceResult<Prepared> {
             ),
         ));
     }
-    let canonical = serde_json_canonicalizer::to_string(body)
-        .map_err(|e| ServiceError::internal(e.to_string()))?;
-    let body_hash = Sha256::digest(canonical.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let fingerprint = idempotency::fingerprint(&result, body)?;
     Ok(Prepared {
         result,
-        body: body.clone(),
-        body_hash,
+        fingerprint,
     })
 }
 
@@ -144,14 +138,15 @@ pub(super) async fn process(
         .ok_or_else(|| ServiceError::internal("achievement vanished from the catalog"))?;
     let mut attempt = AttemptRow {
         attempt_id: r.attempt_id.to_string(),
-        body_hash: p.body_hash.clone(),
+        body_hash: p.fingerprint.hash.clone(),
         candidate_id: r.candidate.id.to_string(),
         achievement: r.achievement.to_string(),
         outcome: String::new(),
         credential_id: None,
-        body: p.body.to_string(),
+        body: p.fingerprint.redacted.to_string(),
         received_at: now.unix_timestamp(),
         detail: None,
+        candidate_email: None,
     };
     if r.exam.score < achievement.pass_mark {
         attempt.outcome = "below_pass_mark".into();
@@ -172,6 +167,8 @@ pub(super) async fn process(
         let missing: Vec<String> = resolution.missing.iter().map(ToString::to_string).collect();
         if r.on_missing_prerequisites == OnMissingPrerequisites::Hold {
             attempt.outcome = "pending".into();
+            // Needed to issue it later; cleared once the attempt is settled.
+            attempt.candidate_email = Some(r.candidate.email.clone());
             attempt.detail = Some(json!({"missing": missing}).to_string());
             tx.insert_attempt(&attempt).await?;
             return Ok(Submitted::Pending {
@@ -202,15 +199,7 @@ pub(super) async fn process(
 }
 
 fn repeat(existing: AttemptRow, p: &Prepared) -> ServiceResult<Submitted> {
-    if existing.body_hash != p.body_hash {
-        return Err(ServiceError::conflict(
-            "attempt_conflict",
-            format!(
-                "attempt `{}` was already submitted with a different body",
-                existing.attempt_id
-            ),
-        ));
-    }
+    idempotency::same_request(&existing, &p.fingerprint)?;
     match existing.outcome.as_str() {
         "issued" => {
             let id = existing
@@ -269,8 +258,7 @@ async fn release_pending(
     loop {
         let mut progressed = false;
         for pending in tx.pending_attempts(candidate).await? {
-            let result: ExamResult = serde_json::from_str(&pending.body)
-                .map_err(|e| ServiceError::internal(e.to_string()))?;
+            let result = idempotency::pending_result(&pending)?;
             let Some(achievement) = ctx.catalog.get(&result.achievement) else {
                 continue;
             };

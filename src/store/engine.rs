@@ -11,7 +11,8 @@ macro_rules! store_engine {
         begin: $begin:literal,
         for_update: $for_update:literal,
         audit_lock: $audit_lock:literal,
-        key_lock: $key_lock:literal $(,)?
+        key_lock: $key_lock:literal,
+        probe: $probe:literal $(,)?
     ) => {
         use $crate::crypto::KeyRecord;
         use $crate::domain::ids::{AttemptId, CredentialId};
@@ -79,6 +80,7 @@ macro_rules! store_engine {
                 body: row.try_get("body")?,
                 received_at: row.try_get("received_at")?,
                 detail: row.try_get("detail")?,
+                candidate_email: row.try_get("candidate_email")?,
             })
         }
 
@@ -143,13 +145,29 @@ macro_rules! store_engine {
                 // Wait for our turn before taking a connection: queued writers then hold no
                 // connection that readers need.
                 let turn = self.writer_turn().await;
-                let tx = self.pool.begin_with($begin).await?;
-                Ok(Box::new($tx::new(tx, turn)))
+                let begun = self.pool.begin_with($begin).await.map_err(StoreError::from);
+                if begun.is_err() {
+                    self.health.record(&begun);
+                }
+                Ok(Box::new($tx::new(begun?, turn, self.health.clone())))
             }
 
             async fn ping(&self) -> StoreResult<()> {
                 sqlx::query("SELECT 1").execute(&self.pool).await?;
                 Ok(())
+            }
+
+            async fn writable(&self) -> StoreResult<()> {
+                self.health
+                    .check(async {
+                        self.room_to_grow()?;
+                        let _turn = self.writer_turn().await;
+                        let mut tx = self.pool.begin_with($begin).await?;
+                        sqlx::query($probe).execute(&mut *tx).await?;
+                        tx.commit().await?;
+                        Ok(())
+                    })
+                    .await
             }
 
             async fn credential(&self, id: &CredentialId) -> StoreResult<Option<CredentialRow>> {

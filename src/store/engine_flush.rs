@@ -59,7 +59,7 @@ macro_rules! store_tx_io {
                 .await?;
                 self.insert_rows(
                     "exam_attempts (attempt_id, body_hash, candidate_id, achievement, outcome, \
-                     credential_id, body, received_at, detail)",
+                     credential_id, body, received_at, detail, candidate_email)",
                     unsent.attempts,
                     |mut b, r| {
                         b.push_bind(r.attempt_id)
@@ -70,7 +70,8 @@ macro_rules! store_tx_io {
                             .push_bind(r.credential_id)
                             .push_bind(r.body)
                             .push_bind(r.received_at)
-                            .push_bind(r.detail);
+                            .push_bind(r.detail)
+                            .push_bind(r.candidate_email);
                     },
                 )
                 .await?;

@@ -16,14 +16,17 @@ macro_rules! store_tx {
             /// Cached reads and unsent writes (see `tx_state.rs`). A key rotated concurrently
             /// by another instance is as if it happened after this transaction.
             state: $crate::store::tx_state::TxState,
+            /// Told whether the commit went through (readiness, see `health.rs`).
+            health: std::sync::Arc<$crate::store::health::StorageHealth>,
         }
 
         impl $tx {
             fn new(
                 tx: sqlx::Transaction<'static, $db>,
                 turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+                health: std::sync::Arc<$crate::store::health::StorageHealth>,
             ) -> Self {
-                Self { tx, _turn: turn, state: Default::default() }
+                Self { tx, _turn: turn, state: Default::default(), health }
             }
         }
 
@@ -75,23 +78,15 @@ macro_rules! store_tx {
             }
 
             async fn rotate_key(&mut self, key: &KeyRecord) -> StoreResult<()> {
-                self.flush().await?;
-                self.state.active_key = None;
-                let at = key.created_at.unix_timestamp();
-                sqlx::query("UPDATE signing_keys SET retired_at = $1, active_marker = NULL WHERE active_marker = 1")
-                    .bind(at)
-                    .execute(&mut *self.tx)
-                    .await?;
-                sqlx::query(
-                    "INSERT INTO signing_keys (key_id, seq, public_key, created_at, retired_at, active_marker) \
-                     VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM signing_keys), $2, $3, NULL, 1)",
-                )
-                .bind(&key.key_id)
-                .bind($crate::vc::multibase::ed25519_multikey(&key.public_key))
-                .bind(at)
-                .execute(&mut *self.tx)
-                .await?;
-                Ok(())
+                self.rotate_key_rows(key).await
+            }
+
+            async fn key_intent(&mut self, key_id: &str) -> StoreResult<Option<(String, i64)>> {
+                self.key_intent_row(key_id).await
+            }
+
+            async fn put_key_intent(&mut self, key_id: &str, token: &str, at: i64) -> StoreResult<()> {
+                self.put_key_intent_row(key_id, token, at).await
             }
 
             async fn open_status_list(&mut self, size: u32, now: i64) -> StoreResult<(i64, i64)> {
@@ -234,7 +229,8 @@ macro_rules! store_tx {
                 self.flush().await?;
                 self.state.attempts.remove(attempt_id);
                 sqlx::query(
-                    "UPDATE exam_attempts SET outcome = $1, credential_id = $2, detail = $3 WHERE attempt_id = $4",
+                    "UPDATE exam_attempts SET outcome = $1, credential_id = $2, detail = $3, \
+                     candidate_email = NULL WHERE attempt_id = $4",
                 )
                 .bind(outcome)
                 .bind(credential_id)
@@ -357,16 +353,27 @@ macro_rules! store_tx {
                 Ok(())
             }
 
+            async fn erase_candidate(&mut self, candidate_id: &str) -> StoreResult<(u64, u64)> {
+                self.erase_candidate_rows(candidate_id).await
+            }
+
+            /// A failed flush or COMMIT drops the transaction: its connection is rolled back,
+            /// or closed when that fails too (see `release_clean` in `mod.rs`).
             async fn commit(self: Box<Self>) -> StoreResult<()> {
                 let mut this = *self;
-                this.flush().await?;
-                this.tx.commit().await?;
-                Ok(())
+                let health = this.health.clone();
+                let outcome = match this.flush().await {
+                    Ok(()) => this.tx.commit().await.map_err(StoreError::from),
+                    Err(e) => Err(e),
+                };
+                health.record(&outcome);
+                outcome
             }
         }
 
 
         $crate::store::engine_flush::store_tx_io! { db: $db, tx: $tx }
+        $crate::store::engine_keys::store_tx_keys! { tx: $tx }
     };
 }
 

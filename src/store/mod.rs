@@ -4,7 +4,9 @@
 
 mod engine;
 mod engine_flush;
+mod engine_keys;
 mod engine_tx;
+mod health;
 mod postgres;
 mod rows;
 mod sqlite;
@@ -24,6 +26,10 @@ pub enum StoreError {
     /// The database cannot be reached right now; the request may be retried.
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The database answers but cannot store changes: disk full, read-only file or
+    /// directory, I/O error. Retrying helps once an operator frees space or fixes the mount.
+    #[error("storage refuses writes: {0}")]
+    Storage(String),
     /// A uniqueness rule fired (a concurrent writer won a race).
     #[error("conflict: {0}")]
     Conflict(String),
@@ -53,9 +59,33 @@ fn pg_unavailable(code: &str) -> bool {
     code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
 }
 
+/// PostgreSQL SQLSTATEs that mean the server cannot write: disk full, I/O error, a read-only
+/// transaction (a standby, or `default_transaction_read_only`).
+fn pg_storage(code: &str) -> bool {
+    matches!(code, "53100" | "58030" | "25006")
+}
+
+/// SQLite result codes (primary part of an extended code) that mean the file cannot be
+/// written: SQLITE_READONLY (8), SQLITE_IOERR (10), SQLITE_FULL (13), SQLITE_CANTOPEN (14).
+fn sqlite_storage(code: &str) -> bool {
+    code.parse::<u32>()
+        .is_ok_and(|c| matches!(c & 0xff, 8 | 10 | 13 | 14))
+}
+
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
+            sqlx::Error::Database(db)
+                if db.code().is_some_and(|c| {
+                    if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                        sqlite_storage(&c)
+                    } else {
+                        pg_storage(&c)
+                    }
+                }) =>
+            {
+                Self::Storage(e.to_string())
+            }
             sqlx::Error::Database(db) if db.is_unique_violation() => {
                 Self::Conflict(db.message().to_owned())
             }
@@ -121,6 +151,9 @@ pub trait Store: Send + Sync + 'static {
     /// COMMITTED and the statements that must serialize take row or advisory locks.
     async fn begin(&self) -> StoreResult<Box<dyn Tx>>;
     async fn ping(&self) -> StoreResult<()>;
+    /// Whether the database accepts writes now, for readiness: the outcome of the last write
+    /// transaction or probe if recent, otherwise a small committed write (see `health.rs`).
+    async fn writable(&self) -> StoreResult<()>;
     async fn credential(&self, id: &CredentialId) -> StoreResult<Option<CredentialRow>>;
     async fn issued_json(&self, id: &CredentialId) -> StoreResult<Option<IssuedJson>>;
     async fn credentials_page(&self, query: &CredentialQuery) -> StoreResult<Vec<CredentialRow>>;
@@ -160,8 +193,13 @@ pub trait Tx: Send {
     async fn prefetch_attempts(&mut self, ids: &[&str]) -> StoreResult<()>;
     async fn active_key(&mut self) -> StoreResult<Option<KeyRecord>>;
     async fn keys(&mut self) -> StoreResult<Vec<KeyRecord>>;
-    /// Retires the active key (if any) at `at` and makes `key` the active one.
+    /// Retires the active key (if any) at `at` and makes `key` the active one; the rotation's
+    /// intent (if any) is settled with it.
     async fn rotate_key(&mut self, key: &KeyRecord) -> StoreResult<()>;
+    /// The recorded intent to create `key_id`: `(token, started_at)`.
+    async fn key_intent(&mut self, key_id: &str) -> StoreResult<Option<(String, i64)>>;
+    /// Records (or takes over) the intent to create `key_id`.
+    async fn put_key_intent(&mut self, key_id: &str, token: &str, at: i64) -> StoreResult<()>;
     /// The list new credentials go to: the newest one with room, or a new one.
     async fn open_status_list(&mut self, size: u32, now: i64) -> StoreResult<(i64, i64)>;
     /// A free index of `list_number` not handed out before in this transaction: one that an
@@ -214,5 +252,10 @@ pub trait Tx: Send {
     async fn revoke_token(&mut self, name: &str, at: i64) -> StoreResult<bool>;
     async fn last_audit(&mut self) -> StoreResult<Option<(i64, String)>>;
     async fn insert_audit(&mut self, row: &AuditRow) -> StoreResult<()>;
+    /// Removes a candidate's personal data (issue 15 §3): the holder name column of their
+    /// credentials, their attempts' request bodies and emails (a pending attempt is
+    /// cancelled: it cannot be issued without them). The signed credentials stay as issued.
+    /// Returns (attempts, credentials) touched.
+    async fn erase_candidate(&mut self, candidate_id: &str) -> StoreResult<(u64, u64)>;
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }

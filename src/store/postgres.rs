@@ -13,6 +13,7 @@
 //!   itself (see `StoreError::from(sqlx::Error)` for how errors are classed).
 
 use super::engine::store_engine;
+use sqlx::Connection as _;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::str::FromStr;
 use std::time::Duration;
@@ -28,6 +29,7 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub struct PgStore {
     pool: sqlx::PgPool,
+    health: std::sync::Arc<super::health::StorageHealth>,
 }
 
 impl PgStore {
@@ -47,6 +49,10 @@ impl PgStore {
             .test_before_acquire(true)
             .idle_timeout(Duration::from_secs(300))
             .max_lifetime(Duration::from_secs(1800))
+            // A transaction dropped without COMMIT or ROLLBACK (a failed COMMIT, a cancelled
+            // request) queues its ROLLBACK; one still counted as open is closed instead of
+            // reused (the release ping sends the queued ROLLBACK and closes on failure).
+            .after_release(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
             .connect_with(options)
             .await?;
         // sqlx holds an advisory lock while migrating, so instances starting together are safe.
@@ -54,7 +60,15 @@ impl PgStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Other(format!("migrations: {e}")))?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            health: Default::default(),
+        })
+    }
+
+    /// The server's disk is its own business: a write that does not fit fails the probe.
+    fn room_to_grow(&self) -> StoreResult<()> {
+        Ok(())
     }
 
     async fn backup_to(&self, _path: &str) -> StoreResult<()> {
@@ -78,4 +92,5 @@ store_engine! {
     // the same order issuance takes them, so the two cannot deadlock.
     audit_lock: "SELECT pg_advisory_xact_lock(7022365698054946817)",
     key_lock: "SELECT pg_advisory_xact_lock(7022365698054946818)",
+    probe: "UPDATE storage_probe SET writes = writes + 1 WHERE id = 1",
 }

@@ -39,9 +39,13 @@ pub struct AttemptRow {
     pub achievement: String,
     pub outcome: String,
     pub credential_id: Option<String>,
+    /// The request as normalized, without the candidate's email (issue 15 §3).
     pub body: String,
     pub received_at: i64,
     pub detail: Option<String>,
+    /// The candidate's email, kept only while the attempt is pending (its credential needs it
+    /// later); cleared when the attempt is settled or the candidate erased.
+    pub candidate_email: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

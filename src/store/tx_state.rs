@@ -300,6 +300,7 @@ mod tests {
             body: "{}".into(),
             received_at: 0,
             detail: None,
+            candidate_email: None,
         };
         s.remember_attempt(&row);
         assert_eq!(s.any_pending, Some(true));

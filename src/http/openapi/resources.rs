@@ -21,6 +21,15 @@ pub struct PendingList {
 }
 
 #[derive(ToSchema)]
+pub struct Erased {
+    pub candidate_id: String,
+    /// Exam attempts whose request body and email were removed.
+    pub attempts: u64,
+    /// Credentials whose stored holder name was removed (the signed credential is kept).
+    pub credentials: u64,
+}
+
+#[derive(ToSchema)]
 pub struct Cancelled {
     pub attempt_id: String,
     #[schema(pattern = "^cancelled$")]

@@ -1,0 +1,100 @@
+//! Signing keys survive a wrong configuration (issue 15 §2): a keys directory meeting an
+//! empty database is refused, never "repaired"; keys are adopted only on purpose; a key file
+//! is set aside only when the database recorded the rotation that wrote it; and key files
+//! others can read are reported (or refused in strict mode).
+
+mod common;
+
+use attest::clock::FixedClock;
+use attest::config::Config;
+use attest::service::{Actor, Context, Role, keys};
+use common::{T0, TestApp};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A configuration naming `keys` and an SQLite database of its own in `dir`.
+fn config(dir: &Path, keys: &Path, extra: &[(&str, &str)]) -> Config {
+    let db = format!("sqlite://{}", dir.join("other.db").display());
+    let keys = keys.display().to_string();
+    let env = |k: &str| match k {
+        "ATTEST_DATABASE_URL" => Some(db.clone()),
+        "ATTEST_KEYS_DIR" => Some(keys.clone()),
+        _ => extra
+            .iter()
+            .find(|(name, _)| *name == k)
+            .map(|(_, v)| (*v).to_owned()),
+    };
+    Config::load(&dir.join("attest.toml"), false, env)
+        .expect("config")
+        .config
+}
+
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("keys dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn keys_dir(app: &TestApp) -> PathBuf {
+    app.ctx.keyring.dir().to_path_buf()
+}
+
+#[tokio::test]
+async fn an_empty_database_beside_real_keys_is_refused_and_the_keys_are_left_alone() {
+    let app = TestApp::spawn().await;
+    let keys = keys_dir(&app);
+    let before = std::fs::read(keys.join("key-1.pem")).expect("key-1");
+    let other = tempfile::tempdir().expect("temp");
+    for _ in 0..2 {
+        let refused = Context::open(
+            config(other.path(), &keys, &[]),
+            Arc::new(FixedClock::new(T0)),
+        )
+        .await
+        .err()
+        .expect("an empty database beside existing keys must be refused");
+        let message = refused.to_string();
+        assert!(
+            message.contains(&keys.display().to_string())
+                && message.contains("other.db")
+                && message.contains("database_url")
+                && message.contains("attest keys adopt"),
+            "{message}"
+        );
+    }
+    assert_eq!(listing(&keys), vec!["key-1.pem".to_owned()]);
+    assert_eq!(
+        std::fs::read(keys.join("key-1.pem")).expect("key-1"),
+        before
+    );
+    // The real deployment still starts and signs.
+    let token = app.token(Role::Issuer).await;
+    app.issue(&token, "KEEP-1", "mlops-foundation", "cand-k")
+        .await;
+    let (status, _) = app.get_json("/readyz").await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn a_key_file_the_database_knows_nothing_about_blocks_rotation_untouched() {
+    let app = TestApp::spawn().await;
+    let keys = keys_dir(&app);
+    std::fs::write(keys.join("key-2.pem"), "someone's key").expect("write");
+    let refused = keys::rotate(&app.ctx, &Actor::cli()).await.unwrap_err();
+    assert!(refused.message.contains("key-2.pem"), "{}", refused.message);
+    assert_eq!(
+        listing(&keys),
+        vec!["key-1.pem".to_owned(), "key-2.pem".to_owned()]
+    );
+    assert_eq!(
+        std::fs::read_to_string(keys.join("key-2.pem")).expect("read"),
+        "someone's key"
+    );
+    // The active key still signs.
+    let token = app.token(Role::Issuer).await;
+    app.issue(&token, "KEEP-2", "mlops-foundation", "cand-k")
+        .await;
+}
