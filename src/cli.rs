@@ -2,6 +2,7 @@
 //! (never through HTTP). Exit codes: 0 success or valid, 1 failed or invalid, 2 usage.
 
 mod commands;
+mod invocation;
 mod verify;
 
 use crate::config::{Config, DEFAULT_CONFIG_FILE, LogFormat};

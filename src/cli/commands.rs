@@ -213,7 +213,10 @@ async fn serve(ctx: Arc<Context>) -> anyhow::Result<ExitCode> {
         "  signing key  {}",
         ctx.identity.verification_method(active)
     );
-    eprintln!("create an API token: attest token create --role issuer --name exam-platform");
+    eprintln!(
+        "create an API token: {} token create --role issuer --name exam-platform",
+        super::invocation::self_command()
+    );
     crate::app::serve(listener, ctx, shutdown_signal()).await?;
     eprintln!("attest stopped");
     Ok(ExitCode::SUCCESS)
