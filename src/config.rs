@@ -70,6 +70,8 @@ pub struct Config {
     pub trusted_issuers: Vec<String>,
     /// Reverse proxies whose `X-Forwarded-For` names the client, for per-client limits.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Non-public ranges outbound fetches may reach anyway (all others are refused).
+    pub outbound_allow: Vec<ipnet::IpNet>,
     /// When set, `GET /metrics` answers only `Authorization: Bearer <this>` (a scraper's
     /// secret, unrelated to API tokens). Never printed.
     pub metrics_token: Option<String>,
@@ -126,6 +128,7 @@ struct FileConfig {
     status_list_size: Option<u32>,
     trusted_issuers: Option<Vec<String>>,
     trusted_proxies: Option<Vec<String>>,
+    outbound_allow: Option<Vec<String>>,
     metrics_token: Option<String>,
     log_format: Option<String>,
     rate_limit_per_minute: Option<u32>,
@@ -135,6 +138,9 @@ struct FileConfig {
     pdf_max_concurrent: Option<u32>,
     pdf_max_queued: Option<u32>,
     shutdown_grace_seconds: Option<u32>,
+    cpu_workers: Option<u32>,
+    cpu_max_queued: Option<u32>,
+    max_proofs: Option<u32>,
 }
 
 const TEMPLATE: &str = r#"# attest configuration. Environment variables ATTEST_<KEY> (upper case) override each key.
@@ -162,6 +168,9 @@ rate_limit_burst = 30
 # Reverse proxies (addresses or CIDR ranges, e.g. ["127.0.0.1", "10.0.0.0/8"]) whose
 # X-Forwarded-For names the client for those limits; anyone else is charged as its own address.
 trusted_proxies = []
+# Outbound fetches (trusted issuers' DID documents and status lists) reach public addresses
+# only; ranges listed here (e.g. ["10.20.0.0/16"]) are allowed as well.
+outbound_allow = []
 # A secret Prometheus must send (Authorization: Bearer …) to read /metrics; unset: anyone can.
 # metrics_token = "…"
 request_timeout_seconds = 60
@@ -172,6 +181,11 @@ pdf_max_concurrent = 2
 pdf_max_queued = 16
 # On SIGTERM: how long in-flight requests may take to finish before the server exits.
 shutdown_grace_seconds = 20
+# Proof verifications and signings at once (0: one per core), and how many more may wait.
+cpu_workers = 0
+cpu_max_queued = 64
+# Proofs one presented document may carry; more are refused before any work.
+max_proofs = 4
 "#;
 
 pub struct Loaded {
@@ -312,6 +326,10 @@ impl Config {
             "trusted_proxies",
             &list("ATTEST_TRUSTED_PROXIES", file.trusted_proxies),
         )?;
+        let outbound_allow = limits::networks(
+            "outbound_allow",
+            &list("ATTEST_OUTBOUND_ALLOW", file.outbound_allow),
+        )?;
         let log_format = match pick("ATTEST_LOG_FORMAT", file.log_format).as_deref() {
             None | Some("human") => LogFormat::Human,
             Some("json") => LogFormat::Json,
@@ -331,6 +349,9 @@ impl Config {
                 pdf_max_concurrent: file.pdf_max_concurrent,
                 pdf_max_queued: file.pdf_max_queued,
                 shutdown_grace_seconds: file.shutdown_grace_seconds,
+                cpu_workers: file.cpu_workers,
+                cpu_max_queued: file.cpu_max_queued,
+                max_proofs: file.max_proofs,
             },
             &env,
         )?;
@@ -347,6 +368,7 @@ impl Config {
             status_list_size,
             trusted_issuers,
             trusted_proxies,
+            outbound_allow,
             metrics_token: pick("ATTEST_METRICS_TOKEN", file.metrics_token)
                 .filter(|t| !t.is_empty()),
             log_format,
