@@ -158,7 +158,11 @@ async fn a_copy_signed_by_an_unknown_key_is_never_shown_as_valid() {
 
     // VC API semantics: a sound signature by a did:key verifies; the issuer check says who.
     let (status, verdict) = verify(&app, &forged).await;
-    assert_eq!((status, &verdict["verified"]), (200, &json!(true)), "{verdict}");
+    assert_eq!(
+        (status, &verdict["verified"]),
+        (200, &json!(true)),
+        "{verdict}"
+    );
     assert_eq!(check(&verdict, "issuer")["status"], "unknown", "{verdict}");
     let why = detail(&verdict, "issuer");
     assert!(
@@ -251,16 +255,15 @@ async fn a_lineage_passes_only_for_our_stored_credential_and_its_own_holder() {
 
     // (2) signed with our own key under an id we never stored (a stolen key, or a bug).
     let mut unrecorded = borrowed.clone();
-    unrecorded["id"] = json!(format!(
-        "{}/credentials/{}",
-        app.base,
-        uuid::Uuid::new_v4()
-    ));
+    unrecorded["id"] = json!(format!("{}/credentials/{}", app.base, uuid::Uuid::new_v4()));
     let vm = advanced["proof"]["verificationMethod"].as_str().unwrap();
     let (_, verdict) = verify(&app, &sign(&unrecorded, &our_key(&app), vm)).await;
     assert_eq!(check(&verdict, "proof")["status"], "passed", "{verdict}");
     assert_eq!(check(&verdict, "lineage")["status"], "failed", "{verdict}");
-    assert!(detail(&verdict, "lineage").contains("no record"), "{verdict}");
+    assert!(
+        detail(&verdict, "lineage").contains("no record"),
+        "{verdict}"
+    );
 
     // (3) the store says the prerequisite was issued to another candidate.
     app.raw_execute(
@@ -298,6 +301,8 @@ async fn a_credential_whose_proof_failed_makes_no_request() {
     let (_, verdict) = verify(&app, &unsigned).await;
     assert_eq!(check(&verdict, "proof")["status"], "failed", "{verdict}");
     assert_eq!(check(&verdict, "revocation")["status"], "unknown");
+    // Our DID in an unproven document is only a claim.
+    assert_eq!(check(&verdict, "issuer")["status"], "unknown", "{verdict}");
     // Claims a trusted partner, with a proof that does not verify.
     let mut partner_claim = partner_credential(&partner, &url);
     partner_claim["proof"] = genuine["proof"].clone();
@@ -308,11 +313,7 @@ async fn a_credential_whose_proof_failed_makes_no_request() {
 
     // Signed with our key but naming a list that is not ours: failed, and still no fetch.
     let mut ours = genuine.clone();
-    ours["id"] = json!(format!(
-        "{}/credentials/{}",
-        app.base,
-        uuid::Uuid::new_v4()
-    ));
+    ours["id"] = json!(format!("{}/credentials/{}", app.base, uuid::Uuid::new_v4()));
     for entry in ours["credentialStatus"].as_array_mut().unwrap() {
         entry["statusListCredential"] = json!(url);
     }
@@ -357,7 +358,11 @@ async fn outbound_fetches_reach_only_allowed_addresses_and_echo_nothing() {
     ])
     .await;
     let with_user = format!("http://user:pw@127.0.0.1:{port}/x");
-    let (_, verdict) = verify(&app, &sign(&partner_credential(&partner, &with_user), &key, &vm)).await;
+    let (_, verdict) = verify(
+        &app,
+        &sign(&partner_credential(&partner, &with_user), &key, &vm),
+    )
+    .await;
     assert_eq!(check(&verdict, "revocation")["status"], "unknown");
     assert_eq!(server.count(), 0, "a URL with userinfo was fetched");
 
@@ -367,7 +372,10 @@ async fn outbound_fetches_reach_only_allowed_addresses_and_echo_nothing() {
         (500, format!("{{\"error\": \"{MARKER}\"}}")),
         (401, MARKER.to_owned()),
         (200, MARKER.to_owned()),
-        (200, format!("{{\"issuer\": \"{partner}\", \"{MARKER}\": 1}}")),
+        (
+            200,
+            format!("{{\"issuer\": \"{partner}\", \"{MARKER}\": 1}}"),
+        ),
     ] {
         server.serve(status, &body);
         let before = server.count();
@@ -396,9 +404,16 @@ async fn a_trusted_issuers_status_list_counts_only_when_that_issuer_signed_it() 
     let revocation = |v: &Value| check(v, "revocation")["status"].clone();
 
     // The partner's own list says revoked.
-    server.serve(200, &sign(&status_list(&partner, &url, &[5]), &key, &vm).to_string());
+    server.serve(
+        200,
+        &sign(&status_list(&partner, &url, &[5]), &key, &vm).to_string(),
+    );
     let (status, verdict) = verify(&app, &credential).await;
-    assert_eq!((status, revocation(&verdict)), (422, json!("failed")), "{verdict}");
+    assert_eq!(
+        (status, revocation(&verdict)),
+        (422, json!("failed")),
+        "{verdict}"
+    );
     // An all-zero list by someone else, in the list's own name or in the partner's.
     for list in [
         sign(&status_list(&other, &url, &[]), &other_key, &other_vm),
@@ -410,9 +425,16 @@ async fn a_trusted_issuers_status_list_counts_only_when_that_issuer_signed_it() 
         assert_ne!(revocation(&verdict), json!("passed"), "{verdict}");
     }
     // The partner's own all-zero list: passed (the path works at all).
-    server.serve(200, &sign(&status_list(&partner, &url, &[]), &key, &vm).to_string());
+    server.serve(
+        200,
+        &sign(&status_list(&partner, &url, &[]), &key, &vm).to_string(),
+    );
     let (status, verdict) = verify(&app, &credential).await;
-    assert_eq!((status, revocation(&verdict)), (200, json!("passed")), "{verdict}");
+    assert_eq!(
+        (status, revocation(&verdict)),
+        (200, json!("passed")),
+        "{verdict}"
+    );
 }
 
 #[tokio::test]
@@ -424,7 +446,10 @@ async fn cheap_checks_come_before_any_canonicalization() {
     many["proof"] = Value::Array(vec![genuine["proof"].clone(); 300]);
     let (status, verdict) = verify(&app, &many).await;
     assert_eq!(status, 422, "{verdict}");
-    assert!(detail(&verdict, "proof").contains("more than 4 proofs"), "{verdict}");
+    assert!(
+        detail(&verdict, "proof").contains("more than 4 proofs"),
+        "{verdict}"
+    );
 
     // A document JSON-LD would refuse, under a proof by a key no one can resolve: the key error.
     let bad = "did:key:z6MkNOTAKEYATALL";
@@ -479,7 +504,11 @@ async fn verification_load_leaves_the_cheap_routes_fast() {
     let poison = clique_credential(7, &did, &vm);
     let mut in_flight = Vec::new();
     for _ in 0..3 {
-        let (http, url, body) = (app.http.clone(), app.url("/credentials/verify"), poison.clone());
+        let (http, url, body) = (
+            app.http.clone(),
+            app.url("/credentials/verify"),
+            poison.clone(),
+        );
         in_flight.push(tokio::spawn(async move {
             let res = http.post(url).json(&body).send().await.unwrap();
             (res.status().as_u16(), res.json::<Value>().await.unwrap())

@@ -96,18 +96,22 @@ fn view_of(verdict: &Verdict, our_name: &str, links: Option<Links>) -> VerdictVi
             .to_owned()
     };
     let known = verdict.status_of("issuer") == Some(Status::Passed);
-    let issuer = match (
-        text("issuerName"),
-        text("issuer"),
-        c.get("issuerTrust").and_then(Value::as_str),
-    ) {
+    let trust = c.get("issuerTrust").and_then(Value::as_str);
+    let issuer = match (text("issuerName"), text("issuer"), trust) {
         (name, id, Some(trust)) if known && !name.is_empty() => format!("{name} ({id}, {trust})"),
         (_, id, Some(trust)) if known => format!("{id} ({trust})"),
         // A name the credential gives itself is its claim, never presented as a fact.
-        (name, id, _) if !name.is_empty() => {
-            format!("{id}, not an issuer this service knows; claims to be “{name}”")
+        (name, id, trust) => {
+            let why = match trust {
+                Some(_) => "the signature does not confirm it",
+                None => "not an issuer this service knows",
+            };
+            if name.is_empty() {
+                format!("{id} ({why})")
+            } else {
+                format!("{id} ({why}); claims to be “{name}”")
+            }
         }
-        (_, id, _) => format!("{id}, not an issuer this service knows"),
     };
     VerdictView {
         headline: headline.title(our_name),

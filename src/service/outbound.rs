@@ -219,18 +219,18 @@ fn is_public(ip: IpAddr) -> bool {
         }
         IpAddr::V6(v6) => {
             const SPECIAL: &[([u16; 8], u32)] = &[
-                ([0, 0, 0, 0, 0, 0, 0, 0], 128),          // unspecified
-                ([0, 0, 0, 0, 0, 0, 0, 1], 128),          // loopback
-                ([0x64, 0xff9b, 1, 0, 0, 0, 0, 0], 48),   // local-use NAT64
-                ([0x100, 0, 0, 0, 0, 0, 0, 0], 64),       // discard-only
-                ([0x2001, 0, 0, 0, 0, 0, 0, 0], 23),      // IETF protocol assignments, Teredo
-                ([0x2001, 0xdb8, 0, 0, 0, 0, 0, 0], 32),  // documentation
-                ([0x2002, 0, 0, 0, 0, 0, 0, 0], 16),      // 6to4 (wraps any IPv4 address)
-                ([0x3fff, 0, 0, 0, 0, 0, 0, 0], 20),      // documentation
-                ([0xfc00, 0, 0, 0, 0, 0, 0, 0], 7),       // unique local
-                ([0xfe80, 0, 0, 0, 0, 0, 0, 0], 10),      // link-local
-                ([0xfec0, 0, 0, 0, 0, 0, 0, 0], 10),      // site-local (deprecated)
-                ([0xff00, 0, 0, 0, 0, 0, 0, 0], 8),       // multicast
+                ([0, 0, 0, 0, 0, 0, 0, 0], 128),         // unspecified
+                ([0, 0, 0, 0, 0, 0, 0, 1], 128),         // loopback
+                ([0x64, 0xff9b, 1, 0, 0, 0, 0, 0], 48),  // local-use NAT64
+                ([0x100, 0, 0, 0, 0, 0, 0, 0], 64),      // discard-only
+                ([0x2001, 0, 0, 0, 0, 0, 0, 0], 23),     // IETF protocol assignments, Teredo
+                ([0x2001, 0xdb8, 0, 0, 0, 0, 0, 0], 32), // documentation
+                ([0x2002, 0, 0, 0, 0, 0, 0, 0], 16),     // 6to4 (wraps any IPv4 address)
+                ([0x3fff, 0, 0, 0, 0, 0, 0, 0], 20),     // documentation
+                ([0xfc00, 0, 0, 0, 0, 0, 0, 0], 7),      // unique local
+                ([0xfe80, 0, 0, 0, 0, 0, 0, 0], 10),     // link-local
+                ([0xfec0, 0, 0, 0, 0, 0, 0, 0], 10),     // site-local (deprecated)
+                ([0xff00, 0, 0, 0, 0, 0, 0, 0], 8),      // multicast
             ];
             !SPECIAL.iter().any(|(net, bits)| in_v6(v6, *net, *bits))
         }
@@ -274,7 +274,12 @@ mod tests {
         ] {
             assert!(!out.permits(ip(bad)), "{bad} passed");
         }
-        for good in ["93.184.215.14", "1.1.1.1", "2606:4700::1111", "::ffff:1.1.1.1"] {
+        for good in [
+            "93.184.215.14",
+            "1.1.1.1",
+            "2606:4700::1111",
+            "::ffff:1.1.1.1",
+        ] {
             assert!(out.permits(ip(good)), "{good} refused");
         }
         let allowed = Outbound::new(vec!["127.0.0.0/8".parse().unwrap()]);

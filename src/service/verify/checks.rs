@@ -11,9 +11,17 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 /// Passed only for a credential issued by this service (any of its keys, current or retired)
-/// or by a configured trusted issuer.
-pub(super) fn issuer_check(credential: &Value, origin: Option<KeyOrigin>) -> Check {
+/// or by a configured trusted issuer, as its verified proof shows: a name in an unproven
+/// document is only a claim.
+pub(super) fn issuer_check(credential: &Value, origin: Option<KeyOrigin>, proof_ok: bool) -> Check {
     let did = jwt::issuer_id(credential).unwrap_or_else(|| "(no issuer)".into());
+    if origin.is_some() && !proof_ok {
+        return check(
+            "issuer",
+            Status::Unknown,
+            format!("{did} is named as the issuer, but the proof does not confirm it"),
+        );
+    }
     match origin {
         Some(KeyOrigin::Ours) => check("issuer", Status::Passed, format!("{did} (this issuer)")),
         Some(_) => check(
@@ -131,4 +139,3 @@ pub(super) fn schema(ctx: &Context, credential: &Value) -> Check {
         Err(e) => check("schema", Status::Failed, e.to_string()),
     }
 }
-

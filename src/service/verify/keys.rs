@@ -8,11 +8,11 @@
 use super::{Check, Status, check, proof_detail};
 use crate::crypto::KeyRecord;
 use crate::service::Context;
+use crate::service::ServiceResult;
+use crate::service::outbound::Outbound;
 use crate::vc::did::{did_key, resolve_did_key};
 use crate::vc::jwt::{self, UnverifiedJwt, issuer_id};
 use crate::vc::multibase::parse_ed25519_multikey;
-use crate::service::ServiceResult;
-use crate::service::outbound::Outbound;
 use crate::vc::proof::{cheap_checks, production_loader, proof_list, verify_proofs_limited};
 use ed25519_dalek::VerifyingKey;
 use serde_json::Value;

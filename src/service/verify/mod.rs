@@ -18,9 +18,9 @@ pub use issued::IssuedCache;
 
 use super::{Context, ServiceError, ServiceResult};
 use crate::vc::{jwt, proof};
+use checks::{issuer_check, schema, validity};
 use serde::Serialize;
 use serde_json::{Value, json};
-use checks::{issuer_check, schema, validity};
 use time::OffsetDateTime;
 
 pub use keys::KeyOrigin;
@@ -202,7 +202,7 @@ pub async fn verify(
         skipped("proof")
     });
     checks.push(if wanted("issuer") {
-        issuer_check(&credential, origin)
+        issuer_check(&credential, origin, proof_ok)
     } else {
         skipped("issuer")
     });
