@@ -450,6 +450,23 @@ async fn cheap_checks_come_before_any_canonicalization() {
         detail(&verdict, "proof").contains("more than 4 proofs"),
         "{verdict}"
     );
+    // The cap is the operator's: a proof set of two is refused under a cap of one.
+    let strict = TestApp::spawn_with(&[JCS, ("ATTEST_MAX_PROOFS", "1")]).await;
+    let (_, one) = issue(
+        &strict,
+        &strict.token(Role::Issuer).await,
+        "mlops-foundation",
+        "cand-q",
+    )
+    .await;
+    let mut two = one.clone();
+    two["proof"] = json!([one["proof"], one["proof"]]);
+    let (_, verdict) = verify(&strict, &two).await;
+    assert!(
+        detail(&verdict, "proof").contains("more than 1 proofs"),
+        "{verdict}"
+    );
+    assert_eq!(verify(&strict, &one).await.0, 200);
 
     // A document JSON-LD would refuse, under a proof by a key no one can resolve: the key error.
     let bad = "did:key:z6MkNOTAKEYATALL";
