@@ -74,6 +74,8 @@ pub struct Config {
     pub trusted_issuers: Vec<String>,
     /// Reverse proxies whose `X-Forwarded-For` names the client, for per-client limits.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Non-public ranges outbound fetches may reach anyway (all others are refused).
+    pub outbound_allow: Vec<ipnet::IpNet>,
     /// When set, `GET /metrics` answers only `Authorization: Bearer <this>` (a scraper's
     /// secret, unrelated to API tokens). Never printed.
     pub metrics_token: Option<String>,
@@ -133,6 +135,7 @@ struct FileConfig {
     status_list_size: Option<u32>,
     trusted_issuers: Option<Vec<String>>,
     trusted_proxies: Option<Vec<String>>,
+    outbound_allow: Option<Vec<String>>,
     metrics_token: Option<String>,
     log_format: Option<String>,
     strict_key_permissions: Option<bool>,
@@ -143,6 +146,9 @@ struct FileConfig {
     pdf_max_concurrent: Option<u32>,
     pdf_max_queued: Option<u32>,
     shutdown_grace_seconds: Option<u32>,
+    cpu_workers: Option<u32>,
+    cpu_max_queued: Option<u32>,
+    max_proofs: Option<u32>,
 }
 
 /// The file written on first run: every key with its default and a comment.
@@ -297,6 +303,10 @@ impl Config {
             "trusted_proxies",
             &list("ATTEST_TRUSTED_PROXIES", file.trusted_proxies),
         )?;
+        let outbound_allow = limits::networks(
+            "outbound_allow",
+            &list("ATTEST_OUTBOUND_ALLOW", file.outbound_allow),
+        )?;
         let log_format = match pick("ATTEST_LOG_FORMAT", file.log_format).as_deref() {
             None | Some("human") => LogFormat::Human,
             Some("json") => LogFormat::Json,
@@ -316,6 +326,9 @@ impl Config {
                 pdf_max_concurrent: file.pdf_max_concurrent,
                 pdf_max_queued: file.pdf_max_queued,
                 shutdown_grace_seconds: file.shutdown_grace_seconds,
+                cpu_workers: file.cpu_workers,
+                cpu_max_queued: file.cpu_max_queued,
+                max_proofs: file.max_proofs,
             },
             &env,
         )?;
@@ -333,6 +346,7 @@ impl Config {
             status_list_size,
             trusted_issuers,
             trusted_proxies,
+            outbound_allow,
             metrics_token: pick("ATTEST_METRICS_TOKEN", file.metrics_token)
                 .filter(|t| !t.is_empty()),
             log_format,

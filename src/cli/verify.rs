@@ -46,7 +46,7 @@ pub async fn run_verify(ctx: &Context, input: &str, json: bool) -> anyhow::Resul
         );
     } else {
         let c = verdict.credential.clone().unwrap_or_default();
-        println!("{}", verdict.headline().text());
+        println!("{}", verdict.headline().title(&ctx.config.issuer_name));
         for (label, key) in [
             ("holder", "holder"),
             ("achievement", "achievement"),
@@ -56,6 +56,11 @@ pub async fn run_verify(ctx: &Context, input: &str, json: bool) -> anyhow::Resul
             if let Some(v) = c.get(key).and_then(|v| v.as_str()) {
                 println!("  {label:<12} {v}");
             }
+        }
+        if verdict.status_of("issuer") != Some(Status::Passed)
+            && let Some(name) = c.get("issuerName").and_then(|v| v.as_str())
+        {
+            println!("  {:<12} claims to be “{name}”", "");
         }
         for check in &verdict.checks {
             let mark = match check.status {
@@ -67,7 +72,8 @@ pub async fn run_verify(ctx: &Context, input: &str, json: bool) -> anyhow::Resul
             println!("  {:<11} {mark:<8} {}", check.check, check.detail);
         }
     }
-    Ok(if verdict.verified {
+    // Exit 0 means what VALID means: a person's script must not accept an unknown issuer.
+    Ok(if verdict.headline() == verify::Headline::Valid {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

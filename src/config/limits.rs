@@ -23,6 +23,12 @@ pub struct Limits {
     pub pdf_max_queued: u32,
     /// On SIGTERM, how long in-flight requests may take to finish before the server exits.
     pub shutdown_grace_seconds: u32,
+    /// Proof verifications and single-credential signings running at once; 0: one per core.
+    pub cpu_workers: u32,
+    /// Such jobs that may wait for a worker; beyond that a request gets `503 busy` at once.
+    pub cpu_max_queued: u32,
+    /// Proofs a presented document may carry (a proof set or chain); more are refused unread.
+    pub max_proofs: u32,
 }
 
 impl Default for Limits {
@@ -35,6 +41,9 @@ impl Default for Limits {
             pdf_max_concurrent: 2,
             pdf_max_queued: 16,
             shutdown_grace_seconds: 20,
+            cpu_workers: 0,
+            cpu_max_queued: 64,
+            max_proofs: 4,
         }
     }
 }
@@ -67,6 +76,9 @@ pub struct FileLimits {
     pub pdf_max_concurrent: Option<u32>,
     pub pdf_max_queued: Option<u32>,
     pub shutdown_grace_seconds: Option<u32>,
+    pub cpu_workers: Option<u32>,
+    pub cpu_max_queued: Option<u32>,
+    pub max_proofs: Option<u32>,
 }
 
 impl Limits {
@@ -134,6 +146,9 @@ impl Limits {
                 d.shutdown_grace_seconds,
                 0,
             )?,
+            cpu_workers: number("cpu_workers", file.cpu_workers, d.cpu_workers, 0)?,
+            cpu_max_queued: number("cpu_max_queued", file.cpu_max_queued, d.cpu_max_queued, 0)?,
+            max_proofs: number("max_proofs", file.max_proofs, d.max_proofs, 1)?,
         })
     }
 }

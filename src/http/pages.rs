@@ -39,7 +39,7 @@ pub struct Links {
 }
 
 pub struct VerdictView {
-    pub headline: &'static str,
+    pub headline: String,
     pub tone: &'static str,
     pub explanation: &'static str,
     pub holder: String,
@@ -85,7 +85,8 @@ fn date_of(value: Option<&Value>) -> String {
         .unwrap_or_else(|| "—".into())
 }
 
-fn view_of(verdict: &Verdict, links: Option<Links>) -> VerdictView {
+/// `our_name`: this service's issuer name, which only our own credentials are shown under.
+fn view_of(verdict: &Verdict, our_name: &str, links: Option<Links>) -> VerdictView {
     let headline = verdict.headline();
     let c = verdict.credential.clone().unwrap_or_default();
     let text = |k: &str| {
@@ -94,17 +95,26 @@ fn view_of(verdict: &Verdict, links: Option<Links>) -> VerdictView {
             .unwrap_or_default()
             .to_owned()
     };
-    let issuer = match (
-        text("issuerName"),
-        text("issuer"),
-        c.get("issuerTrust").and_then(Value::as_str),
-    ) {
-        (name, id, Some(trust)) if !name.is_empty() => format!("{name} ({id}, {trust})"),
-        (name, id, None) if !name.is_empty() => format!("{name} ({id}, not a trusted issuer)"),
-        (_, id, _) => id,
+    let known = verdict.status_of("issuer") == Some(Status::Passed);
+    let trust = c.get("issuerTrust").and_then(Value::as_str);
+    let issuer = match (text("issuerName"), text("issuer"), trust) {
+        (name, id, Some(trust)) if known && !name.is_empty() => format!("{name} ({id}, {trust})"),
+        (_, id, Some(trust)) if known => format!("{id} ({trust})"),
+        // A name the credential gives itself is its claim, never presented as a fact.
+        (name, id, trust) => {
+            let why = match trust {
+                Some(_) => "the signature does not confirm it",
+                None => "not an issuer this service knows",
+            };
+            if name.is_empty() {
+                format!("{id} ({why})")
+            } else {
+                format!("{id} ({why}); claims to be “{name}”")
+            }
+        }
     };
     VerdictView {
-        headline: headline.text(),
+        headline: headline.title(our_name),
         tone: match headline {
             verify::Headline::Valid => "ok",
             verify::Headline::CannotVerify
@@ -183,7 +193,7 @@ pub async fn verify_page(
         StatusCode::OK,
         &VerifyPage {
             issuer_name: &ctx.config.issuer_name,
-            v: view_of(&verdict, Some(links)),
+            v: view_of(&verdict, &ctx.config.issuer_name, Some(links)),
         },
     )
 }
@@ -244,7 +254,7 @@ pub async fn verify_submit(
             status,
             &VerifyPage {
                 issuer_name,
-                v: view_of(&v, None),
+                v: view_of(&v, issuer_name, None),
             },
         )
     };

@@ -31,6 +31,10 @@ pub struct Context {
     /// Bounds PDF rendering (`limits.pdf_max_concurrent` at once, `pdf_max_queued` waiting);
     /// the PDF handler takes a permit through `http::limits::pdf_permit`.
     pub pdf_renders: super::capacity::RenderGate,
+    /// Proof verification and single-credential signing run here, off the async workers.
+    pub cpu: super::cpu::CpuPool,
+    /// Where outbound fetches may go (public addresses and `outbound_allow`).
+    pub outbound: super::outbound::Outbound,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -93,6 +97,8 @@ impl Context {
             config.limits.pdf_max_concurrent,
             config.limits.pdf_max_queued,
         );
+        let cpu = super::cpu::CpuPool::new(config.limits.cpu_workers, config.limits.cpu_max_queued);
+        let outbound = super::outbound::Outbound::new(config.outbound_allow.clone());
         let ctx = Arc::new(Self {
             exam_schema: compile(EXAM_RESULT_SCHEMA)?,
             credential_schema: compile(CREDENTIAL_SCHEMA)?,
@@ -106,6 +112,8 @@ impl Context {
             key_records: Default::default(),
             issued: Default::default(),
             pdf_renders,
+            cpu,
+            outbound,
         });
         Ok(ctx)
     }

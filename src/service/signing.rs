@@ -63,6 +63,12 @@ impl SigningJob {
         })
     }
 
+    /// [`Self::run`] on the CPU pool: signing an rdfc proof canonicalizes the caller's
+    /// document, which may be costly, and must not hold up an async worker.
+    pub async fn run_pooled(self, ctx: &Context) -> ServiceResult<SignedCredential> {
+        ctx.cpu.run(move || self.run()).await?
+    }
+
     pub fn run(self) -> ServiceResult<SignedCredential> {
         let Self {
             key,

@@ -148,7 +148,9 @@ pub async fn issue(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult<
         .map(|v| parse_datetime(until_field, v).map(|t| t.unix_timestamp()))
         .transpose()
         .map_err(|e| ServiceError::invalid("invalid_credential", e.to_string()))?;
-    let signed = signing::SigningJob::new(ctx, &record, &key, credential, now, suite)?.run()?;
+    let signed = signing::SigningJob::new(ctx, &record, &key, credential, now, suite)?
+        .run_pooled(ctx)
+        .await?;
     let json = signed.json().to_owned();
     signing::store(
         tx.as_mut(),

@@ -28,7 +28,13 @@ pub enum ProofError {
     Malformed(String),
     #[error("cannot canonicalize: {0}")]
     Canonicalization(String),
+    /// Counted before any other work: each proof costs a canonicalization.
+    #[error("more than {0} proofs")]
+    TooManyProofs(usize),
 }
+
+/// Proofs per document unless the caller sets its own cap: a proof set or chain of a handful.
+pub const DEFAULT_MAX_PROOFS: usize = 4;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cryptosuite {
@@ -142,7 +148,7 @@ pub fn verify_proofs(
     secured: &Value,
     resolve: &dyn Fn(&str) -> Result<VerifyingKey, String>,
 ) -> Result<Vec<ProofVerdict>, ProofError> {
-    verify_proofs_with(secured, resolve, &LOADER)
+    verify_proofs_limited(secured, resolve, &LOADER, DEFAULT_MAX_PROOFS)
 }
 
 /// [`verify_proofs`] with another set of JSON-LD contexts (the W3C vectors need the
@@ -152,9 +158,19 @@ pub fn verify_proofs_with(
     resolve: &dyn Fn(&str) -> Result<VerifyingKey, String>,
     loader: &ContextLoader,
 ) -> Result<Vec<ProofVerdict>, ProofError> {
+    verify_proofs_limited(secured, resolve, loader, DEFAULT_MAX_PROOFS)
+}
+
+/// The production contexts, for callers that pass `max_proofs` themselves.
+pub fn production_loader() -> &'static ContextLoader {
+    &LOADER
+}
+
+/// The proofs of a secured document, refused unread when there are more than `max_proofs`.
+pub fn proof_list(secured: &Value, max_proofs: usize) -> Result<Vec<&Value>, ProofError> {
     let doc = secured.as_object().ok_or(ProofError::NotAnObject)?;
     let all: Vec<&Value> = match doc.get("proof") {
-        None => return Ok(Vec::new()),
+        None => Vec::new(),
         Some(Value::Array(items)) => items.iter().collect(),
         Some(single @ Value::Object(_)) => vec![single],
         Some(_) => {
@@ -163,7 +179,21 @@ pub fn verify_proofs_with(
             ));
         }
     };
-    let mut unsecured = doc.clone();
+    if all.len() > max_proofs {
+        return Err(ProofError::TooManyProofs(max_proofs));
+    }
+    Ok(all)
+}
+
+/// [`verify_proofs_with`] with a cap on the number of proofs.
+pub fn verify_proofs_limited(
+    secured: &Value,
+    resolve: &dyn Fn(&str) -> Result<VerifyingKey, String>,
+    loader: &ContextLoader,
+    max_proofs: usize,
+) -> Result<Vec<ProofVerdict>, ProofError> {
+    let all = proof_list(secured, max_proofs)?;
+    let mut unsecured = secured.as_object().ok_or(ProofError::NotAnObject)?.clone();
     unsecured.remove("proof");
     all.iter()
         .map(|proof| {
@@ -229,12 +259,17 @@ fn verify_one(
     verdict
 }
 
-fn check_one(
-    unsecured: &Value,
-    proof: &Value,
-    resolve: &dyn Fn(&str) -> Result<VerifyingKey, String>,
-    loader: &ContextLoader,
-) -> Result<(), String> {
+/// What a proof says about itself, read without canonicalizing anything.
+pub struct CheapProof<'a> {
+    pub cryptosuite: Cryptosuite,
+    pub verification_method: &'a str,
+    signature: [u8; 64],
+}
+
+/// The checks that cost nothing (VC Data Integrity §4.4 steps that need no hashing): type,
+/// cryptosuite, purpose, verification method present, proofValue an Ed25519 signature. A
+/// verifier runs them, and resolves the key, before the expensive canonicalization.
+pub fn cheap_checks(proof: &Value) -> Result<CheapProof<'_>, String> {
     let map = proof.as_object().ok_or("the proof is not an object")?;
     if map.get("type").and_then(Value::as_str) != Some("DataIntegrityProof") {
         return Err("proof type is not DataIntegrityProof".into());
@@ -243,11 +278,11 @@ fn check_one(
         .get("cryptosuite")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let suite = Cryptosuite::parse(suite_name).map_err(|e| e.to_string())?;
+    let cryptosuite = Cryptosuite::parse(suite_name).map_err(|e| e.to_string())?;
     if map.get("proofPurpose").and_then(Value::as_str) != Some("assertionMethod") {
         return Err("proofPurpose is not assertionMethod".into());
     }
-    let vm = map
+    let verification_method = map
         .get("verificationMethod")
         .and_then(Value::as_str)
         .ok_or("proof has no verificationMethod")?;
@@ -258,7 +293,23 @@ fn check_one(
     let signature: [u8; 64] = decode_base58btc(proof_value)
         .and_then(|b| b.try_into().ok())
         .ok_or("proofValue is not a base58btc Ed25519 signature")?;
-    let mut config = map.clone();
+    Ok(CheapProof {
+        cryptosuite,
+        verification_method,
+        signature,
+    })
+}
+
+fn check_one(
+    unsecured: &Value,
+    proof: &Value,
+    resolve: &dyn Fn(&str) -> Result<VerifyingKey, String>,
+    loader: &ContextLoader,
+) -> Result<(), String> {
+    let cheap = cheap_checks(proof)?;
+    // The key before the hash: a proof no key can vouch for is not worth canonicalizing.
+    let key = resolve(cheap.verification_method)?;
+    let mut config = proof.as_object().cloned().unwrap_or_default();
     config.remove("proofValue");
     let mut unsecured = unsecured.clone();
     if let Some(context) = config.get("@context") {
@@ -272,11 +323,11 @@ fn check_one(
             doc.insert("@context".into(), context.clone());
         }
     }
-    let hash = suite
+    let hash = cheap
+        .cryptosuite
         .hash_data(&unsecured, &Value::Object(config), true, loader)
         .map_err(|e| e.to_string())?;
-    let key = resolve(vm)?;
-    key.verify(&hash, &Signature::from_bytes(&signature))
+    key.verify(&hash, &Signature::from_bytes(&cheap.signature))
         .map_err(|_| "the signature does not match the document".to_owned())
 }
 

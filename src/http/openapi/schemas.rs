@@ -205,6 +205,7 @@ pub struct Issued {
 #[schema(rename_all = "lowercase")]
 pub enum CheckName {
     Proof,
+    Issuer,
     Validity,
     Revocation,
     Suspension,

@@ -1,4 +1,6 @@
 //! The one word a person reads first on the verification page, derived from the checks.
+//! VALID needs more than the API's `verified`: the issuer must be this service or a trusted
+//! issuer, since anyone can make a valid signature with a key of their own.
 
 use super::{Status, Verdict};
 
@@ -6,6 +8,9 @@ use super::{Status, Verdict};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Headline {
     Valid,
+    /// A sound signature by a key this service does not know: a forgery, as far as a person
+    /// relying on this service can tell.
+    UnknownIssuer,
     Revoked,
     Suspended,
     Expired,
@@ -17,6 +22,7 @@ impl Headline {
     pub fn text(self) -> &'static str {
         match self {
             Self::Valid => "VALID",
+            Self::UnknownIssuer => "SIGNED BY AN UNKNOWN ISSUER",
             Self::Revoked => "REVOKED",
             Self::Suspended => "SUSPENDED",
             Self::Expired => "EXPIRED",
@@ -29,6 +35,9 @@ impl Headline {
         match self {
             Self::Valid => {
                 "The signature is the issuer's, the credential is current, and it has not been revoked or suspended."
+            }
+            Self::UnknownIssuer => {
+                "The signature is intact, but it was made by a key that belongs neither to this issuer nor to an issuer it trusts. Anyone can make such a signature: do not rely on this credential."
             }
             Self::Revoked => "The issuer has withdrawn this credential. It must not be relied on.",
             Self::Suspended => "The issuer has suspended this credential for now.",
@@ -43,13 +52,26 @@ impl Headline {
     }
 }
 
+impl Headline {
+    /// The headline as shown, naming this service where the credential is not its own.
+    pub fn title(self, our_name: &str) -> String {
+        match self {
+            Self::UnknownIssuer => format!("{} — not issued by {our_name}", self.text()),
+            other => other.text().to_owned(),
+        }
+    }
+}
+
 impl Verdict {
     pub fn headline(&self) -> Headline {
         let is = |name: &str, s: Status| self.status_of(name) == Some(s);
-        if self.verified {
-            Headline::Valid
-        } else if is("proof", Status::Failed) {
+        if is("proof", Status::Failed) {
             Headline::Invalid
+        } else if !is("issuer", Status::Passed) {
+            // Before revoked or expired: those would suggest the issuer once vouched for it.
+            Headline::UnknownIssuer
+        } else if self.verified {
+            Headline::Valid
         } else if is("revocation", Status::Failed) {
             Headline::Revoked
         } else if is("suspension", Status::Failed) {

@@ -1,20 +1,23 @@
 //! Which key may vouch for a proof: our own did:web keys (active, or retired but only for
 //! signatures made before retirement), did:key (self-certifying), and did:web issuers named in
-//! `trusted_issuers` (fetched with a short timeout and a size cap). Keys are never taken from
-//! anything the presenter controls: no `jku`, `x5u`, `jwk` or `x5c` header is followed.
+//! `trusted_issuers` (fetched through [`crate::service::outbound`]). Keys are never taken from
+//! anything the presenter controls: no `jku`, `x5u`, `jwk` or `x5c` header is followed. The
+//! cheap checks of every proof run before any key is resolved (which may fetch), and the
+//! canonicalization runs last, on the CPU pool (VC Data Integrity §4.4).
 
 use super::{Check, Status, check, proof_detail};
 use crate::crypto::KeyRecord;
 use crate::service::Context;
+use crate::service::ServiceResult;
+use crate::service::outbound::Outbound;
 use crate::vc::did::{did_key, resolve_did_key};
 use crate::vc::jwt::{self, UnverifiedJwt, issuer_id};
 use crate::vc::multibase::parse_ed25519_multikey;
-use crate::vc::proof::verify_proofs;
+use crate::vc::proof::{cheap_checks, production_loader, proof_list, verify_proofs_limited};
 use ed25519_dalek::VerifyingKey;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -35,60 +38,11 @@ impl KeyOrigin {
     }
 }
 
-pub const FETCH_TIMEOUT: Duration = Duration::from_secs(3);
-pub const FETCH_LIMIT: usize = 2 * 1024 * 1024;
-
-/// One client for outbound fetches: short timeouts and no redirects (a redirect could point
-/// a trusted name at an internal address).
-pub static CLIENT: std::sync::LazyLock<reqwest::Client> = std::sync::LazyLock::new(|| {
-    crate::install_tls_provider();
-    reqwest::Client::builder()
-        .timeout(FETCH_TIMEOUT)
-        .connect_timeout(FETCH_TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap_or_default()
-});
-
-/// Fetches at most [`FETCH_LIMIT`] bytes.
-pub async fn fetch_bytes(url: &str, accept: &str) -> Result<Vec<u8>, String> {
-    let mut res = CLIENT
-        .get(url)
-        .header("accept", accept)
-        .send()
-        .await
-        .map_err(|e| format!("cannot fetch {url}: {e}"))?;
-    if !res.status().is_success() {
-        return Err(format!("{url} answered {}", res.status()));
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = res
-        .chunk()
-        .await
-        .map_err(|e| format!("reading {url}: {e}"))?
-    {
-        body.extend_from_slice(&chunk);
-        if body.len() > FETCH_LIMIT {
-            return Err(format!("{url} is larger than {FETCH_LIMIT} bytes"));
-        }
-    }
-    Ok(body)
-}
-
-/// Fetches a JSON document of bounded size.
-pub async fn fetch_json(url: &str) -> Result<Value, String> {
-    let body = fetch_bytes(
-        url,
-        "application/vc+ld+json, application/did+json, application/json",
-    )
-    .await?;
-    serde_json::from_slice(&body).map_err(|e| format!("{url} is not JSON: {e}"))
-}
-
 pub struct Resolver {
     our_did: String,
     ours: Arc<Vec<KeyRecord>>,
     trusted: Vec<String>,
+    outbound: Outbound,
 }
 
 impl Resolver {
@@ -104,14 +58,17 @@ impl Resolver {
             ours: crate::service::keys::records(ctx, &wanted).await?,
             our_did,
             trusted: ctx.config.trusted_issuers.clone(),
+            outbound: ctx.outbound.clone(),
         })
     }
 
-    /// The verification methods named by the proofs of a secured document.
-    pub fn named_by(doc: &Value) -> Vec<&str> {
+    /// The verification methods named by the first `max` proofs of a secured document (more
+    /// are refused by the proof check anyway).
+    pub fn named_by(doc: &Value, max: usize) -> Vec<&str> {
         match doc.get("proof") {
             Some(Value::Array(items)) => items
                 .iter()
+                .take(max)
                 .filter_map(|p| p["verificationMethod"].as_str())
                 .collect(),
             Some(p) => p["verificationMethod"].as_str().into_iter().collect(),
@@ -182,7 +139,7 @@ impl Resolver {
             return Ok((key, KeyOrigin::DidKey));
         }
         if self.trusted.iter().any(|t| t == did) {
-            return resolve_trusted_did_web(did, vm)
+            return resolve_trusted_did_web(&self.outbound, did, vm)
                 .await
                 .map(|k| (k, KeyOrigin::Trusted));
         }
@@ -204,9 +161,17 @@ fn did_web_document_url(did: &str) -> Option<String> {
     })
 }
 
-async fn resolve_trusted_did_web(did: &str, vm: &str) -> Result<VerifyingKey, String> {
+async fn resolve_trusted_did_web(
+    outbound: &Outbound,
+    did: &str,
+    vm: &str,
+) -> Result<VerifyingKey, String> {
     let url = did_web_document_url(did).ok_or_else(|| format!("`{did}` is not a did:web"))?;
-    let doc = fetch_json(&url).await?;
+    // Fixed wording: what the remote side answered is not the presenter's business.
+    let doc = outbound
+        .fetch_json(&url)
+        .await
+        .map_err(|_| format!("the DID document of {did} could not be fetched"))?;
     let asserts = doc["assertionMethod"]
         .as_array()
         .is_some_and(|a| a.iter().any(|m| m == vm || m["id"] == vm));
@@ -224,17 +189,31 @@ async fn resolve_trusted_did_web(did: &str, vm: &str) -> Result<VerifyingKey, St
 }
 
 /// `revisions` collects list revisions read on the way (see [`super::issued::record_check`]).
+/// Errs only when the CPU pool refuses the work (`503 busy`).
 pub async fn check_embedded(
     ctx: &Context,
     resolver: &Resolver,
     doc: &Value,
     revisions: &mut super::status::Revisions,
-) -> Check {
-    let proofs: Vec<&Value> = match doc.get("proof") {
-        None => return check("proof", Status::Failed, "the credential carries no proof"),
-        Some(Value::Array(items)) => items.iter().collect(),
-        Some(p) => vec![p],
+) -> ServiceResult<Check> {
+    let fail = |m: String| Ok(check("proof", Status::Failed, m));
+    let max = usize::try_from(ctx.config.limits.max_proofs).unwrap_or(usize::MAX);
+    let proofs = match proof_list(doc, max) {
+        Ok(p) if p.is_empty() => return fail("the credential carries no proof".into()),
+        Ok(p) => p,
+        Err(e) => return fail(e.to_string()),
     };
+    // Cheap checks of every proof before any key is resolved or anything is hashed.
+    for p in &proofs {
+        if let Err(why) = cheap_checks(p) {
+            let text = |k: &str| p[k].as_str().unwrap_or("(none)").to_owned();
+            return fail(format!(
+                "{} proof by {}: {why}",
+                text("cryptosuite"),
+                text("verificationMethod")
+            ));
+        }
+    }
     let issuer = issuer_id(doc).unwrap_or_default();
     let mut keys = HashMap::new();
     for p in &proofs {
@@ -242,33 +221,46 @@ pub async fn check_embedded(
             .as_str()
             .unwrap_or_default()
             .to_owned();
+        if keys.contains_key(&vm) {
+            continue;
+        }
         let created = p["created"]
             .as_str()
             .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok());
         let resolved = resolver.resolve(&vm, &issuer, created).await;
+        if let Err(why) = &resolved {
+            // Refused before canonicalization: no key could vouch for it whatever it hashes to.
+            let suite = p["cryptosuite"].as_str().unwrap_or_default();
+            return fail(format!("{suite} proof by {vm}: {why}"));
+        }
         keys.insert(vm, resolved);
     }
-    let resolve = |vm: &str| -> Result<VerifyingKey, String> {
-        keys.get(vm)
-            .cloned()
-            .unwrap_or_else(|| Err(format!("{vm} was not resolved")))
-            .map(|(k, _)| k)
-    };
-    let verdicts = match verify_proofs(doc, &resolve) {
+    let secured = doc.clone();
+    let found = keys.clone();
+    let verdicts = ctx
+        .cpu
+        .run(move || {
+            let resolve = |vm: &str| -> Result<VerifyingKey, String> {
+                found
+                    .get(vm)
+                    .cloned()
+                    .unwrap_or_else(|| Err(format!("{vm} was not resolved")))
+                    .map(|(k, _)| k)
+            };
+            verify_proofs_limited(&secured, &resolve, production_loader(), max)
+        })
+        .await?;
+    let verdicts = match verdicts {
         Ok(v) => v,
-        Err(e) => return check("proof", Status::Failed, e.to_string()),
+        Err(e) => return fail(e.to_string()),
     };
     let mut details = Vec::new();
     for v in &verdicts {
         if let Err(why) = &v.result {
-            return check(
-                "proof",
-                Status::Failed,
-                format!(
-                    "{} proof by {}: {why}",
-                    v.cryptosuite, v.verification_method
-                ),
-            );
+            return fail(format!(
+                "{} proof by {}: {why}",
+                v.cryptosuite, v.verification_method
+            ));
         }
         let origin = keys
             .get(&v.verification_method)
@@ -278,9 +270,9 @@ pub async fn check_embedded(
         details.push(proof_detail(v, origin));
     }
     if let Err(why) = super::issued::record_check(ctx, doc, false, revisions).await {
-        return check("proof", Status::Failed, why);
+        return fail(why);
     }
-    check("proof", Status::Passed, details.join("; "))
+    Ok(check("proof", Status::Passed, details.join("; ")))
 }
 
 const FORBIDDEN_HEADERS: [&str; 6] = ["jku", "x5u", "jwk", "x5c", "x5t", "crit"];

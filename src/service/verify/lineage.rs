@@ -1,8 +1,12 @@
 //! The lineage check: walks a credential's prerequisites (its `relatedResource` digests and
 //! `evidence` entries with `genre: "Prerequisite"`) recursively — Advanced → Professional →
 //! Foundation — verifying each digest against the exact bytes we serve and each link's
-//! revocation and suspension state.
+//! revocation and suspension state. Only a credential this service issued and stored can
+//! carry a lineage that passes, and every link must be held by the same candidate as recorded
+//! in the store (the candidate of each record, not the salted identity hash a credential
+//! shows, which anyone may copy).
 
+use super::keys::KeyOrigin;
 use super::{Check, LineageLink, Status, check};
 use crate::domain::ids::CredentialId;
 use crate::service::Context;
@@ -42,8 +46,27 @@ fn prerequisites(credential: &Value) -> Vec<(String, Option<String>)> {
         .unwrap_or_default()
 }
 
-/// Returns the overall check and every link visited.
-pub async fn check_lineage(ctx: &Context, credential: &Value) -> (Check, Vec<LineageLink>) {
+/// The candidate our store records for the credential presented as ours, or why there is none.
+async fn recorded_holder(ctx: &Context, credential: &Value) -> Result<String, &'static str> {
+    let row = match credential
+        .get("id")
+        .and_then(Value::as_str)
+        .and_then(|id| our_id(ctx, id))
+    {
+        Some(id) => ctx.store.credential(&id).await.ok().flatten(),
+        None => None,
+    };
+    let row = row.ok_or("this issuer has no record of the credential itself")?;
+    row.candidate_id
+        .ok_or("this issuer recorded no candidate for the credential")
+}
+
+/// Returns the overall check and every link visited. `origin`: whose credential this is.
+pub async fn check_lineage(
+    ctx: &Context,
+    credential: &Value,
+    origin: Option<KeyOrigin>,
+) -> (Check, Vec<LineageLink>) {
     let mut links = Vec::new();
     let mut seen = HashSet::new();
     let mut stack: Vec<(usize, String, Option<String>)> = prerequisites(credential)
@@ -51,6 +74,7 @@ pub async fn check_lineage(ctx: &Context, credential: &Value) -> (Check, Vec<Lin
         .rev()
         .map(|(u, d)| (1, u, d))
         .collect();
+    let ours = origin == Some(KeyOrigin::Ours);
     if stack.is_empty() {
         let code = credential
             .pointer("/credentialSubject/achievement/humanCode")
@@ -58,11 +82,11 @@ pub async fn check_lineage(ctx: &Context, credential: &Value) -> (Check, Vec<Lin
         let required = code
             .and_then(|c| ctx.catalog.find(c))
             .is_some_and(|a| !a.prerequisites.is_empty());
-        let ours = credential
+        let our_achievement = credential
             .pointer("/credentialSubject/achievement/id")
             .and_then(Value::as_str)
             .is_some_and(|id| id.starts_with(ctx.base_url()));
-        return if required && ours {
+        return if required && our_achievement {
             (
                 check(
                     "lineage",
@@ -71,10 +95,50 @@ pub async fn check_lineage(ctx: &Context, credential: &Value) -> (Check, Vec<Lin
                 ),
                 links,
             )
-        } else {
+        } else if ours {
             (check("lineage", Status::Passed, "no prerequisites"), links)
+        } else {
+            (
+                check(
+                    "lineage",
+                    Status::Skipped,
+                    "not a credential of this issuer: no lineage to check",
+                ),
+                links,
+            )
         };
     }
+    if !ours {
+        let claims_ours = stack.iter().any(|(_, url, _)| our_id(ctx, url).is_some());
+        return if claims_ours {
+            (
+                check(
+                    "lineage",
+                    Status::Failed,
+                    "only credentials issued by this service can build on its credentials",
+                ),
+                links,
+            )
+        } else {
+            (
+                check(
+                    "lineage",
+                    Status::Unknown,
+                    "the prerequisites of another issuer's credential are not checked",
+                ),
+                links,
+            )
+        };
+    }
+    let holder = match recorded_holder(ctx, credential).await {
+        Ok(h) => h,
+        Err(why) => {
+            return (
+                check("lineage", Status::Failed, format!("not vouched for: {why}")),
+                links,
+            );
+        }
+    };
     while let Some((depth, url, digest)) = stack.pop() {
         if depth > MAX_DEPTH || !seen.insert(url.clone()) {
             continue;
@@ -104,6 +168,9 @@ pub async fn check_lineage(ctx: &Context, credential: &Value) -> (Check, Vec<Lin
         if digest.as_deref() != Some(digest_sri(row.json.as_bytes()).as_str()) {
             link.status = Status::Failed;
             link.detail = "its digest does not match the credential served at that URL".into();
+        } else if row.candidate_id.as_deref() != Some(holder.as_str()) {
+            link.status = Status::Failed;
+            link.detail = "it was issued to someone else".into();
         } else if row.state != "active" {
             let when = row
                 .state_changed_at

@@ -1,8 +1,12 @@
 //! Verification: an honest verdict on a presented credential (VC Data Model 2.0 §7.1
 //! "Verification", VC API "Verify Credential"). A verdict is not an error: a revoked,
 //! tampered or expired credential yields `verified: false` with the failed check and why.
-//! Anything that could not be checked is `unknown`, and `unknown` never counts as valid.
+//! Anything that could not be checked is `unknown`, and `unknown` never counts as valid —
+//! except the `issuer` check: `verified` keeps the VC API meaning (the proof and the
+//! credential's state check out, whoever signed it), and the human surfaces read the `issuer`
+//! check to say VALID only for credentials of this service or of a trusted issuer.
 
+mod checks;
 mod headline;
 mod issued;
 mod keys;
@@ -16,8 +20,8 @@ pub use headline::Headline;
 pub use issued::IssuedCache;
 
 use super::{Context, ServiceError, ServiceResult};
-use crate::vc::check::parse_datetime;
 use crate::vc::{jwt, proof};
+use checks::{issuer_check, schema, validity};
 use serde::Serialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -86,8 +90,9 @@ pub enum Presented {
     Jwt(String),
 }
 
-pub const ALL_CHECKS: [&str; 6] = [
+pub const ALL_CHECKS: [&str; 7] = [
     "proof",
+    "issuer",
     "validity",
     "revocation",
     "suspension",
@@ -160,10 +165,12 @@ pub async fn verify(
     let now = ctx.now();
     // List revisions read during this verification, shared by its checks.
     let mut revisions = status::Revisions::new();
+    let max_proofs = usize::try_from(ctx.config.limits.max_proofs).unwrap_or(usize::MAX);
     let (resolver, credential, format, proof_check, jwt_times) = match presented {
         Presented::Json(doc) => {
-            let resolver = keys::Resolver::load(ctx, &keys::Resolver::named_by(&doc)).await?;
-            let c = keys::check_embedded(ctx, &resolver, &doc, &mut revisions).await;
+            let resolver =
+                keys::Resolver::load(ctx, &keys::Resolver::named_by(&doc, max_proofs)).await?;
+            let c = keys::check_embedded(ctx, &resolver, &doc, &mut revisions).await?;
             (resolver, doc, "data-integrity", c, None)
         }
         Presented::Jwt(token) => {
@@ -186,19 +193,27 @@ pub async fn verify(
             (resolver, doc, "vc+jwt", c, Some(times))
         }
     };
+    // Whatever was requested, nothing is fetched for a credential whose proof failed.
+    let proof_ok = proof_check.status == Status::Passed;
+    let origin = resolver.issuer_origin(&credential);
     let wanted = |name: &str| only.is_none_or(|list| list.iter().any(|c| c == name));
+    let skipped = |name: &'static str| check(name, Status::Skipped, "not requested");
     let mut checks = Vec::new();
     checks.push(if wanted("proof") {
         proof_check
     } else {
-        check("proof", Status::Skipped, "not requested")
+        skipped("proof")
+    });
+    checks.push(if wanted("issuer") {
+        issuer_check(&credential, origin, proof_ok)
+    } else {
+        skipped("issuer")
     });
     checks.push(if wanted("validity") {
         validity(&credential, jwt_times.as_ref(), now)
     } else {
-        check("validity", Status::Skipped, "not requested")
+        skipped("validity")
     });
-    let trusted = resolver.issuer_origin(&credential).is_some();
     for purpose in crate::domain::status::StatusPurpose::ALL {
         let name = purpose.as_str();
         checks.push(if wanted(name) {
@@ -207,30 +222,30 @@ pub async fn verify(
                 &resolver,
                 &credential,
                 purpose,
-                trusted,
+                origin,
+                proof_ok,
                 &mut revisions,
             )
             .await
         } else {
-            check(name, Status::Skipped, "not requested")
+            skipped(name)
         });
     }
     checks.push(if wanted("schema") {
         related::with_related(ctx, &credential, schema(ctx, &credential)).await
     } else {
-        check("schema", Status::Skipped, "not requested")
+        skipped("schema")
     });
     let (lineage_check, links) = if wanted("lineage") {
-        lineage::check_lineage(ctx, &credential).await
+        lineage::check_lineage(ctx, &credential, origin).await
     } else {
-        (
-            check("lineage", Status::Skipped, "not requested"),
-            Vec::new(),
-        )
+        (skipped("lineage"), Vec::new())
     };
     checks.push(lineage_check);
+    // VC API semantics: who the issuer is does not decide `verified` (see the module header).
     let verified = checks
         .iter()
+        .filter(|c| c.check != "issuer")
         .all(|c| matches!(c.status, Status::Passed | Status::Skipped))
         && checks
             .iter()
@@ -269,113 +284,6 @@ fn summary(credential: &Value, resolver: &keys::Resolver) -> Value {
     })
 }
 
-/// VC 2.0 §4.9; for a JWT, `nbf`/`exp` must agree with `validFrom`/`validUntil` (VC-JOSE-COSE §3.1.2).
-fn validity(
-    credential: &Value,
-    jwt_times: Option<&(Option<Value>, Option<Value>, Option<Value>)>,
-    now: OffsetDateTime,
-) -> Check {
-    // VC 1.1 (first context `https://www.w3.org/2018/credentials/v1`): issuanceDate/expirationDate.
-    let (from_field, until_field) = crate::vc::check::validity_fields(credential);
-    let from = match credential
-        .get(from_field)
-        .map(|v| parse_datetime(from_field, v))
-        .transpose()
-    {
-        Ok(v) => v,
-        Err(e) => return check("validity", Status::Failed, e.to_string()),
-    };
-    let until = match credential
-        .get(until_field)
-        .map(|v| parse_datetime(until_field, v))
-        .transpose()
-    {
-        Ok(v) => v,
-        Err(e) => return check("validity", Status::Failed, e.to_string()),
-    };
-    if let Some((nbf, exp, _)) = jwt_times {
-        let agrees = |claim: &Option<Value>, field: Option<OffsetDateTime>| match (claim, field) {
-            (None, _) => true,
-            (Some(v), Some(t)) => v.as_i64() == Some(t.unix_timestamp()),
-            (Some(_), None) => false,
-        };
-        if !agrees(nbf, from) {
-            return check(
-                "validity",
-                Status::Failed,
-                "the JWT `nbf` disagrees with validFrom",
-            );
-        }
-        if !agrees(exp, until) {
-            return check(
-                "validity",
-                Status::Failed,
-                "the JWT `exp` disagrees with validUntil",
-            );
-        }
-    }
-    let day = |t: OffsetDateTime| t.date().to_string();
-    // A `validFrom` a little ahead of our clock is the issuer's clock running ahead, not a
-    // credential dated into the future: allow the documented skew for "not yet valid" only.
-    if let Some(from) = from.filter(|f| now + crate::domain::validity::CLOCK_SKEW < *f) {
-        return check(
-            "validity",
-            Status::Failed,
-            format!("not valid until {}", day(from)),
-        );
-    }
-    if let Some(until) = until.filter(|u| now > *u) {
-        return check(
-            "validity",
-            Status::Failed,
-            format!("expired on {}", day(until)),
-        );
-    }
-    match until {
-        Some(u) => check(
-            "validity",
-            Status::Passed,
-            format!("valid until {}", day(u)),
-        ),
-        None => check("validity", Status::Passed, "no expiry date"),
-    }
-}
-
-/// Our credentials are checked against the JSON Schema they name; others against the VC 2.0
-/// rules a signer must not break.
-fn schema(ctx: &Context, credential: &Value) -> Check {
-    let ours = format!(
-        "{}{}",
-        ctx.base_url(),
-        crate::vc::credential::CREDENTIAL_SCHEMA_PATH
-    );
-    let names_ours = credential["credentialSchema"]
-        .as_array()
-        .is_some_and(|s| s.iter().any(|e| e["id"] == ours.as_str()));
-    if names_ours {
-        return match ctx.credential_schema.iter_errors(credential).next() {
-            None => check(
-                "schema",
-                Status::Passed,
-                "matches credential.schema.json (Open Badges 3.0)",
-            ),
-            Some(e) => check(
-                "schema",
-                Status::Failed,
-                format!("{} {}", e.instance_path(), e),
-            ),
-        };
-    }
-    let mut unsigned = credential.clone();
-    if let Some(map) = unsigned.as_object_mut() {
-        map.remove("proof");
-    }
-    match crate::vc::check::check_unsigned(&unsigned) {
-        Ok(()) => check("schema", Status::Passed, "VC Data Model 2.0 structure"),
-        Err(e) => check("schema", Status::Failed, e.to_string()),
-    }
-}
-
 pub(crate) fn proof_detail(v: &proof::ProofVerdict, origin: KeyOrigin) -> String {
     format!(
         "{}, key {} ({})",
@@ -385,12 +293,14 @@ pub(crate) fn proof_detail(v: &proof::ProofVerdict, origin: KeyOrigin) -> String
     )
 }
 
-/// The CLI may fetch what its operator names (a URL typed at the console is not
-/// presenter-controlled input), with the same limits as every outbound fetch.
+/// The CLI fetches what its operator names through the same module as every outbound fetch;
+/// a URL typed at the console is not presenter-controlled, so any address may be named.
 pub async fn fetch_for_cli(url: &str) -> Result<Vec<u8>, String> {
-    keys::fetch_bytes(
-        url,
-        "application/vc+ld+json, application/vc+jwt;q=0.9, application/json;q=0.8",
-    )
-    .await
+    crate::service::outbound::Outbound::operator()
+        .fetch_bytes(
+            url,
+            "application/vc+ld+json, application/vc+jwt;q=0.9, application/json;q=0.8",
+        )
+        .await
+        .map_err(|e| e.to_string())
 }

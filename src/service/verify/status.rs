@@ -1,14 +1,17 @@
 //! Status checks (W3C Bitstring Status List v1.0 §3.2 "Validate Algorithm"): our own lists are
-//! read locally from the current publication; a trusted issuer's list is fetched, its proof
-//! verified and its purpose checked. Anything that cannot be established is `unknown`.
+//! read locally from the current publication and never fetched; a trusted issuer's list is
+//! fetched (only once the credential's proof verified), and counts only when that same issuer
+//! signed it (§3.2 step 4, "validate the proof of the status list credential"). Anything that
+//! cannot be established is `unknown`; a verdict never repeats what a fetched document said.
 
-use super::keys::{Resolver, check_embedded, fetch_json};
+use super::keys::{KeyOrigin, Resolver, check_embedded};
 use super::{Check, Status, check};
 use crate::cache::Bounded;
 use crate::domain::ids::CredentialId;
 use crate::domain::status::{Bitstring, StatusPurpose};
 use crate::service::{Context, ServiceError, status};
 use crate::vc::check::parse_datetime;
+use crate::vc::jwt::issuer_id;
 use crate::vc::status_list;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -83,19 +86,34 @@ async fn foreign_bits(
     resolver: &Resolver,
     url: &str,
     purpose: StatusPurpose,
+    issuer: &str,
 ) -> Result<Bitstring, String> {
-    let list = fetch_json(url).await?;
-    let proof = check_embedded(ctx, resolver, &list, &mut Revisions::new()).await;
+    let list = ctx
+        .outbound
+        .fetch_json(url)
+        .await
+        .map_err(|_| "the status list could not be fetched".to_owned())?;
+    let invalid = || format!("{url} is not a valid status list credential");
+    if issuer_id(&list).as_deref() != Some(issuer) {
+        return Err(format!(
+            "{url} is not a status list of the credential's issuer"
+        ));
+    }
+    // The resolver only attributes to `issuer` keys it controls, so a list signed by anyone
+    // else fails here.
+    let proof = check_embedded(ctx, resolver, &list, &mut Revisions::new())
+        .await
+        .map_err(|e| e.message)?;
     if proof.status != Status::Passed {
-        return Err(format!("the status list does not verify: {}", proof.detail));
+        return Err(invalid());
     }
     if let Some(until) = list.get("validUntil") {
-        let until = parse_datetime("validUntil", until).map_err(|e| e.to_string())?;
+        let until = parse_datetime("validUntil", until).map_err(|_| invalid())?;
         if ctx.now() > until {
             return Err("the status list credential has expired".into());
         }
     }
-    decoded_list(&list, purpose)
+    decoded_list(&list, purpose).map_err(|_| invalid())
 }
 
 /// Why our own credential is in that state, for the verdict's detail.
@@ -118,12 +136,15 @@ async fn our_reason(ctx: &Context, credential: &Value) -> Option<String> {
     ))
 }
 
+/// `origin`: whose credential this is (see [`Resolver::issuer_origin`]); `proof_ok`: whether
+/// its proof verified. An unproven credential causes no fetch, not even of our own lists.
 pub async fn check_status(
     ctx: &Context,
     resolver: &Resolver,
     credential: &Value,
     purpose: StatusPurpose,
-    trusted: bool,
+    origin: Option<KeyOrigin>,
+    proof_ok: bool,
     revisions: &mut Revisions,
 ) -> Check {
     let name = purpose.as_str();
@@ -151,11 +172,32 @@ pub async fn check_status(
             "the status entry has no statusListCredential",
         );
     };
+    if !proof_ok {
+        return check(
+            name,
+            Status::Unknown,
+            "not checked: the credential's proof did not verify",
+        );
+    }
     let ours_prefix = format!("{}/status/", ctx.base_url());
-    let bits = if let Some(list_id) = url.strip_prefix(&ours_prefix) {
+    let our_list = url.strip_prefix(&ours_prefix);
+    let bits = if let (Some(KeyOrigin::Ours), Some(list_id)) = (origin, our_list) {
         our_bits(ctx, list_id, purpose, revisions).await
-    } else if trusted {
-        foreign_bits(ctx, resolver, url, purpose)
+    } else if origin == Some(KeyOrigin::Ours) {
+        return check(
+            name,
+            Status::Failed,
+            format!("{url} is not a status list of this issuer"),
+        );
+    } else if our_list.is_some() {
+        return check(
+            name,
+            Status::Failed,
+            format!("{url} is this issuer's status list, not the credential's issuer's"),
+        );
+    } else if origin == Some(KeyOrigin::Trusted) {
+        let issuer = issuer_id(credential).unwrap_or_default();
+        foreign_bits(ctx, resolver, url, purpose, &issuer)
             .await
             .map(Arc::new)
     } else {
