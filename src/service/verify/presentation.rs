@@ -116,12 +116,15 @@ fn controller(holder: Option<&str>, vm: &str) -> String {
 }
 
 async fn di_proof(ctx: &Context, vp: &Value, expected: &Expected) -> Check {
-    let proofs: Vec<&Value> = match vp.get("proof") {
-        None => return check("proof", Status::Failed, "the presentation carries no proof"),
-        Some(Value::Array(items)) => items.iter().collect(),
-        Some(p) => vec![p],
+    let max = usize::try_from(ctx.config.limits.max_proofs).unwrap_or(usize::MAX);
+    let proofs = match crate::vc::proof::proof_list(vp, max) {
+        Ok(p) if p.is_empty() => {
+            return check("proof", Status::Failed, "the presentation carries no proof");
+        }
+        Ok(p) => p,
+        Err(e) => return check("proof", Status::Failed, e.to_string()),
     };
-    let resolver = match Resolver::load(ctx, &Resolver::named_by(vp)).await {
+    let resolver = match Resolver::load(ctx, &Resolver::named_by(vp, max)).await {
         Ok(r) => r,
         Err(e) => return check("proof", Status::Unknown, e.message),
     };
@@ -136,24 +139,30 @@ async fn di_proof(ctx: &Context, vp: &Value, expected: &Expected) -> Check {
             .as_str()
             .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok());
         let resolved = resolver.resolve(&vm, &owner, created).await;
+        if let Err(why) = &resolved {
+            // Refused before canonicalization: no key could vouch for it whatever it hashes to.
+            return check("proof", Status::Failed, format!("proof by {vm}: {why}"));
+        }
         keys.insert(vm, resolved);
     }
-    // Canonicalizing a whole presentation is CPU work: off the async workers.
+    // Canonicalizing a whole presentation is CPU work: on the bounded pool.
     let (doc, wanted) = (vp.clone(), expected.clone());
-    let outcome = tokio::task::spawn_blocking(move || {
-        let resolve = |vm: &str| {
-            keys.get(vm)
-                .cloned()
-                .unwrap_or_else(|| Err(format!("{vm} was not resolved")))
-                .map(|(k, _)| k)
-        };
-        verify_proofs(&doc, &wanted, &resolve)
-    })
-    .await;
+    let outcome = ctx
+        .cpu
+        .run(move || {
+            let resolve = |vm: &str| {
+                keys.get(vm)
+                    .cloned()
+                    .unwrap_or_else(|| Err(format!("{vm} was not resolved")))
+                    .map(|(k, _)| k)
+            };
+            verify_proofs(&doc, &wanted, &resolve)
+        })
+        .await;
     let verdicts = match outcome {
         Ok(Ok(v)) => v,
         Ok(Err(e)) => return check("proof", Status::Failed, e.to_string()),
-        Err(_) => return check("proof", Status::Unknown, "the proof check did not finish"),
+        Err(e) => return check("proof", Status::Unknown, e.message),
     };
     let mut details = Vec::new();
     for v in &verdicts {
