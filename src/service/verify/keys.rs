@@ -8,7 +8,6 @@ use crate::crypto::KeyRecord;
 use crate::service::Context;
 use crate::vc::did::{did_key, resolve_did_key};
 use crate::vc::jwt::{self, UnverifiedJwt, issuer_id};
-use crate::vc::multibase::parse_ed25519_multikey;
 use crate::vc::proof::verify_proofs;
 use ed25519_dalek::VerifyingKey;
 use serde_json::Value;
@@ -207,20 +206,7 @@ fn did_web_document_url(did: &str) -> Option<String> {
 async fn resolve_trusted_did_web(did: &str, vm: &str) -> Result<VerifyingKey, String> {
     let url = did_web_document_url(did).ok_or_else(|| format!("`{did}` is not a did:web"))?;
     let doc = fetch_json(&url).await?;
-    let asserts = doc["assertionMethod"]
-        .as_array()
-        .is_some_and(|a| a.iter().any(|m| m == vm || m["id"] == vm));
-    if !asserts {
-        return Err(format!("{vm} is not an assertion method of {did}"));
-    }
-    let method = doc["verificationMethod"]
-        .as_array()
-        .and_then(|ms| ms.iter().find(|m| m["id"] == vm))
-        .ok_or_else(|| format!("{vm} is not in the DID document of {did}"))?;
-    method["publicKeyMultibase"]
-        .as_str()
-        .and_then(parse_ed25519_multikey)
-        .ok_or_else(|| format!("{vm} is not an Ed25519 Multikey"))
+    crate::vc::did::key_from_did_document(&doc, did, vm)
 }
 
 /// `revisions` collects list revisions read on the way (see [`super::issued::record_check`]).
