@@ -41,7 +41,10 @@ fn replay(root: &str) -> usize {
 #[test]
 fn every_seed_passes_its_harness() {
     let ran = replay("fuzz/corpus");
-    assert!(ran >= harness::HARNESSES.len(), "only {ran} seed files found");
+    assert!(
+        ran >= harness::HARNESSES.len(),
+        "only {ran} seed files found"
+    );
 }
 
 #[test]

@@ -50,9 +50,8 @@ static LOADER: LazyLock<ContextLoader> = LazyLock::new(ContextLoader::new);
 
 /// A fixed public key (the did:key of the W3C vc-di-eddsa vectors) for signature checks:
 /// the harness exercises the decoding on the way to a signature, not forgery.
-static SPEC_KEY: LazyLock<Option<VerifyingKey>> = LazyLock::new(|| {
-    parse_ed25519_multikey("z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2")
-});
+static SPEC_KEY: LazyLock<Option<VerifyingKey>> =
+    LazyLock::new(|| parse_ed25519_multikey("z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"));
 
 /// `src/http/body.rs`: the strict reader every JSON endpoint uses (UTF-8, no duplicate names,
 /// a depth limit). Whatever it accepts, serde_json accepts too, with the same value.
@@ -153,7 +152,15 @@ pub fn status_list_decode(data: &[u8]) {
     };
     if let Ok(bits) = status_list::decode(text) {
         assert!(bits.len_bits() <= status_list::MAX_DECODED_BYTES * 8);
-        for index in [0, 1, 7, 8, bits.len_bits().saturating_sub(1), bits.len_bits(), u64::MAX] {
+        for index in [
+            0,
+            1,
+            7,
+            8,
+            bits.len_bits().saturating_sub(1),
+            bits.len_bits(),
+            u64::MAX,
+        ] {
             let _ = bits.get(index);
         }
         let again = status_list::decode(&status_list::encode(&bits)).expect("re-encoded list");
@@ -167,14 +174,18 @@ pub fn did_document(data: &[u8]) {
     let Ok(doc) = serde_json::from_slice::<Value>(data) else {
         return;
     };
-    let did = doc["id"].as_str().unwrap_or("did:web:example.com").to_owned();
+    let did = doc["id"]
+        .as_str()
+        .unwrap_or("did:web:example.com")
+        .to_owned();
     let mut vms = vec![format!("{did}#key-1")];
     if let Some(methods) = doc["assertionMethod"].as_array() {
-        vms.extend(methods.iter().take(4).filter_map(|m| {
-            m.as_str()
-                .or_else(|| m["id"].as_str())
-                .map(str::to_owned)
-        }));
+        vms.extend(
+            methods
+                .iter()
+                .take(4)
+                .filter_map(|m| m.as_str().or_else(|| m["id"].as_str()).map(str::to_owned)),
+        );
     }
     for vm in &vms {
         let _ = key_from_did_document(&doc, &did, vm);
