@@ -24,8 +24,11 @@ use ed25519_dalek::VerifyingKey;
 use serde_json::{Value, json};
 use std::sync::LazyLock;
 
+/// A harness: raw input in, a panic on a finding.
+pub type Harness = fn(&[u8]);
+
 /// The harnesses, by the name of their fuzz target and corpus directory.
-pub const HARNESSES: &[(&str, fn(&[u8]))] = &[
+pub const HARNESSES: &[(&str, Harness)] = &[
     ("strict_json", strict_json),
     ("verify_input", verify_input),
     ("enveloped", enveloped),
@@ -228,10 +231,10 @@ pub fn exam_result(data: &[u8]) {
             return;
         }
     }
-    if let Ok(result) = serde_json::from_value::<ExamResult>(body) {
-        if result.check().is_ok() {
-            let _ = result.holder_name();
-        }
+    if let Ok(result) = serde_json::from_value::<ExamResult>(body)
+        && result.check().is_ok()
+    {
+        let _ = result.holder_name();
     }
 }
 
