@@ -36,6 +36,26 @@ pub fn resolve_did_key(verification_method: &str) -> Option<VerifyingKey> {
     parse_ed25519_multikey(id)
 }
 
+/// The Ed25519 key a fetched DID document publishes for `vm`, which it must also list as an
+/// assertion method (Controlled Identifiers v1.0 §2.2.2, §2.3.3). The document comes from the
+/// network, so every field is optional here and each absence is a reason, never a panic.
+pub fn key_from_did_document(doc: &Value, did: &str, vm: &str) -> Result<VerifyingKey, String> {
+    let asserts = doc["assertionMethod"]
+        .as_array()
+        .is_some_and(|a| a.iter().any(|m| m == vm || m["id"] == vm));
+    if !asserts {
+        return Err(format!("{vm} is not an assertion method of {did}"));
+    }
+    let method = doc["verificationMethod"]
+        .as_array()
+        .and_then(|ms| ms.iter().find(|m| m["id"] == vm))
+        .ok_or_else(|| format!("{vm} is not in the DID document of {did}"))?;
+    method["publicKeyMultibase"]
+        .as_str()
+        .and_then(parse_ed25519_multikey)
+        .ok_or_else(|| format!("{vm} is not an Ed25519 Multikey"))
+}
+
 /// How this deployment names itself and its keys.
 #[derive(Debug, Clone)]
 pub struct IssuerIdentity {

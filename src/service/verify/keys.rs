@@ -12,7 +12,6 @@ use crate::service::ServiceResult;
 use crate::service::outbound::Outbound;
 use crate::vc::did::{did_key, resolve_did_key};
 use crate::vc::jwt::{self, UnverifiedJwt, issuer_id};
-use crate::vc::multibase::parse_ed25519_multikey;
 use crate::vc::proof::{cheap_checks, production_loader, proof_list, verify_proofs_limited};
 use ed25519_dalek::VerifyingKey;
 use serde_json::Value;
@@ -172,20 +171,7 @@ async fn resolve_trusted_did_web(
         .fetch_json(&url)
         .await
         .map_err(|_| format!("the DID document of {did} could not be fetched"))?;
-    let asserts = doc["assertionMethod"]
-        .as_array()
-        .is_some_and(|a| a.iter().any(|m| m == vm || m["id"] == vm));
-    if !asserts {
-        return Err(format!("{vm} is not an assertion method of {did}"));
-    }
-    let method = doc["verificationMethod"]
-        .as_array()
-        .and_then(|ms| ms.iter().find(|m| m["id"] == vm))
-        .ok_or_else(|| format!("{vm} is not in the DID document of {did}"))?;
-    method["publicKeyMultibase"]
-        .as_str()
-        .and_then(parse_ed25519_multikey)
-        .ok_or_else(|| format!("{vm} is not an Ed25519 Multikey"))
+    crate::vc::did::key_from_did_document(&doc, did, vm)
 }
 
 /// `revisions` collects list revisions read on the way (see [`super::issued::record_check`]).
