@@ -135,6 +135,7 @@ struct FileConfig {
     pdf_max_concurrent: Option<u32>,
     pdf_max_queued: Option<u32>,
     shutdown_grace_seconds: Option<u32>,
+    canonicalization_limit: Option<u32>,
 }
 
 const TEMPLATE: &str = r#"# attest configuration. Environment variables ATTEST_<KEY> (upper case) override each key.
@@ -172,6 +173,9 @@ pdf_max_concurrent = 2
 pdf_max_queued = 16
 # On SIGTERM: how long in-flight requests may take to finish before the server exits.
 shutdown_grace_seconds = 20
+# Blank node hashing work one eddsa-rdfc-2022 canonicalization may do before the document is
+# refused as a poison graph (RDFC-1.0 §4.2.1); real credentials need a few units.
+canonicalization_limit = 20000
 "#;
 
 pub struct Loaded {
@@ -331,6 +335,7 @@ impl Config {
                 pdf_max_concurrent: file.pdf_max_concurrent,
                 pdf_max_queued: file.pdf_max_queued,
                 shutdown_grace_seconds: file.shutdown_grace_seconds,
+                canonicalization_limit: file.canonicalization_limit,
             },
             &env,
         )?;

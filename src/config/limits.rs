@@ -23,6 +23,9 @@ pub struct Limits {
     pub pdf_max_queued: u32,
     /// On SIGTERM, how long in-flight requests may take to finish before the server exits.
     pub shutdown_grace_seconds: u32,
+    /// Blank node hashing work one RDFC-1.0 canonicalization may do (eddsa-rdfc-2022 issue and
+    /// verify) before it is refused as a poison graph; see `vc::rdfc::canonicalization_limit`.
+    pub canonicalization_limit: u32,
 }
 
 impl Default for Limits {
@@ -35,6 +38,7 @@ impl Default for Limits {
             pdf_max_concurrent: 2,
             pdf_max_queued: 16,
             shutdown_grace_seconds: 20,
+            canonicalization_limit: 20_000,
         }
     }
 }
@@ -67,6 +71,7 @@ pub struct FileLimits {
     pub pdf_max_concurrent: Option<u32>,
     pub pdf_max_queued: Option<u32>,
     pub shutdown_grace_seconds: Option<u32>,
+    pub canonicalization_limit: Option<u32>,
 }
 
 impl Limits {
@@ -134,6 +139,12 @@ impl Limits {
                 d.shutdown_grace_seconds,
                 0,
             )?,
+            canonicalization_limit: number(
+                "canonicalization_limit",
+                file.canonicalization_limit,
+                d.canonicalization_limit,
+                1,
+            )?,
         })
     }
 }
@@ -154,6 +165,13 @@ mod tests {
         assert_eq!(limits.rate_limit_burst, 5);
         assert_eq!(limits.pdf_max_concurrent, 3);
         assert_eq!(limits.shutdown_grace_seconds, 20);
+        assert_eq!(
+            u64::from(limits.canonicalization_limit),
+            crate::vc::rdfc::DEFAULT_CANONICALIZATION_LIMIT
+        );
+        let canon = |k: &str| (k == "ATTEST_CANONICALIZATION_LIMIT").then(|| "500".to_string());
+        let limits = Limits::resolve(FileLimits::default(), &canon).unwrap();
+        assert_eq!(limits.canonicalization_limit, 500);
         let zero = |k: &str| (k == "ATTEST_PDF_MAX_CONCURRENT").then(|| "0".to_string());
         assert!(Limits::resolve(FileLimits::default(), &zero).is_err());
         let words = |k: &str| (k == "ATTEST_RATE_LIMIT_BURST").then(|| "lots".to_string());

@@ -14,6 +14,7 @@ use crate::vc::check::{CredentialCheckError, check_unsigned, parse_datetime};
 use crate::vc::credential::{credential_url, status_list_url};
 use crate::vc::jwt::issuer_id;
 use crate::vc::proof::{Cryptosuite, TermProblem, check_terms};
+use crate::vc::rdfc::LIMIT_MESSAGE;
 use serde_json::{Value, json};
 
 /// A signed and stored credential: where we keep it, and its JSON as served.
@@ -116,7 +117,9 @@ pub async fn issue(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult<
         .map(|v| parse_datetime("validUntil", v).map(|t| t.unix_timestamp()))
         .transpose()
         .map_err(|e| ServiceError::invalid("invalid_credential", e.to_string()))?;
-    let signed = signing::SigningJob::new(ctx, &record, &key, credential, now, suite)?.run()?;
+    let signed = signing::SigningJob::new(ctx, &record, &key, credential, now, suite)?
+        .run()
+        .map_err(poison_refusal)?;
     let json = signed.json().to_owned();
     signing::store(
         tx.as_mut(),
@@ -139,6 +142,19 @@ pub async fn issue(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult<
     tx.commit().await?;
     crate::metrics::credentials_issued(1);
     Ok(Issued { id, json })
+}
+
+/// A document whose RDFC-1.0 canonicalization needs more work than `canonicalization_limit`
+/// (a poison graph) gets a code of its own, so a caller can tell it from other signing failures.
+fn poison_refusal(e: ServiceError) -> ServiceError {
+    if e.code == "cannot_sign" && e.message.contains(LIMIT_MESSAGE) {
+        ServiceError {
+            code: "canonicalization_limit",
+            ..e
+        }
+    } else {
+        e
+    }
 }
 
 /// The record id for a credential that brings its own `id` (see the module notes).
