@@ -1,4 +1,4 @@
-//! Poison graphs (RDFC-1.0 §4.2.1, issue 14 §2): a small credential whose subject is a clique
+//! Poison graphs (RDFC-1.0 "Dataset Poisoning", issue 14 §2): a small credential whose subject is a clique
 //! of blank nodes makes RDFC-1.0's Hash N-Degree Quads explore n! permutations. Past the
 //! canonicalization limit it is refused — on verify (`proof: failed`, 422) and on issue (400,
 //! `canonicalization_limit`) — quickly, instead of holding a CPU for minutes.
@@ -12,7 +12,8 @@ use common::{TestApp, check};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
-/// `n` subjects, each `knows` every other: all share one first-degree hash.
+/// `n` subjects, each pointing at every other (through `evidence`, a term of the VC 2.0 context,
+/// so safe mode has nothing to object to): all share one first-degree hash.
 fn clique_subject(n: usize) -> Value {
     (0..n)
         .map(|i| {
@@ -20,7 +21,7 @@ fn clique_subject(n: usize) -> Value {
                 .filter(|&j| j != i)
                 .map(|j| json!({"id": format!("_:n{j}")}))
                 .collect();
-            json!({"id": format!("_:n{i}"), "knows": others})
+            json!({"id": format!("_:n{i}"), "type": "VerifiableCredential", "evidence": others})
         })
         .collect()
 }

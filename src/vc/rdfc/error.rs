@@ -78,7 +78,7 @@ pub enum CanonError {
     InvalidInput(String),
 
     /// RDFC-1.0 needed more blank node hashing work than the configured
-    /// limit allows (a "poison graph", RDFC-1.0 §4.2.1): refused rather
+    /// limit allows (a "poison graph", RDFC-1.0 "Dataset Poisoning"): refused rather
     /// than tying up a CPU for minutes. The message always contains
     /// [`LIMIT_MESSAGE`].
     #[error("canonicalization limit exceeded: {0}")]
