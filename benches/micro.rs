@@ -353,9 +353,15 @@ const RATIOS: &[(&str, &str)] = &[
     ("rdfc/verify_same_second", "floor/ed25519_verify_hashdata"),
     ("rdfc/step_expand_to_rdf", "floor/ed25519_sign_hashdata"),
     ("rdfc/step_canonicalize", "floor/ed25519_sign_hashdata"),
-    ("rdfc/step_canonicalize_oxrdf", "floor/ed25519_sign_hashdata"),
+    (
+        "rdfc/step_canonicalize_oxrdf",
+        "floor/ed25519_sign_hashdata",
+    ),
     ("rdfc/canonicalize_clique5", "floor/ed25519_sign_hashdata"),
-    ("rdfc/canonicalize_clique5_oxrdf", "floor/ed25519_sign_hashdata"),
+    (
+        "rdfc/canonicalize_clique5_oxrdf",
+        "floor/ed25519_sign_hashdata",
+    ),
     ("rdfc/refuse_clique10", "floor/ed25519_sign_hashdata"),
     ("rdfc/step_safe_mode_probe", "floor/ed25519_sign_hashdata"),
     ("jwt/encode", "floor/ed25519_sign_jwt_input"),

@@ -174,7 +174,7 @@ pdf_max_queued = 16
 # On SIGTERM: how long in-flight requests may take to finish before the server exits.
 shutdown_grace_seconds = 20
 # Blank node hashing work one eddsa-rdfc-2022 canonicalization may do before the document is
-# refused as a poison graph (RDFC-1.0, Security Considerations, "Dataset Poisoning"); real credentials need a few units.
+# refused as a poison graph (RDFC-1.0 "Dataset Poisoning"); real credentials need a few units.
 canonicalization_limit = 20000
 "#;
 

@@ -12,7 +12,7 @@ use attest::vc::rdfc::{
     CanonError, DEFAULT_CANONICALIZATION_LIMIT, LIMIT_MESSAGE, canonical_nquads,
     canonicalize_quads, canonicalize_quads_within, to_rdf,
 };
-use oxrdf::{BlankNode, GraphName, Literal, NamedNode, Quad, NamedOrBlankNode, Term};
+use oxrdf::{BlankNode, GraphName, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
 use rdfc_common::*;
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -71,7 +71,11 @@ fn reference_fixtures_agree_and_match_jsonld_js() {
         let name = path.file_stem().unwrap().to_str().unwrap().to_owned();
         let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let ours = document(&doc, &name);
-        assert_eq!(ours, fixture(&format!("cases/{name}.nq")), "{name} vs jsonld.js");
+        assert_eq!(
+            ours,
+            fixture(&format!("cases/{name}.nq")),
+            "{name} vs jsonld.js"
+        );
         seen += 1;
     }
     assert!(seen >= 6, "only {seen} fixtures found");
@@ -177,7 +181,10 @@ fn jsonld_api_to_rdf_suite_agrees() {
     }
     eprintln!("{compared} toRdf tests compared, {with_blank_nodes} with blank nodes");
     assert!(compared > 100, "only {compared} toRdf tests converted");
-    assert!(with_blank_nodes > 30, "only {with_blank_nodes} with blank nodes");
+    assert!(
+        with_blank_nodes > 30,
+        "only {with_blank_nodes} with blank nodes"
+    );
 }
 
 /// xorshift64*: deterministic, so a failure names a reproducible seed.
@@ -264,9 +271,18 @@ fn ring(n: usize, clique: bool) -> Vec<Quad> {
     let mut quads = Vec::new();
     for i in 0..n {
         for j in 0..n {
-            let linked = if clique { i != j } else { j == (i + 1) % n || i == (j + 1) % n };
+            let linked = if clique {
+                i != j
+            } else {
+                j == (i + 1) % n || i == (j + 1) % n
+            };
             if linked {
-                quads.push(Quad::new(blank(i), iri(10), blank(j), GraphName::DefaultGraph));
+                quads.push(Quad::new(
+                    blank(i),
+                    iri(10),
+                    blank(j),
+                    GraphName::DefaultGraph,
+                ));
             }
         }
     }
@@ -288,7 +304,12 @@ fn generated_graphs_agree() {
         for q in &graph {
             if rng.below(2) == 0 {
                 let g = GraphName::NamedNode(iri(20 + rng.below(2)));
-                spread.push(Quad::new(q.subject.clone(), q.predicate.clone(), q.object.clone(), g));
+                spread.push(Quad::new(
+                    q.subject.clone(),
+                    q.predicate.clone(),
+                    q.object.clone(),
+                    g,
+                ));
             }
         }
         same(&spread, &format!("spread over graphs, seed {seed}"));
@@ -301,7 +322,11 @@ fn generated_graphs_agree() {
         let nodes = 2 + rng.below(5);
         let mut quads = Vec::new();
         for _ in 0..nodes + rng.below(2 * nodes) {
-            let (s, o, p) = (blank(rng.below(nodes)), blank(rng.below(nodes)), iri(10 + rng.below(2)));
+            let (s, o, p) = (
+                blank(rng.below(nodes)),
+                blank(rng.below(nodes)),
+                iri(10 + rng.below(2)),
+            );
             for copy in 0..2 {
                 if copy == 0 || rng.below(3) != 0 {
                     let g = match rng.below(3) {
@@ -318,7 +343,10 @@ fn generated_graphs_agree() {
         same(&ring(n, false), &format!("cycle {n}"));
         same(&ring(n, true), &format!("clique {n}"));
         let mut rng = Rng(n as u64);
-        same(&copies(&mut rng, &ring(n, false), 3), &format!("3 cycles of {n}"));
+        same(
+            &copies(&mut rng, &ring(n, false), 3),
+            &format!("3 cycles of {n}"),
+        );
     }
     same(&[], "empty");
 }
@@ -331,7 +359,11 @@ fn poison_graphs_are_refused_quickly() {
         assert!(matches!(err, CanonError::Limit(_)), "{err:?}");
         assert!(err.to_string().contains(LIMIT_MESSAGE), "{err}");
         // Generous bound for a debug build; release is far below a second.
-        assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            start.elapsed()
+        );
     }
     // Long chains of equal-hash nodes hit the depth cap, not the stack.
     let chain: Vec<Quad> = (0..5000)

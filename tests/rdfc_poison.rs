@@ -1,5 +1,5 @@
-//! Poison graphs (RDFC-1.0 "Dataset Poisoning", issue 14 §2): a small credential whose subject is a clique
-//! of blank nodes makes RDFC-1.0's Hash N-Degree Quads explore n! permutations. Past the
+//! Poison graphs (RDFC-1.0 "Dataset Poisoning", issue 14 §2): a small credential whose subject
+//! is a clique of blank nodes makes RDFC-1.0's Hash N-Degree Quads explore n! permutations. Past the
 //! canonicalization limit it is refused — on verify (`proof: failed`, 422) and on issue (400,
 //! `canonicalization_limit`) — quickly, instead of holding a CPU for minutes.
 
@@ -87,7 +87,8 @@ async fn verify_refuses_a_clique_credential_with_the_limit_named() {
 async fn issue_refuses_a_clique_credential_with_a_stable_code() {
     let app = TestApp::spawn().await;
     let token = app.token(Role::Issuer).await;
-    let body = json!({"credential": unsigned(10, None), "options": {"cryptosuite": "eddsa-rdfc-2022"}});
+    let body =
+        json!({"credential": unsigned(10, None), "options": {"cryptosuite": "eddsa-rdfc-2022"}});
     let start = Instant::now();
     let (status, problem) = app.post("/credentials/issue", Some(&token), &body).await;
     assert_eq!(status, 400, "{problem}");

@@ -8,8 +8,9 @@
 //! Why our own and not oxrdf's `Dataset::canonicalize`: §4.8 explores every
 //! permutation of blank nodes that share a hash, so a small "poison" graph (a
 //! clique of ten blank nodes in a 2 KB credential) costs minutes of CPU. The
-//! spec ("Dataset Poisoning", <https://www.w3.org/TR/rdf-canon/#dataset-poisoning>) tells implementations to guard against
-//! that; oxrdf has no hook for a limit (and materializes all n! permutations).
+//! spec ("Dataset Poisoning", <https://www.w3.org/TR/rdf-canon/#dataset-poisoning>)
+//! tells implementations to guard against that; oxrdf has no hook for a limit
+//! (and materializes all n! permutations).
 //! Here work is paid from a budget ([`canonicalization_limit`]): one unit per
 //! Hash N-Degree Quads call, per related-blank-node hash, per blank node placed
 //! in a permutation and per 32 entries of an identifier issuer copied.
@@ -21,12 +22,15 @@
 //! input is a set (duplicate quads count once) and the blank nodes related to
 //! a node through equal hashes are a set (§4.8.3 step 3.1.2).
 
+mod work;
+
 use super::error::CanonError;
 use super::nquads::write_quad;
 use oxrdf::{BlankNodeRef, GraphNameRef, NamedOrBlankNodeRef, Quad, QuadRef, TermRef};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
+use work::{Budget, Issuer, next_permutation};
 
 /// Default work budget: a few hundred times what any credential we have seen
 /// needs (most need none: their blank nodes all have distinct first-degree
@@ -78,24 +82,6 @@ pub fn canonicalize_quads_within(quads: &[Quad], limit: u64) -> Result<String, C
     Ok(lines.concat())
 }
 
-struct Budget {
-    used: u64,
-    limit: u64,
-}
-
-impl Budget {
-    fn charge(&mut self, units: usize) -> Result<(), CanonError> {
-        self.used = self.used.saturating_add(units as u64);
-        if self.used > self.limit {
-            return Err(CanonError::Limit(format!(
-                "more than {} units of blank node hashing work",
-                self.limit
-            )));
-        }
-        Ok(())
-    }
-}
-
 /// One distinct quad, with the blank nodes at its subject, object and graph
 /// name as indexes into `State::labels`.
 struct IndexedQuad<'a> {
@@ -104,34 +90,6 @@ struct IndexedQuad<'a> {
 }
 
 const POSITIONS: [&str; 3] = ["s", "o", "g"];
-
-/// An identifier issuer (§4.3/§4.5): `order[i]` was issued `prefix{i}`.
-#[derive(Clone, Default)]
-struct Issuer {
-    order: Vec<usize>,
-    issued: HashMap<usize, usize>,
-}
-
-impl Issuer {
-    fn get(&self, node: usize) -> Option<usize> {
-        self.issued.get(&node).copied()
-    }
-
-    fn issue(&mut self, node: usize) -> usize {
-        let next = self.order.len();
-        let i = *self.issued.entry(node).or_insert(next);
-        if i == next {
-            self.order.push(node);
-        }
-        i
-    }
-
-    /// A copy, paid for by its size (large issuers are copied per permutation).
-    fn copy(&self, budget: &mut Budget) -> Result<Self, CanonError> {
-        budget.charge(1 + self.order.len() / 32)?;
-        Ok(self.clone())
-    }
-}
 
 /// The canonicalization state of §4.4.2 (blank node to quads map, the first
 /// degree hashes, the canonical issuer).
@@ -246,7 +204,9 @@ impl<'a> State<'a> {
         self.canonical
             .iter()
             .map(|c| {
-                c.ok_or_else(|| CanonError::InvalidInput("RDFC-1.0 left a blank node unlabelled".into()))
+                c.ok_or_else(|| {
+                    CanonError::InvalidInput("RDFC-1.0 left a blank node unlabelled".into())
+                })
             })
             .collect()
     }
@@ -259,7 +219,11 @@ impl<'a> State<'a> {
             .map(|&q| {
                 let mut line = String::with_capacity(128);
                 write_quad(&mut line, self.quads[q].quad, &mut |out, b| {
-                    out.push_str(if b.as_str() == reference { "_:a" } else { "_:z" });
+                    out.push_str(if b.as_str() == reference {
+                        "_:a"
+                    } else {
+                        "_:z"
+                    });
                 });
                 line
             })
@@ -356,9 +320,8 @@ impl<'a> State<'a> {
         budget: &mut Budget,
         depth: usize,
     ) -> Result<Option<(String, Issuer)>, CanonError> {
-        let worse = |path: &String| {
-            chosen.is_some_and(|(best, _)| path.len() >= best.len() && path > best)
-        };
+        let worse =
+            |path: &String| chosen.is_some_and(|(best, _)| path.len() >= best.len() && path > best);
         let mut issuer = issuer.copy(budget)?;
         let mut path = String::new();
         let mut recursion = Vec::new();
@@ -395,19 +358,6 @@ impl<'a> State<'a> {
             _ => Ok(Some((path, issuer))),
         }
     }
-}
-
-/// Next permutation in lexicographic order, in place; `false` after the last.
-fn next_permutation(items: &mut [usize]) -> bool {
-    let Some(i) = items.windows(2).rposition(|w| w[0] < w[1]) else {
-        return false;
-    };
-    let Some(j) = items.iter().rposition(|&x| x > items[i]) else {
-        return false;
-    };
-    items.swap(i, j);
-    items[i + 1..].reverse();
-    true
 }
 
 fn sha256_hex(input: &str) -> String {
