@@ -149,6 +149,7 @@ struct FileConfig {
     cpu_workers: Option<u32>,
     cpu_max_queued: Option<u32>,
     max_proofs: Option<u32>,
+    canonicalization_limit: Option<u32>,
 }
 
 /// The file written on first run: every key with its default and a comment.
@@ -329,6 +330,7 @@ impl Config {
                 cpu_workers: file.cpu_workers,
                 cpu_max_queued: file.cpu_max_queued,
                 max_proofs: file.max_proofs,
+                canonicalization_limit: file.canonicalization_limit,
             },
             &env,
         )?;

@@ -29,6 +29,9 @@ pub struct Limits {
     pub cpu_max_queued: u32,
     /// Proofs a presented document may carry (a proof set or chain); more are refused unread.
     pub max_proofs: u32,
+    /// Blank node hashing work one RDFC-1.0 canonicalization may do (eddsa-rdfc-2022 issue and
+    /// verify) before it is refused as a poison graph; see `vc::rdfc::canonicalization_limit`.
+    pub canonicalization_limit: u32,
 }
 
 impl Default for Limits {
@@ -44,6 +47,7 @@ impl Default for Limits {
             cpu_workers: 0,
             cpu_max_queued: 64,
             max_proofs: 4,
+            canonicalization_limit: 20_000,
         }
     }
 }
@@ -79,6 +83,7 @@ pub struct FileLimits {
     pub cpu_workers: Option<u32>,
     pub cpu_max_queued: Option<u32>,
     pub max_proofs: Option<u32>,
+    pub canonicalization_limit: Option<u32>,
 }
 
 impl Limits {
@@ -149,6 +154,12 @@ impl Limits {
             cpu_workers: number("cpu_workers", file.cpu_workers, d.cpu_workers, 0)?,
             cpu_max_queued: number("cpu_max_queued", file.cpu_max_queued, d.cpu_max_queued, 0)?,
             max_proofs: number("max_proofs", file.max_proofs, d.max_proofs, 1)?,
+            canonicalization_limit: number(
+                "canonicalization_limit",
+                file.canonicalization_limit,
+                d.canonicalization_limit,
+                1,
+            )?,
         })
     }
 }
@@ -195,6 +206,13 @@ mod tests {
         assert_eq!(limits.rate_limit_burst, 5);
         assert_eq!(limits.pdf_max_concurrent, 3);
         assert_eq!(limits.shutdown_grace_seconds, 20);
+        assert_eq!(
+            u64::from(limits.canonicalization_limit),
+            crate::vc::rdfc::DEFAULT_CANONICALIZATION_LIMIT
+        );
+        let canon = |k: &str| (k == "ATTEST_CANONICALIZATION_LIMIT").then(|| "500".to_string());
+        let limits = Limits::resolve(FileLimits::default(), &canon).unwrap();
+        assert_eq!(limits.canonicalization_limit, 500);
         let zero = |k: &str| (k == "ATTEST_PDF_MAX_CONCURRENT").then(|| "0".to_string());
         assert!(Limits::resolve(FileLimits::default(), &zero).is_err());
         let words = |k: &str| (k == "ATTEST_RATE_LIMIT_BURST").then(|| "lots".to_string());

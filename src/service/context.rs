@@ -75,6 +75,10 @@ impl Context {
         clock: SharedClock,
     ) -> Result<Arc<Self>, StartError> {
         crate::install_tls_provider();
+        // Process-wide: canonicalization runs deep inside `vc`, far from any context.
+        crate::vc::rdfc::set_canonicalization_limit(u64::from(
+            config.limits.canonicalization_limit,
+        ));
         let catalog = match &config.catalog {
             Some(path) => {
                 let text = std::fs::read_to_string(path).map_err(|e| StartError::CatalogFile {

@@ -1,6 +1,7 @@
 //! JSON-LD 1.1 → RDF (JSON-LD 1.1 Processing Algorithms and API §6
 //! "RDF Serialization/Deserialization Algorithms", "Deserialize JSON-LD to
-//! RDF") followed by RDFC-1.0: the "transformation" half of eddsa-rdfc-2022.
+//! RDF") followed by RDFC-1.0 (`rdfc10`, with its work limit): the
+//! "transformation" half of eddsa-rdfc-2022.
 //!
 //! Conversion is done by oxjsonld (streaming expansion + toRdf, JSON-LD 1.1
 //! processing mode, no base IRI, contexts only from the [`ContextLoader`]).
@@ -9,7 +10,7 @@
 
 use super::error::CanonError;
 use super::loader::ContextLoader;
-use super::nquads::canonical_nquads;
+use super::rdfc10::canonicalize_quads;
 use super::safe::check_safe;
 use super::typefix::split_scoped_types;
 use oxjsonld::JsonLdParser;
@@ -32,16 +33,22 @@ pub fn canonicalize(doc: &Value, loader: &ContextLoader) -> Result<String, Canon
 /// a permissive verifier would). Terms no context defines are dropped
 /// silently here, exactly as JSON-LD processors do.
 pub fn canonicalize_unchecked(doc: &Value, loader: &ContextLoader) -> Result<String, CanonError> {
-    Ok(canonical_nquads(to_dataset(doc, loader)?))
+    canonicalize_quads(&to_rdf(doc, loader)?)
+}
+
+/// JSON-LD toRdf of `doc` (no safe-mode check): the quads that
+/// [`canonicalize_quads`] turns into the canonical form.
+pub fn to_rdf(doc: &Value, loader: &ContextLoader) -> Result<Vec<Quad>, CanonError> {
+    check_portable(doc, &mut String::from("$"))?;
+    to_quads(doc, loader, false)
 }
 
 /// JSON-LD toRdf of `doc` as an oxrdf [`Dataset`] (no safe-mode check).
 ///
-/// Exposed for diagnostics and timing; [`canonical_nquads`] turns it into
-/// the canonical form.
+/// For the oxrdf oracle ([`canonical_nquads`](super::canonical_nquads)) in differential tests and
+/// benchmarks; signing and verification use [`to_rdf`].
 pub fn to_dataset(doc: &Value, loader: &ContextLoader) -> Result<Dataset, CanonError> {
-    check_portable(doc, &mut String::from("$"))?;
-    Ok(to_quads(doc, loader, false)?.into_iter().collect())
+    Ok(to_rdf(doc, loader)?.into_iter().collect())
 }
 
 /// Runs oxjsonld on `doc`.

@@ -77,10 +77,21 @@ pub enum CanonError {
     #[error("invalid input: {0}")]
     InvalidInput(String),
 
+    /// RDFC-1.0 needed more blank node hashing work than the configured
+    /// limit allows (a "poison graph", RDFC-1.0 "Dataset Poisoning"): refused rather
+    /// than tying up a CPU for minutes. The message always contains
+    /// [`LIMIT_MESSAGE`].
+    #[error("canonicalization limit exceeded: {0}")]
+    Limit(String),
+
     /// A multibase value (proof value, did:key) could not be decoded.
     #[error("invalid multibase value: {0}")]
     InvalidMultibase(String),
 }
+
+/// Text every [`CanonError::Limit`] message contains, for callers that only
+/// see the message (a proof verdict, a wrapped signing error).
+pub const LIMIT_MESSAGE: &str = "canonicalization limit";
 
 /// Why a piece of data would be lost in the JSON-LD → RDF conversion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -10,7 +10,10 @@
 //!    silently drop data (undefined terms, relative IRIs, ...), since dropped
 //!    data is not covered by the signature.
 //! 3. [`canonicalize`] / [`canonicalize_unchecked`] — toRdf (oxjsonld) and
-//!    RDFC-1.0 (oxrdf) into the canonical N-Quads string that is hashed.
+//!    RDFC-1.0 ([`canonicalize_quads`], ours, bounded by
+//!    [`canonicalization_limit`] against poison graphs) into the canonical
+//!    N-Quads string that is hashed. oxrdf's RDFC-1.0 ([`canonical_nquads`])
+//!    is kept as the oracle of the differential tests.
 //! 4. [`rdfc_hash_data`] — eddsa-rdfc-2022 transformation, proof
 //!    configuration and hashing: the 64 bytes an Ed25519 key signs.
 //! 5. Proof sets and chains (VC Data Integrity §4.5) are handled for every
@@ -37,18 +40,23 @@ mod error;
 mod inline;
 mod loader;
 mod nquads;
+mod rdfc10;
 mod safe;
 mod typefix;
 
-pub use canon::{canonicalize, canonicalize_unchecked, to_dataset};
+pub use canon::{canonicalize, canonicalize_unchecked, to_dataset, to_rdf};
 pub use eddsa::{
     CRYPTOSUITE, CanonicalForms, PROOF_TYPE, decode_multibase, encode_multibase, hash,
     proof_configuration, rdfc_canonical_forms, rdfc_hash_data, transform,
 };
-pub use error::{CanonError, DropKind, DroppedTerm, DroppedTerms};
+pub use error::{CanonError, DropKind, DroppedTerm, DroppedTerms, LIMIT_MESSAGE};
 pub use loader::{
     CITIZENSHIP_V4RC1, CREDENTIALS_EXAMPLES_V2, CREDENTIALS_V2, ContextLoader, DATA_INTEGRITY_V2,
     MULTIKEY_V1, OB_V3P0_3_0_3, UNDEFINED_TERMS_V2,
 };
 pub use nquads::canonical_nquads;
+pub use rdfc10::{
+    DEFAULT_CANONICALIZATION_LIMIT, canonicalization_limit, canonicalize_quads,
+    canonicalize_quads_within, set_canonicalization_limit,
+};
 pub use safe::check_safe;

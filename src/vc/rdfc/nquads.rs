@@ -3,7 +3,9 @@
 //! N-Quads, one line per quad, sorted in code point order, concatenated).
 //!
 //! Blank node relabelling (§4.4 "Canonicalization Algorithm", SHA-256) is done by
-//! oxrdf. The serialization is written here rather than taken from oxrdf's
+//! `rdfc10` (which also uses [`write_quad`] for §4.6); [`canonical_nquads`]
+//! runs oxrdf's instead and is kept as the oracle of the differential tests
+//! and benchmarks. The serialization is written here rather than taken from oxrdf's
 //! `Display`, because the canonical N-Quads form is what gets hashed and
 //! signed and must be exact: ECHAR for `\b \t \n \f \r " \\`, `\u00XX`
 //! (upper-case hex) for the remaining C0 controls and U+007F, everything
@@ -12,11 +14,13 @@
 
 use oxrdf::dataset::{CanonicalizationAlgorithm, CanonicalizationHashAlgorithm};
 use oxrdf::vocab::xsd;
-use oxrdf::{Dataset, GraphNameRef, LiteralRef, NamedOrBlankNodeRef, QuadRef, TermRef};
+use oxrdf::{
+    BlankNodeRef, Dataset, GraphNameRef, LiteralRef, NamedOrBlankNodeRef, QuadRef, TermRef,
+};
 use std::fmt::Write;
 
-/// Applies RDFC-1.0 (SHA-256) to `dataset` and returns its serialized
-/// canonical form — the exact string that eddsa-rdfc-2022 hashes.
+/// Applies oxrdf's RDFC-1.0 (SHA-256, no work limit: only for trusted input)
+/// to `dataset` and returns its serialized canonical form.
 pub fn canonical_nquads(mut dataset: Dataset) -> String {
     dataset.canonicalize(CanonicalizationAlgorithm::Rdfc10 {
         hash_algorithm: CanonicalizationHashAlgorithm::Sha256,
@@ -32,41 +36,46 @@ pub fn canonical_nquads(mut dataset: Dataset) -> String {
 /// One quad in canonical N-Quads form, including the trailing ` .\n`.
 fn quad_line(quad: QuadRef<'_>) -> String {
     let mut out = String::with_capacity(128);
-    subject(&mut out, quad.subject);
+    write_quad(&mut out, quad, &mut |out, b| {
+        out.push_str("_:");
+        out.push_str(b.as_str());
+    });
+    out
+}
+
+/// Appends `quad` as one canonical N-Quads line (with ` .\n`); `blank`
+/// writes each blank node (`_:` and its label), so RDFC-1.0 can substitute
+/// `_:a`/`_:z` (§4.6) or canonical labels (§4.4 step 6) without rebuilding
+/// the quad.
+pub(super) fn write_quad(
+    out: &mut String,
+    quad: QuadRef<'_>,
+    blank: &mut dyn FnMut(&mut String, BlankNodeRef<'_>),
+) {
+    match quad.subject {
+        NamedOrBlankNodeRef::NamedNode(n) => iri(out, n.as_str()),
+        NamedOrBlankNodeRef::BlankNode(b) => blank(out, b),
+    }
     out.push(' ');
-    iri(&mut out, quad.predicate.as_str());
+    iri(out, quad.predicate.as_str());
     out.push(' ');
     match quad.object {
-        TermRef::NamedNode(n) => iri(&mut out, n.as_str()),
-        TermRef::BlankNode(b) => {
-            out.push_str("_:");
-            out.push_str(b.as_str());
-        }
-        TermRef::Literal(l) => literal(&mut out, l),
+        TermRef::NamedNode(n) => iri(out, n.as_str()),
+        TermRef::BlankNode(b) => blank(out, b),
+        TermRef::Literal(l) => literal(out, l),
     }
     match quad.graph_name {
         GraphNameRef::DefaultGraph => {}
         GraphNameRef::NamedNode(n) => {
             out.push(' ');
-            iri(&mut out, n.as_str());
+            iri(out, n.as_str());
         }
         GraphNameRef::BlankNode(b) => {
-            out.push_str(" _:");
-            out.push_str(b.as_str());
+            out.push(' ');
+            blank(out, b);
         }
     }
     out.push_str(" .\n");
-    out
-}
-
-fn subject(out: &mut String, s: NamedOrBlankNodeRef<'_>) {
-    match s {
-        NamedOrBlankNodeRef::NamedNode(n) => iri(out, n.as_str()),
-        NamedOrBlankNodeRef::BlankNode(b) => {
-            out.push_str("_:");
-            out.push_str(b.as_str());
-        }
-    }
 }
 
 /// `<iri>`. Valid IRIs contain none of the characters IRIREF forbids; they
