@@ -101,7 +101,11 @@ impl Context {
             config.limits.pdf_max_concurrent,
             config.limits.pdf_max_queued,
         );
-        let cpu = super::cpu::CpuPool::new(config.limits.cpu_workers, config.limits.cpu_max_queued);
+        let cpu = super::cpu::CpuPool::new(
+            config.limits.cpu_workers,
+            config.limits.cpu_max_queued,
+            u64::from(config.limits.canonicalization_limit),
+        );
         let outbound = super::outbound::Outbound::new(config.outbound_allow.clone());
         let ctx = Arc::new(Self {
             exam_schema: compile(EXAM_RESULT_SCHEMA)?,

@@ -11,17 +11,20 @@ use super::{ErrorClass, ServiceError, ServiceResult};
 #[derive(Debug)]
 pub struct CpuPool {
     gate: RenderGate,
+    /// This server's `canonicalization_limit`, applied to every job it runs.
+    canonicalization_limit: u64,
 }
 
 impl CpuPool {
     /// `workers` 0: one per core.
-    pub fn new(workers: u32, queued: u32) -> Self {
+    pub fn new(workers: u32, queued: u32, canonicalization_limit: u64) -> Self {
         let cores = std::thread::available_parallelism()
             .map(|n| u32::try_from(n.get()).unwrap_or(1))
             .unwrap_or(1);
         let workers = if workers == 0 { cores } else { workers };
         Self {
             gate: RenderGate::new(workers, queued),
+            canonicalization_limit,
         }
     }
 
@@ -40,8 +43,9 @@ impl CpuPool {
         };
         let admission = self.gate.admit().map_err(|_| busy())?;
         let permit = admission.wait().await.map_err(|_| busy())?;
+        let limit = self.canonicalization_limit;
         let result = tokio::task::spawn_blocking(move || {
-            let out = work();
+            let out = crate::vc::rdfc::with_canonicalization_limit(limit, work);
             drop(permit);
             out
         })
@@ -56,7 +60,7 @@ mod tests {
 
     #[tokio::test]
     async fn work_beyond_the_queue_is_refused_not_queued_forever() {
-        let pool = std::sync::Arc::new(CpuPool::new(1, 0));
+        let pool = std::sync::Arc::new(CpuPool::new(1, 0, 1));
         let (tx, rx) = std::sync::mpsc::channel::<()>();
         let p = pool.clone();
         let first = tokio::spawn(async move { p.run(move || rx.recv().is_ok()).await });

@@ -57,6 +57,6 @@ pub use loader::{
 pub use nquads::canonical_nquads;
 pub use rdfc10::{
     DEFAULT_CANONICALIZATION_LIMIT, canonicalization_limit, canonicalize_quads,
-    canonicalize_quads_within, set_canonicalization_limit,
+    canonicalize_quads_within, set_canonicalization_limit, with_canonicalization_limit,
 };
 pub use safe::check_safe;

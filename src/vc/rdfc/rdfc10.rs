@@ -49,9 +49,31 @@ pub fn set_canonicalization_limit(units: u64) {
     LIMIT.store(units, Ordering::Relaxed);
 }
 
+thread_local! {
+    /// A budget set for the work running on this thread (see [`with_canonicalization_limit`]).
+    static SCOPED: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `work` with `units` as the budget of the canonicalizations it does on this thread,
+/// whatever the process-wide setting: the CPU pool runs each job under its own server's
+/// configured limit, so two servers in one process (tests) cannot change each other's.
+pub fn with_canonicalization_limit<T>(units: u64, work: impl FnOnce() -> T) -> T {
+    /// Restores the previous budget however `work` ends (a panic included: pool threads live on).
+    struct Restore(Option<u64>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            SCOPED.with(|s| s.set(self.0));
+        }
+    }
+    let _restore = Restore(SCOPED.with(|s| s.replace(Some(units))));
+    work()
+}
+
 /// The work budget in effect (see the module notes for what a unit is).
 pub fn canonicalization_limit() -> u64 {
-    LIMIT.load(Ordering::Relaxed)
+    SCOPED
+        .with(std::cell::Cell::get)
+        .unwrap_or_else(|| LIMIT.load(Ordering::Relaxed))
 }
 
 /// The serialized canonical form (§5) of the dataset made of `quads`, within
