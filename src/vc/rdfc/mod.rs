@@ -37,6 +37,7 @@ mod error;
 mod loader;
 mod nquads;
 mod safe;
+mod seen;
 mod typefix;
 
 pub use canon::{canonicalize, canonicalize_unchecked, to_dataset};
@@ -47,7 +48,8 @@ pub use eddsa::{
 pub use error::{CanonError, DropKind, DroppedTerm, DroppedTerms};
 pub use loader::{
     CITIZENSHIP_V4RC1, CREDENTIALS_EXAMPLES_V2, CREDENTIALS_V2, ContextLoader, DATA_INTEGRITY_V2,
-    MULTIKEY_V1, OB_V3P0_3_0_3, UNDEFINED_TERMS_V2,
+    Engine, MULTIKEY_V1, OB_V3P0_3_0_3, UNDEFINED_TERMS_V2,
 };
 pub use nquads::canonical_nquads;
 pub use safe::check_safe;
+pub use seen::{rdfc_hash_data_cached, rdfc_hash_data_issued};
