@@ -7,7 +7,8 @@
 //! decides, so the fast path can never disagree with it on such input.
 
 use super::ExpandError;
-use super::context::{ActiveContext, TermEnv, create_term};
+use super::context::ActiveContext;
+use super::term::{TermEnv, create_term};
 use oxiri::{Iri, IriRef};
 
 /// JSON-LD 1.1 keywords (JSON-LD 1.1 §1.7).

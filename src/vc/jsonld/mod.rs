@@ -23,6 +23,7 @@ mod cache;
 mod context;
 mod expand;
 mod iri;
+mod term;
 
 pub use cache::Cache;
 
