@@ -24,6 +24,7 @@ mod context;
 mod expand;
 mod iri;
 mod term;
+mod value;
 
 pub use cache::Cache;
 
