@@ -15,7 +15,7 @@ use attest::render::{Attachment, CertificateView, Fonts, qr_modules, render_cert
 use attest::vc::credential::{self, CredentialDraft, IdentityHash, StatusRef};
 use attest::vc::proof::{self, Cryptosuite, ProofOptions};
 use attest::vc::{jwt, rdfc, status_list};
-use criterion::Criterion;
+use criterion::{BatchSize, Criterion};
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use serde_json::{Value, json};
 use std::hint::black_box;
@@ -259,6 +259,8 @@ fn benches(c: &mut Criterion) {
     });
     g.finish();
 
+    rdfc_fast_benches(c, &f, &unsecured);
+
     let mut g = c.benchmark_group("jwt");
     g.bench_function("encode", |b| {
         b.iter(|| jwt::encode(black_box(&unsecured), &f.key, VM))
@@ -364,6 +366,16 @@ const RATIOS: &[(&str, &str)] = &[
     ),
     ("rdfc/refuse_clique10", "floor/ed25519_sign_hashdata"),
     ("rdfc/step_safe_mode_probe", "floor/ed25519_sign_hashdata"),
+    ("rdfc_fast/create", "floor/ed25519_sign_hashdata"),
+    (
+        "rdfc_fast/verify_never_seen",
+        "floor/ed25519_verify_hashdata",
+    ),
+    ("rdfc_fast/verify_seen", "floor/ed25519_verify_hashdata"),
+    (
+        "rdfc_fast/step_expand_to_rdf",
+        "floor/ed25519_sign_hashdata",
+    ),
     ("jwt/encode", "floor/ed25519_sign_jwt_input"),
     ("jwt/verify", "floor/ed25519_verify_jwt_input"),
     (
@@ -385,6 +397,65 @@ const RATIOS: &[(&str, &str)] = &[
     ("render/qr", "floor/ed25519_sign_hashdata"),
     ("render/pdf", "floor/ed25519_sign_hashdata"),
 ];
+
+/// eddsa-rdfc-2022 with the JSON-LD fast path and the verified-hash cache (issue 17): create
+/// (a new `created` each time, so nothing is remembered), verification of a credential never
+/// seen before (signed outside the process-wide cache, a new one per iteration) and of one
+/// seen before (signed through `create_proof`, which remembers it, as issuance does).
+fn rdfc_fast_benches(c: &mut Criterion, f: &Fixture, unsecured: &Value) {
+    let resolve = |_: &str| -> Result<VerifyingKey, String> { Ok(f.public) };
+    let mut g = c.benchmark_group("rdfc_fast");
+    g.sample_size(30);
+    let mut second = 0i64;
+    g.bench_function("create", |b| {
+        b.iter(|| {
+            second += 1;
+            proof::create_proof(
+                black_box(unsecured),
+                &Fixture::options_at(
+                    Cryptosuite::EddsaRdfc2022,
+                    T0 + time::Duration::days(1) + time::Duration::seconds(second),
+                ),
+                |m| f.key.sign(m),
+            )
+        })
+    });
+    // Signed with a registry of its own, so the verifier's cache has never seen it.
+    let elsewhere = rdfc::ContextLoader::new();
+    let mut n = 0u64;
+    g.bench_function("verify_never_seen", |b| {
+        b.iter_batched(
+            || {
+                n += 1;
+                let mut doc = unsecured.clone();
+                doc["id"] = format!("urn:uuid:00000000-0000-4000-8000-{n:012}").into();
+                let options = json!({"type": "DataIntegrityProof",
+                    "cryptosuite": "eddsa-rdfc-2022", "created": "2026-11-20T15:00:00Z",
+                    "verificationMethod": VM, "proofPurpose": "assertionMethod"});
+                let hash = rdfc::rdfc_hash_data(&doc, &options, &elsewhere, false).expect("hash");
+                let mut proof = options;
+                proof["proofValue"] = rdfc::encode_multibase(&f.key.sign(&hash)).into();
+                doc["proof"] = proof;
+                doc
+            },
+            |doc| proof::verify_proofs(black_box(&doc), &resolve),
+            BatchSize::SmallInput,
+        )
+    });
+    let seen = f.secure_at(
+        unsecured,
+        Cryptosuite::EddsaRdfc2022,
+        T0 + time::Duration::days(9),
+    );
+    g.bench_function("verify_seen", |b| {
+        b.iter(|| proof::verify_proofs(black_box(&seen), &resolve))
+    });
+    let loader = rdfc::ContextLoader::new();
+    g.bench_function("step_expand_to_rdf", |b| {
+        b.iter(|| rdfc::to_dataset(black_box(unsecured), &loader))
+    });
+    g.finish();
+}
 
 /// Where criterion wrote its estimates (it follows `CRITERION_HOME`, else the target dir).
 fn criterion_dir() -> PathBuf {

@@ -6,6 +6,7 @@ pub mod check;
 pub mod contexts;
 pub mod credential;
 pub mod did;
+pub mod jsonld;
 pub mod jwt;
 pub mod multibase;
 pub mod presentation;

@@ -71,8 +71,13 @@ impl Cryptosuite {
         let (config, document) = match self {
             Self::EddsaJcs2022 => (jcs(proof_config)?, jcs(unsecured)?),
             Self::EddsaRdfc2022 => {
-                return super::rdfc::rdfc_hash_data(unsecured, proof_config, loader, safe)
-                    .map_err(|e| ProofError::Canonicalization(e.to_string()));
+                // Issuance (the unchecked caller) remembers what it signs; verification finds it.
+                let hash = if safe {
+                    super::rdfc::rdfc_hash_data_cached(unsecured, proof_config, loader, true)
+                } else {
+                    super::rdfc::rdfc_hash_data_issued(unsecured, proof_config, loader)
+                };
+                return hash.map_err(|e| ProofError::Canonicalization(e.to_string()));
             }
         };
         let mut out = [0u8; 64];

@@ -4,15 +4,18 @@
 //! "transformation" half of eddsa-rdfc-2022.
 //!
 //! Conversion is done by oxjsonld (streaming expansion + toRdf, JSON-LD 1.1
-//! processing mode, no base IRI, contexts only from the [`ContextLoader`]).
+//! processing mode, no base IRI, contexts only from the [`ContextLoader`]),
+//! fed with our own expansion (`vc::jsonld`, contexts processed once and
+//! cached) whenever the document is inside that module's subset.
 //! oxjsonld's output was cross-checked against jsonld.js + rdf-canonize on
 //! the W3C vc-di-eddsa vectors (see the tests) — byte-for-byte identical.
 
 use super::error::CanonError;
-use super::loader::ContextLoader;
+use super::loader::{ContextLoader, Engine};
 use super::rdfc10::canonicalize_quads;
 use super::safe::check_safe;
 use super::typefix::split_scoped_types;
+use crate::vc::jsonld;
 use oxjsonld::JsonLdParser;
 use oxrdf::{Dataset, Quad};
 use serde_json::Value;
@@ -51,20 +54,50 @@ pub fn to_dataset(doc: &Value, loader: &ContextLoader) -> Result<Dataset, CanonE
     Ok(to_rdf(doc, loader)?.into_iter().collect())
 }
 
-/// Runs oxjsonld on `doc`.
+/// JSON-LD → RDF of `doc`: through our own expansion with cached contexts
+/// (`vc::jsonld`) when the document stays inside its subset, then oxjsonld
+/// on the expanded form (no context work left); through oxjsonld alone,
+/// with the `typefix` work-around, otherwise. [`Engine`] on the loader can
+/// pin either path (differential tests).
 ///
 /// `lenient` keeps IRIs and language tags that fail validation instead of
 /// dropping them; safe mode uses it to *see* what a strict run would drop.
-/// The first processor error aborts; an unknown context URL takes priority
-/// because it explains every error that follows from it.
 pub(super) fn to_quads(
     doc: &Value,
     loader: &ContextLoader,
     lenient: bool,
 ) -> Result<Vec<Quad>, CanonError> {
+    let engine = loader.engine();
+    if engine != Engine::Library {
+        match jsonld::expand(doc, loader.jsonld()) {
+            Ok(expanded) => {
+                let bytes = serde_json::to_vec(&expanded)
+                    .map_err(|e| CanonError::InvalidInput(format!("cannot serialize JSON: {e}")))?;
+                match run_oxjsonld(&bytes, loader, lenient) {
+                    Ok(quads) => return Ok(quads),
+                    Err(e) if engine == Engine::FastPath => return Err(e),
+                    Err(_) => {}
+                }
+            }
+            Err(e) if engine == Engine::FastPath => {
+                return Err(CanonError::Unsupported(format!("JSON-LD fast path: {e}")));
+            }
+            Err(_) => {}
+        }
+    }
     let doc = split_scoped_types(doc, loader.scoped_terms())?;
     let bytes = serde_json::to_vec(&*doc)
         .map_err(|e| CanonError::InvalidInput(format!("cannot serialize JSON: {e}")))?;
+    run_oxjsonld(&bytes, loader, lenient)
+}
+
+/// Runs oxjsonld on JSON text. The first processor error aborts; an unknown
+/// context URL takes priority because it explains every error that follows.
+fn run_oxjsonld(
+    bytes: &[u8],
+    loader: &ContextLoader,
+    lenient: bool,
+) -> Result<Vec<Quad>, CanonError> {
     let misses = Arc::new(Mutex::new(Vec::new()));
     let mut parser = JsonLdParser::new();
     if lenient {
@@ -73,7 +106,7 @@ pub(super) fn to_quads(
     let mut quads = Vec::new();
     let mut error = None;
     for item in parser
-        .for_slice(&bytes)
+        .for_slice(bytes)
         .with_load_document_callback(loader.callback(Arc::clone(&misses)))
     {
         match item {

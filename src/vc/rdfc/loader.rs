@@ -9,7 +9,10 @@
 //! ([`CanonError::UnknownContext`]), never a fetch.
 
 use super::error::CanonError;
+use super::seen::{CAPACITY as SEEN_CAPACITY, Seen};
 use super::typefix::collect_scoped_terms;
+use crate::cache::Bounded;
+use crate::vc::jsonld::Cache as JsonLdCache;
 use oxjsonld::{JsonLdLoadDocumentOptions, JsonLdRemoteDocument};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -50,6 +53,25 @@ pub struct ContextLoader {
     contexts: Arc<HashMap<String, ContextBytes>>,
     scoped_terms: Arc<HashSet<String>>,
     proof_configs: Arc<Mutex<ProofConfigMemo>>,
+    /// Parsed contexts and processed-context cache of the JSON-LD fast path.
+    jsonld: Arc<JsonLdCache>,
+    /// `hashData` of documents already seen (see `seen`).
+    seen: Arc<Bounded<[u8; 32], Seen>>,
+    engine: Engine,
+}
+
+/// Which JSON-LD expansion `to_quads` uses. Only tests and benchmarks pick
+/// anything but [`Engine::Auto`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Engine {
+    /// Our expansion with cached contexts when the document is inside its
+    /// subset, oxjsonld otherwise.
+    #[default]
+    Auto,
+    /// oxjsonld alone (the reference the fast path is tested against).
+    Library,
+    /// Our expansion or an error: shows what the fast path covers.
+    FastPath,
 }
 
 /// Canonical N-Quads of recent proof configurations, by (safe mode, JSON text). A proof
@@ -90,17 +112,24 @@ impl ContextLoader {
 
     fn from_map(contexts: HashMap<String, ContextBytes>) -> Self {
         let mut scoped_terms = HashSet::new();
-        for text in contexts.values() {
+        let mut parsed = HashMap::new();
+        for (url, text) in &contexts {
             // Built-ins are checked to parse by the unit tests, extras on
             // registration, so nothing is skipped here in practice.
-            if let Ok(doc) = serde_json::from_str::<serde_json::Value>(text.as_str()) {
+            if let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(text.as_str()) {
                 collect_scoped_terms(&doc, &mut scoped_terms);
+                if let Some(context) = doc.get_mut("@context") {
+                    parsed.insert(url.clone(), Arc::new(context.take()));
+                }
             }
         }
         Self {
             contexts: Arc::new(contexts),
             scoped_terms: Arc::new(scoped_terms),
             proof_configs: Arc::default(),
+            jsonld: Arc::new(JsonLdCache::new(parsed)),
+            seen: Arc::new(Bounded::new(SEEN_CAPACITY)),
+            engine: Engine::Auto,
         }
     }
 
@@ -125,6 +154,33 @@ impl ContextLoader {
         }
         memo.insert(key, canonical.clone());
         Ok(canonical)
+    }
+
+    /// The same registry with JSON-LD expansion pinned to `engine`, with a
+    /// proof-configuration memo of its own and a cold context cache.
+    pub fn with_engine(&self, engine: Engine) -> Self {
+        let mut copy = Self::from_map((*self.contexts).clone());
+        copy.engine = engine;
+        copy
+    }
+
+    pub(super) fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// Context-processing runs of the fast path so far on this registry
+    /// (cache misses; tests use it to tell a cold cache from a warm one).
+    pub fn context_cache_misses(&self) -> u64 {
+        self.jsonld.misses()
+    }
+
+    pub(super) fn seen(&self) -> &Bounded<[u8; 32], Seen> {
+        &self.seen
+    }
+
+    /// The JSON-LD fast path's context cache for this registry.
+    pub(super) fn jsonld(&self) -> &JsonLdCache {
+        &self.jsonld
     }
 
     /// Terms that carry a scoped `@context` in some registered context.

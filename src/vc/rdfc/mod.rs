@@ -42,6 +42,7 @@ mod loader;
 mod nquads;
 mod rdfc10;
 mod safe;
+mod seen;
 mod typefix;
 
 pub use canon::{canonicalize, canonicalize_unchecked, to_dataset, to_rdf};
@@ -52,7 +53,7 @@ pub use eddsa::{
 pub use error::{CanonError, DropKind, DroppedTerm, DroppedTerms, LIMIT_MESSAGE};
 pub use loader::{
     CITIZENSHIP_V4RC1, CREDENTIALS_EXAMPLES_V2, CREDENTIALS_V2, ContextLoader, DATA_INTEGRITY_V2,
-    MULTIKEY_V1, OB_V3P0_3_0_3, UNDEFINED_TERMS_V2,
+    Engine, MULTIKEY_V1, OB_V3P0_3_0_3, UNDEFINED_TERMS_V2,
 };
 pub use nquads::canonical_nquads;
 pub use rdfc10::{
@@ -60,3 +61,4 @@ pub use rdfc10::{
     canonicalize_quads_within, set_canonicalization_limit, with_canonicalization_limit,
 };
 pub use safe::check_safe;
+pub use seen::{rdfc_hash_data_cached, rdfc_hash_data_issued};
