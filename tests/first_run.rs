@@ -9,8 +9,16 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 fn start(dir: &std::path::Path, port: u16) -> std::process::Child {
+    start_with(dir, port, &[])
+}
+
+/// `env`: extra variables; `CARGO` is removed unless given (cargo sets it for tests, and the
+/// banner reads it to tell a `cargo run` apart).
+fn start_with(dir: &std::path::Path, port: u16, env: &[(&str, &str)]) -> std::process::Child {
     Command::new(common::process::BIN)
         .arg("serve")
+        .env_remove("CARGO")
+        .envs(env.iter().copied())
         .current_dir(dir)
         .env("ATTEST_LISTEN", format!("127.0.0.1:{port}"))
         .env("ATTEST_PUBLIC_BASE_URL", format!("http://127.0.0.1:{port}"))
@@ -66,8 +74,16 @@ async fn first_run_creates_everything_and_the_second_reuses_it() {
         banner.contains("created attest.toml") && banner.contains("generated signing key key-1"),
         "{banner}"
     );
+    // Run from elsewhere, with no `attest` on the PATH: the banner names the binary itself.
+    let binary = std::path::Path::new(common::process::BIN)
+        .canonicalize()
+        .unwrap();
     assert!(
-        banner.contains("did:web:127.0.0.1%3A") && banner.contains("attest token create"),
+        banner.contains("did:web:127.0.0.1%3A")
+            && banner.contains(&format!(
+                "create an API token: {} token create --role issuer",
+                binary.display()
+            )),
         "{banner}"
     );
     for file in ["attest.toml", "attest.db", "keys/key-1.pem"] {
@@ -96,5 +112,20 @@ async fn first_run_creates_everything_and_the_second_reuses_it() {
     assert_eq!(
         std::fs::read_dir(dir.path().join("keys")).unwrap().count(),
         1
+    );
+}
+
+/// After `cargo run` there is no `attest` on the PATH: the banner says how to run it again.
+#[tokio::test]
+async fn under_cargo_run_the_banner_names_cargo_run() {
+    attest::install_tls_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let child = start_with(dir.path(), port, &[("CARGO", "cargo")]);
+    wait_healthy(port).await;
+    let banner = stop(child);
+    assert!(
+        banner.contains("create an API token: cargo run -- token create --role issuer"),
+        "{banner}"
     );
 }

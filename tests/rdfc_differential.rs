@@ -69,6 +69,10 @@ fn reference_fixtures_agree_and_match_jsonld_js() {
             continue;
         }
         let name = path.file_stem().unwrap().to_str().unwrap().to_owned();
+        if !path.with_extension("nq").exists() {
+            // An error case (e.g. a protected-term redefinition): tests/conformance.rs.
+            continue;
+        }
         let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let ours = document(&doc, &name);
         assert_eq!(
