@@ -531,9 +531,10 @@ async fn cli_issue(app: &TestApp, results: &Value) -> (i32, String) {
     std::fs::write(
         &config,
         format!(
-            "public_base_url = \"{}\"\ndatabase_url = \"sqlite://{}\"\nkeys_dir = \"{}\"\n",
+            "public_base_url = \"{}\"\ndatabase_url = \"{}\"\nkeys_dir = \"{}\"\n",
             app.base,
-            app.dir.path().join("attest.db").display(),
+            // The server's own database (SQLite file or the test's PostgreSQL database).
+            app.database_url(),
             app.dir.path().join("keys").display(),
         ),
     )
