@@ -552,14 +552,7 @@ async fn paste_form_accepts_a_presentation() {
     let mut tampered = signed.clone();
     tampered["id"] = json!("urn:uuid:0b9a4c52-3f0e-4e55-9d7a-2f5a8f4c1e77");
     for (doc, want, text) in [(signed, 200, ">VALID<"), (tampered, 400, "presentation")] {
-        let form = reqwest::multipart::Form::new().text("credential", doc.to_string());
-        let res = app
-            .http
-            .post(app.url("/verify"))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
+        let res = app.paste(doc.to_string()).await;
         assert_eq!(res.status().as_u16(), want);
         let page = res.text().await.unwrap();
         assert!(page.contains(text), "{page}");

@@ -198,14 +198,7 @@ async fn verify_keeps_json_and_compact_jwt_and_refuses_forms() {
         );
     }
     // The page's form still takes a multipart upload.
-    let form = reqwest::multipart::Form::new().text("credential", jwt);
-    let res = app
-        .http
-        .post(app.url("/verify"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let res = app.paste(jwt).await;
     assert_eq!(res.status(), 200);
 
     // The document declares the 415 where it can happen, and only there.
@@ -303,14 +296,7 @@ async fn html_pages_carry_a_script_free_csp_and_the_security_headers() {
         .get_text(&format!("/credentials/{id}"), "application/vc+jwt")
         .await;
     for (input, expected) in [(jwt, 200), ("not a credential".to_owned(), 400)] {
-        let form = reqwest::multipart::Form::new().text("credential", input);
-        let res = app
-            .http
-            .post(app.url("/verify"))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
+        let res = app.paste(input).await;
         assert_eq!(res.status(), expected);
         let headers = res.headers().clone();
         assert_page_headers("POST /verify", &headers, &res.text().await.unwrap());

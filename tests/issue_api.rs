@@ -687,14 +687,7 @@ async fn names_are_isolated_with_bdi_on_the_pages() {
     }
     // The paste-and-verify form shows the presented credential's holder the same way.
     let (_, credential) = app.get_json(&format!("/credentials/{id}")).await;
-    let form = reqwest::multipart::Form::new().text("credential", credential.to_string());
-    let res = app
-        .http
-        .post(app.url("/verify"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let res = app.paste(credential.to_string()).await;
     let html = res.text().await.unwrap();
     assert!(html.contains("<bdi>Zoë Ångström</bdi>"), "{html}");
 }

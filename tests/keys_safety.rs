@@ -6,41 +6,10 @@
 mod common;
 
 use attest::clock::FixedClock;
-use attest::config::Config;
 use attest::service::{Actor, Context, Role, keys};
+use common::keys::{config, keys_dir, listing};
 use common::{T0, TestApp};
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-/// A configuration naming `keys` and an SQLite database of its own in `dir`.
-fn config(dir: &Path, keys: &Path, extra: &[(&str, &str)]) -> Config {
-    let db = format!("sqlite://{}", dir.join("other.db").display());
-    let keys = keys.display().to_string();
-    let env = |k: &str| match k {
-        "ATTEST_DATABASE_URL" => Some(db.clone()),
-        "ATTEST_KEYS_DIR" => Some(keys.clone()),
-        _ => extra
-            .iter()
-            .find(|(name, _)| *name == k)
-            .map(|(_, v)| (*v).to_owned()),
-    };
-    Config::load(&dir.join("attest.toml"), false, env)
-        .expect("config")
-        .config
-}
-
-fn listing(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .expect("keys dir")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
-fn keys_dir(app: &TestApp) -> PathBuf {
-    app.ctx.keyring.dir().to_path_buf()
-}
 
 #[tokio::test]
 async fn an_empty_database_beside_real_keys_is_refused_and_the_keys_are_left_alone() {

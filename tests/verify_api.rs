@@ -479,25 +479,11 @@ async fn paste_form_verifies_like_the_api() {
     let app = TestApp::spawn().await;
     let (_, credential, jwt) = issued(&app).await;
     for text in [credential.to_string(), jwt] {
-        let form = reqwest::multipart::Form::new().text("credential", text);
-        let res = app
-            .http
-            .post(app.url("/verify"))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
+        let res = app.paste(text).await;
         assert_eq!(res.status().as_u16(), 200);
         assert!(res.text().await.unwrap().contains(">VALID<"));
     }
-    let form = reqwest::multipart::Form::new().text("credential", "garbage");
-    let res = app
-        .http
-        .post(app.url("/verify"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let res = app.paste("garbage").await;
     assert_eq!(res.status().as_u16(), 400);
 }
 

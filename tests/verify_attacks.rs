@@ -179,14 +179,7 @@ async fn a_copy_signed_by_an_unknown_key_is_never_shown_as_valid() {
     assert_eq!(check(&verdict, "issuer")["status"], "passed", "{verdict}");
 
     // The employer's paste form: no VALID, no ok tone, our name never shown as the issuer.
-    let form = reqwest::multipart::Form::new().text("credential", forged.to_string());
-    let res = app
-        .http
-        .post(app.url("/verify"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let res = app.paste(forged.to_string()).await;
     let page = res.text().await.unwrap();
     assert!(!page.contains(">VALID<"), "{page}");
     assert!(!page.contains("class=\"verdict tone-ok\""), "{page}");

@@ -10,6 +10,7 @@
 
 pub mod deployment;
 pub mod independent;
+pub mod keys;
 pub mod pg;
 pub mod process;
 
@@ -180,6 +181,17 @@ impl TestApp {
     }
 
     /// `GET path` with a bearer token, the body read as JSON.
+    /// The employer's paste-or-upload form (`POST /verify`) with `text` in its `credential` field.
+    pub async fn paste(&self, text: impl Into<String>) -> reqwest::Response {
+        let form = reqwest::multipart::Form::new().text("credential", text.into());
+        self.http
+            .post(self.url("/verify"))
+            .multipart(form)
+            .send()
+            .await
+            .expect("POST /verify")
+    }
+
     pub async fn get_json_as(&self, path: &str, token: &str) -> (u16, Value) {
         let res = self
             .http
