@@ -3,6 +3,7 @@
 
 mod commands;
 mod invocation;
+mod results;
 mod verify;
 
 use crate::config::{Config, DEFAULT_CONFIG_FILE, LogFormat};

@@ -5,7 +5,8 @@
 
 mod common;
 
-use attest::service::Role;
+use attest::domain::ids::CredentialId;
+use attest::service::{Role, certificate};
 use common::{TestApp, exam};
 use serde_json::json;
 use std::path::Path;
@@ -180,4 +181,42 @@ async fn bulk_render_writes_every_certificate() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("12 certificates"));
     let written = std::fs::read_dir(&out).unwrap().count();
     assert_eq!(written, 12);
+}
+
+/// Renders are bounded by the configured gate and nothing else: with `pdf_max_concurrent = 3`
+/// a render runs while two slots are held (three at once, above a fixed pool of two), and the
+/// service's own render is refused `busy` while all three are held (a pool of its own would
+/// ignore them).
+#[tokio::test]
+async fn the_configured_pdf_gate_is_the_only_bound() {
+    let app = TestApp::spawn_with(&[
+        ("ATTEST_PDF_MAX_CONCURRENT", "3"),
+        ("ATTEST_PDF_MAX_QUEUED", "0"),
+    ])
+    .await;
+    let token = app.token(Role::Issuer).await;
+    let id = app
+        .issue(&token, "GATE-1", "mlops-foundation", "cand-gate")
+        .await;
+    let id = CredentialId::parse(&id).unwrap();
+    let gate = &app.ctx.pdf_renders;
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        held.push(gate.admit().unwrap().wait().await.unwrap());
+    }
+    let pdf = certificate::render(&app.ctx, &id)
+        .await
+        .expect("a third render has a slot");
+    assert!(pdf.starts_with(b"%PDF"));
+    held.push(gate.admit().unwrap().wait().await.unwrap());
+    match certificate::render(&app.ctx, &id).await {
+        Err(refused) => assert_eq!(refused.code, "busy", "{refused}"),
+        Ok(pdf) => panic!("rendered {} bytes past a full gate", pdf.len()),
+    }
+    let (status, _) = app.get_json(&format!("/credentials/{id}.pdf")).await;
+    assert_eq!(status, 503, "the API shares the gate");
+    drop(held);
+    certificate::render(&app.ctx, &id)
+        .await
+        .expect("room again once the slots are free");
 }

@@ -527,6 +527,12 @@ async fn pages_that_end_inside_one_second_lose_nothing() {
 
 /// Runs the real binary's `attest issue` against the server's database and keys.
 async fn cli_issue(app: &TestApp, results: &Value) -> (i32, String) {
+    cli_issue_text(app, &serde_json::to_string(results).unwrap()).await
+}
+
+/// `attest issue` on a file of exactly this text (which `Value` could not hold, e.g. a
+/// repeated member name).
+async fn cli_issue_text(app: &TestApp, text: &str) -> (i32, String) {
     let config = app.dir.path().join("attest.toml");
     std::fs::write(
         &config,
@@ -540,7 +546,7 @@ async fn cli_issue(app: &TestApp, results: &Value) -> (i32, String) {
     )
     .unwrap();
     let file = app.dir.path().join("results.json");
-    std::fs::write(&file, serde_json::to_vec(results).unwrap()).unwrap();
+    std::fs::write(&file, text).unwrap();
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_attest"))
         .arg("--config")
         .arg(&config)
@@ -559,6 +565,47 @@ async fn cli_issue(app: &TestApp, results: &Value) -> (i32, String) {
         String::from_utf8_lossy(&out.stderr)
     );
     (out.status.code().unwrap(), text)
+}
+
+/// A result whose object repeats `attempt_id` means two things to two parsers: the API refuses
+/// it (400 `duplicate_key`), and so does `attest issue`, as a single object or as a line of
+/// JSON Lines (the other lines are still issued), with exit code 1.
+#[tokio::test]
+async fn the_cli_refuses_a_repeated_attempt_id_as_the_api_does() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Issuer).await;
+    let admin = app.token(Role::Admin).await;
+    let repeated = |first: &str, second: &str| {
+        let body =
+            serde_json::to_string(&exam(second, "mlops-foundation", "cand-dup", 812)).unwrap();
+        format!("{{\"attempt_id\":\"{first}\",{}", &body[1..])
+    };
+    let (status, problem) = raw_post(&app, &token, repeated("DUP-0", "DUP-00").into()).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (400, Some("duplicate_key"))
+    );
+
+    let (code, out) = cli_issue_text(&app, &repeated("DUP-1", "DUP-2")).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("duplicate_key"), "{out}");
+    assert!(
+        out.contains("0 issued, 0 repeated or pending, 1 not issued"),
+        "{out}"
+    );
+
+    let good = serde_json::to_string(&exam("DUP-3", "mlops-foundation", "cand-d3", 812)).unwrap();
+    let lines = format!("{good}\n{}\n", repeated("DUP-4", "DUP-5"));
+    let (code, out) = cli_issue_text(&app, &lines).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("line 2\tduplicate_key"), "{out}");
+    assert!(
+        out.contains("1 issued, 0 repeated or pending, 1 not issued"),
+        "{out}"
+    );
+
+    let (_, list) = app.get_json_as("/api/v1/credentials", &admin).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
 }
 
 /// Names that show nothing, or that carry bidi embeddings, overrides, isolates or marks (which

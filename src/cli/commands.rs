@@ -273,22 +273,6 @@ async fn change(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Reads one JSON object, a JSON list, or JSON Lines.
-fn read_results(text: &str) -> anyhow::Result<Vec<Value>> {
-    let trimmed = text.trim_start();
-    if trimmed.starts_with('[') {
-        return Ok(serde_json::from_str(text)?);
-    }
-    if let Ok(single) = serde_json::from_str::<Value>(text) {
-        return Ok(vec![single]);
-    }
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| serde_json::from_str(l).with_context(|| format!("line {}", i + 1)))
-        .collect()
-}
-
 async fn issue_file(
     ctx: &Context,
     actor: &Actor,
@@ -296,15 +280,42 @@ async fn issue_file(
 ) -> anyhow::Result<ExitCode> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let items = read_results(&text)?;
+    let items = super::results::read_results(&file.display().to_string(), &text)?;
     let bar = indicatif::ProgressBar::new(items.len() as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
+    // `println` on the bar prints nothing when stderr is not a terminal (the bar is hidden),
+    // so a piped or scripted run would lose every line; suspend the bar and print instead.
+    let say = |line: String| bar.suspend(|| println!("{line}"));
     let (mut issued, mut other, mut failed) = (0, 0, 0);
     for chunk in items.chunks(200) {
-        for item in crate::service::batch::submit_batch(ctx, actor, chunk).await? {
+        let values: Vec<Value> = chunk
+            .iter()
+            .filter_map(|e| e.as_ref().ok().cloned())
+            .collect();
+        let mut outcomes = if values.is_empty() {
+            Vec::new().into_iter()
+        } else {
+            crate::service::batch::submit_batch(ctx, actor, &values)
+                .await?
+                .into_iter()
+        };
+        for entry in chunk {
+            if let Err(refused) = entry {
+                failed += 1;
+                say(format!(
+                    "{}\t{}\t{}",
+                    refused.at,
+                    refused.error.code(),
+                    refused.error
+                ));
+                continue;
+            }
+            let Some(item) = outcomes.next() else {
+                bail!("the batch answered fewer items than it was given");
+            };
             let attempt = item.attempt_id.unwrap_or_default();
             match item.outcome {
                 Ok(Submitted::Issued {
@@ -317,25 +328,25 @@ async fn issue_file(
                     } else {
                         issued += 1
                     }
-                    bar.println(format!(
+                    say(format!(
                         "{attempt}\tissued\t{}/credentials/{credential_id}",
                         ctx.base_url()
                     ));
                 }
                 Ok(Submitted::Pending { missing, .. }) => {
                     other += 1;
-                    bar.println(format!(
+                    say(format!(
                         "{attempt}\tpending\tmissing {}",
                         missing.join(", ")
                     ));
                 }
                 Ok(Submitted::BelowPassMark { .. }) => {
                     failed += 1;
-                    bar.println(format!("{attempt}\tbelow_pass_mark"));
+                    say(format!("{attempt}\tbelow_pass_mark"));
                 }
                 Err(e) => {
                     failed += 1;
-                    bar.println(format!("{attempt}\t{}\t{}", e.code, e.message));
+                    say(format!("{attempt}\t{}\t{}", e.code, e.message));
                 }
             }
         }

@@ -135,13 +135,18 @@ pub async fn run_render(
     for id in ids {
         let view = certificate::view(ctx, &id).await?;
         let path = dir.join(format!("{id}.pdf"));
-        tasks.spawn(async move { certificate::render_view(view).await.map(|pdf| (path, pdf)) });
-        while tasks.len() >= 8 {
-            if let Some(done) = tasks.join_next().await {
-                let (path, pdf) = done??;
-                std::fs::write(&path, pdf)?;
-                bar.inc(1);
-            }
+        // The configured gate (`pdf_max_concurrent`) bounds the renders in flight; waiting for
+        // it rather than being refused, as this command owns the whole workload.
+        let permit = ctx.pdf_renders.enter().await?;
+        tasks.spawn(async move {
+            certificate::render_view(view, permit)
+                .await
+                .map(|pdf| (path, pdf))
+        });
+        while let Some(done) = tasks.try_join_next() {
+            let (path, pdf) = done??;
+            std::fs::write(&path, pdf)?;
+            bar.inc(1);
         }
     }
     while let Some(done) = tasks.join_next().await {

@@ -23,8 +23,8 @@ use axum::response::Response;
     )
 )]
 pub async fn certificate(ctx: &AppState, id: CredentialId) -> ApiResult<Response> {
-    let _permit = super::limits::pdf_permit(ctx).await?;
-    let pdf = certificate::render(ctx, &id).await?;
+    let permit = super::limits::pdf_permit(ctx).await?;
+    let pdf = certificate::render_admitted(ctx, &id, permit).await?;
     let mut response = super::respond::typed(pdf, "application/pdf", "public, max-age=300");
     if let Ok(v) = HeaderValue::from_str(&format!(
         "inline; filename=\"certificate-{}.pdf\"",

@@ -58,6 +58,23 @@ impl RenderGate {
         })
     }
 
+    /// Waits for a place in the queue, then for a slot: for a caller that owns its whole
+    /// workload (`attest render --all`) and would rather wait than be refused.
+    pub async fn enter(&self) -> Result<RenderPermit, Busy> {
+        let admitted = self
+            .admissions
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| Busy)?;
+        Admission {
+            admitted,
+            slots: self.slots.clone(),
+        }
+        .wait()
+        .await
+    }
+
     /// Renders that could start right now.
     pub fn free_slots(&self) -> usize {
         self.slots.available_permits()
@@ -96,5 +113,18 @@ mod tests {
         assert_eq!(gate.admit().unwrap_err(), Busy);
         drop(second);
         third.wait().await.expect("and the slot");
+    }
+
+    #[tokio::test]
+    async fn enter_waits_for_room_instead_of_refusing() {
+        let gate = Arc::new(RenderGate::new(1, 0));
+        let held = gate.admit().unwrap().wait().await.unwrap();
+        assert_eq!(gate.admit().unwrap_err(), Busy);
+        let entering = tokio::spawn({
+            let gate = gate.clone();
+            async move { gate.enter().await.map(drop) }
+        });
+        drop(held);
+        assert_eq!(entering.await.unwrap(), Ok(()));
     }
 }

@@ -1,8 +1,11 @@
 //! The printable certificate of a credential: facts from [`super::share`], a QR code to the
 //! employer's verification page, and the signed credential (JSON and JWT) attached so the PDF
-//! alone carries the proof. Rendering is CPU work and runs on the blocking pool; the HTTP layer
-//! admits renders through the capacity gate (`service::capacity`) so a burst cannot starve it.
+//! alone carries the proof. Rendering is CPU work and runs on the blocking pool, and only under a
+//! permit of the context's one gate (`ctx.pdf_renders`, sized by `pdf_max_concurrent` and
+//! `pdf_max_queued`, see `service::capacity`), so a burst cannot starve the rest of the server.
 
+use super::capacity::RenderPermit;
+use super::error::ErrorClass;
 use super::{Context, ServiceError, ServiceResult, share};
 use crate::domain::ids::CredentialId;
 use crate::render::{Attachment, CertificateView, Fonts, LineageLink, render_certificate};
@@ -12,10 +15,6 @@ use time::OffsetDateTime;
 /// Parsed once; every render shares them.
 static FONTS: LazyLock<Result<Fonts, String>> =
     LazyLock::new(|| Fonts::load().map_err(|e| e.to_string()));
-
-/// At most this many renders at once; the rest wait their turn.
-static RENDER_SLOTS: LazyLock<tokio::sync::Semaphore> =
-    LazyLock::new(|| tokio::sync::Semaphore::new(2));
 
 pub async fn view(ctx: &Context, id: &CredentialId) -> ServiceResult<CertificateView> {
     let f = share::facts(ctx, id).await?;
@@ -61,17 +60,40 @@ pub async fn view(ctx: &Context, id: &CredentialId) -> ServiceResult<Certificate
     })
 }
 
+/// Renders under a permit of the context's gate, refused `busy` when its queue is full.
 pub async fn render(ctx: &Context, id: &CredentialId) -> ServiceResult<Vec<u8>> {
-    let view = view(ctx, id).await?;
-    render_view(view).await
+    let busy = |_| {
+        ServiceError::new(
+            ErrorClass::Unavailable,
+            "busy",
+            "too many certificates are being rendered; retry shortly",
+        )
+    };
+    let permit = ctx
+        .pdf_renders
+        .admit()
+        .map_err(busy)?
+        .wait()
+        .await
+        .map_err(busy)?;
+    render_admitted(ctx, id, permit).await
 }
 
-pub async fn render_view(view: CertificateView) -> ServiceResult<Vec<u8>> {
-    let _slot = RENDER_SLOTS
-        .acquire()
-        .await
-        .map_err(|e| ServiceError::internal(e.to_string()))?;
+/// Renders for a caller that already holds a permit of `ctx.pdf_renders` (the HTTP handler,
+/// which answers a full queue itself).
+pub async fn render_admitted(
+    ctx: &Context,
+    id: &CredentialId,
+    permit: RenderPermit,
+) -> ServiceResult<Vec<u8>> {
+    let view = view(ctx, id).await?;
+    render_view(view, permit).await
+}
+
+/// The permit is held until the page is done, so the gate counts the render, not the wait.
+pub async fn render_view(view: CertificateView, permit: RenderPermit) -> ServiceResult<Vec<u8>> {
     tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         let fonts = FONTS
             .as_ref()
             .map_err(|e| ServiceError::internal(format!("fonts: {e}")))?;

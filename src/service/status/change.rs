@@ -1,0 +1,160 @@
+//! Admin state changes (W3C Bitstring Status List v1.0 §2.1 `statusPurpose` revocation and
+//! suspension): each change and its audit entry commit together, and a revocation can cascade
+//! to the credentials whose lineage depends on it.
+
+use crate::domain::ids::CredentialId;
+use crate::domain::status::{ActionRefused, CredentialState, StatusAction, Transition};
+use crate::service::audit::{self, Entry};
+use crate::service::{Actor, Context, ServiceError, ServiceResult};
+use crate::store::{StateChange, Tx};
+use serde_json::json;
+use std::collections::HashSet;
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ChangeOutcome {
+    pub credential_id: String,
+    pub action: &'static str,
+    pub state: &'static str,
+    /// False when the credential was already in that state (a harmless repeat).
+    pub changed: bool,
+    pub reason: String,
+    /// Credentials whose lineage depends on this one, and which were revoked with it.
+    pub cascaded: Vec<String>,
+    /// Dependents, direct and indirect and not yet revoked, left as they were (no cascade
+    /// asked): what a cascade would revoke.
+    pub dependents: Vec<String>,
+}
+
+/// Applies an admin action. The change and its audit entry commit together, before the caller
+/// answers, so a revocation is never lost.
+pub async fn change(
+    ctx: &Context,
+    actor: &Actor,
+    id: &CredentialId,
+    action: StatusAction,
+    reason: &str,
+    cascade: bool,
+) -> ServiceResult<ChangeOutcome> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(ServiceError::invalid(
+            "invalid_reason",
+            "`reason` must be 1 to 500 characters",
+        ));
+    }
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match change_once(ctx, actor, id, action, reason, cascade).await {
+            // A deadlock victim or serialization failure (PostgreSQL, several instances
+            // changing related credentials at once): nothing was written, so run it again.
+            Err(e) if e.code == "conflict" && attempt < RACE_RETRIES => continue,
+            other => return other,
+        }
+    }
+}
+
+const RACE_RETRIES: usize = 3;
+
+async fn change_once(
+    ctx: &Context,
+    actor: &Actor,
+    id: &CredentialId,
+    action: StatusAction,
+    reason: &str,
+    cascade: bool,
+) -> ServiceResult<ChangeOutcome> {
+    let now = ctx.now().unix_timestamp();
+    let mut tx = ctx.store.begin().await?;
+    let (state, changed) = apply(tx.as_mut(), actor, id, action, reason, now, None).await?;
+    let mut cascaded = Vec::new();
+    let mut dependents = Vec::new();
+    if action == StatusAction::Revoke {
+        let mut queue = tx.dependents(id).await?;
+        let mut seen: HashSet<CredentialId> = HashSet::new();
+        while let Some(dep) = queue.pop() {
+            if !seen.insert(dep) {
+                continue;
+            }
+            if cascade {
+                let cause = format!("prerequisite {id} revoked: {reason}");
+                let (_, did_change) =
+                    apply(tx.as_mut(), actor, &dep, action, &cause, now, Some(id)).await?;
+                if did_change {
+                    cascaded.push(dep.to_string());
+                }
+            } else if tx
+                .credential(&dep)
+                .await?
+                .is_some_and(|r| r.state != "revoked")
+            {
+                // Everything a cascade would revoke, indirect dependents included.
+                dependents.push(dep.to_string());
+            }
+            queue.extend(tx.dependents(&dep).await?);
+        }
+    }
+    tx.commit().await?;
+    crate::metrics::status_changed(action, usize::from(changed) + cascaded.len());
+    Ok(ChangeOutcome {
+        credential_id: id.to_string(),
+        action: action.as_str(),
+        state: state.as_str(),
+        changed,
+        reason: reason.to_owned(),
+        cascaded,
+        dependents,
+    })
+}
+
+async fn apply(
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    id: &CredentialId,
+    action: StatusAction,
+    reason: &str,
+    now: i64,
+    cause: Option<&CredentialId>,
+) -> ServiceResult<(CredentialState, bool)> {
+    let row = tx
+        .credential(id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("credential"))?;
+    let state = CredentialState::parse(&row.state)
+        .ok_or_else(|| ServiceError::internal("stored state is invalid"))?;
+    match state.apply(action) {
+        Err(ActionRefused::RevokedIsFinal) => Err(ServiceError::conflict(
+            "revoked_is_final",
+            "the credential is revoked; revocation is final and cannot be reinstated or suspended",
+        )),
+        Ok(Transition::Unchanged(s)) => Ok((s, false)),
+        Ok(Transition::Changed(new)) => {
+            tx.set_state(
+                id,
+                &StateChange {
+                    state: new.as_str().into(),
+                    reason: reason.into(),
+                    at: now,
+                },
+            )
+            .await?;
+            audit::append(
+                tx,
+                now,
+                Entry {
+                    actor,
+                    action: match action {
+                        StatusAction::Revoke => "credential.revoke",
+                        StatusAction::Suspend => "credential.suspend",
+                        StatusAction::Reinstate => "credential.reinstate",
+                    },
+                    credential_id: Some(id.to_string()),
+                    reason: Some(reason.into()),
+                    detail: json!({"from": state.as_str(), "to": new.as_str(), "cause": cause.map(|c| c.to_string())}),
+                },
+            )
+            .await?;
+            Ok((new, true))
+        }
+    }
+}
