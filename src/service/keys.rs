@@ -218,12 +218,13 @@ pub async fn rotate(ctx: &Context, actor: &Actor) -> ServiceResult<KeyRecord> {
 /// process died between recording the intent and committing the key).
 const ROTATION_ABANDONED_AFTER: i64 = 60;
 
-/// How often, and how many times, a first start waits for another instance's first key.
+/// How often, and how many times, a key creation waits for another one in progress.
 const FIRST_KEY_POLL: Duration = Duration::from_millis(200);
 const FIRST_KEY_POLLS: u32 = 150;
 
-/// [`create_once`]; a first start that meets another instance making the first key waits for
-/// it instead of failing.
+/// [`create_once`]; one that meets another rotation in progress waits for it and goes again: a
+/// first start then finds that instance's key, a rotation makes the key after it (two
+/// rotations asked for at once give two new keys, as they did before intents were recorded).
 async fn create(
     ctx: &Context,
     actor: &Actor,
@@ -232,7 +233,7 @@ async fn create(
     let mut polls = 0;
     loop {
         match create_once(ctx, actor, only_first).await {
-            Err(e) if only_first && e.code == "rotation_in_progress" && polls < FIRST_KEY_POLLS => {
+            Err(e) if e.code == "rotation_in_progress" && polls < FIRST_KEY_POLLS => {
                 polls += 1;
                 tokio::time::sleep(FIRST_KEY_POLL).await;
             }
