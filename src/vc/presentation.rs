@@ -4,9 +4,8 @@
 //! for, §2.1 "Proofs"; VC API "Verify Presentation").
 
 use super::contexts::{self, VC_V1, VC_V2};
-use super::multibase::decode_base58btc;
-use super::proof::{Cryptosuite, ProofVerdict, verification_hash};
-use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+use super::proof::{ProofVerdict, check_signed, production_loader, proof_list};
+use ed25519_dalek::VerifyingKey;
 use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -129,16 +128,12 @@ pub fn verify_proofs(
     expected: &Expected,
     resolve: &dyn Fn(&str) -> Result<VerifyingKey, String>,
 ) -> Result<Vec<ProofVerdict>, PresentationError> {
-    let doc = secured
+    // The caller has capped the proofs already (`max_proofs`).
+    let all = proof_list(secured, usize::MAX).map_err(|e| malformed(e.to_string()))?;
+    let mut unsecured = secured
         .as_object()
-        .ok_or_else(|| malformed("not an object"))?;
-    let all: Vec<&Value> = match doc.get("proof") {
-        None => return Ok(Vec::new()),
-        Some(Value::Array(items)) => items.iter().collect(),
-        Some(single @ Value::Object(_)) => vec![single],
-        Some(_) => return Err(malformed("`proof` must be an object or a list")),
-    };
-    let mut unsecured = doc.clone();
+        .ok_or_else(|| malformed("not an object"))?
+        .clone();
     unsecured.remove("proof");
     let unsecured = Value::Object(unsecured);
     Ok(all
@@ -157,6 +152,8 @@ pub fn verify_proofs(
         .collect())
 }
 
+/// The presentation's own rules (no chains, the challenge and domain asked for, `expires`),
+/// then the proof as any Data Integrity proof made for `expected.purpose`.
 fn check_one(
     unsecured: &Value,
     proof: &Value,
@@ -164,16 +161,8 @@ fn check_one(
     resolve: &dyn Fn(&str) -> Result<VerifyingKey, String>,
 ) -> Result<(), String> {
     let map = proof.as_object().ok_or("the proof is not an object")?;
-    if map.get("type").and_then(Value::as_str) != Some("DataIntegrityProof") {
-        return Err("proof type is not DataIntegrityProof".into());
-    }
     if map.contains_key("previousProof") {
         return Err("chained proofs are not accepted on presentations".into());
-    }
-    let suite = Cryptosuite::parse(map.get("cryptosuite").and_then(Value::as_str).unwrap_or(""))
-        .map_err(|e| e.to_string())?;
-    if map.get("proofPurpose").and_then(Value::as_str) != Some(expected.purpose.as_str()) {
-        return Err(format!("proofPurpose is not {}", expected.purpose));
     }
     if let Some(want) = &expected.challenge
         && map.get("challenge").and_then(Value::as_str) != Some(want.as_str())
@@ -199,39 +188,13 @@ fn check_one(
             return Err(format!("the proof expired at {expires}"));
         }
     }
-    let vm = map
-        .get("verificationMethod")
-        .and_then(Value::as_str)
-        .ok_or("proof has no verificationMethod")?;
-    let signature: [u8; 64] = map
-        .get("proofValue")
-        .and_then(Value::as_str)
-        .and_then(decode_base58btc)
-        .and_then(|b| b.try_into().ok())
-        .ok_or("proofValue is not a base58btc Ed25519 signature")?;
-    let mut config = map.clone();
-    config.remove("proofValue");
-    let mut unsecured = unsecured.clone();
-    if let Some(context) = config.get("@context") {
-        // eddsa-jcs-2022 §3.3.2: the document's context must start with the proof's.
-        let list = |v: Option<&Value>| match v {
-            Some(Value::Array(items)) => items.clone(),
-            Some(other) => vec![other.clone()],
-            None => Vec::new(),
-        };
-        let (doc_ctx, proof_ctx) = (list(unsecured.get("@context")), list(Some(context)));
-        if doc_ctx.len() < proof_ctx.len() || doc_ctx[..proof_ctx.len()] != proof_ctx[..] {
-            return Err("the proof's @context does not match the document's".into());
-        }
-        if let Some(doc) = unsecured.as_object_mut() {
-            doc.insert("@context".into(), context.clone());
-        }
-    }
-    let hash =
-        verification_hash(suite, &unsecured, &Value::Object(config)).map_err(|e| e.to_string())?;
-    let key = resolve(vm)?;
-    key.verify(&hash, &Signature::from_bytes(&signature))
-        .map_err(|_| "the signature does not match the presentation".to_owned())
+    check_signed(
+        unsecured,
+        proof,
+        &expected.purpose,
+        resolve,
+        production_loader(),
+    )
 }
 
 #[cfg(test)]

@@ -13,6 +13,8 @@ use time::format_description::well_known::Rfc3339;
 
 pub const EDDSA_JCS_2022: &str = "eddsa-jcs-2022";
 pub const EDDSA_RDFC_2022: &str = "eddsa-rdfc-2022";
+/// The purpose of an issuer's proof on a credential (VC Data Integrity §2.1).
+pub const ASSERTION_METHOD: &str = "assertionMethod";
 pub const SUPPORTED_CRYPTOSUITES: &[&str] = &[EDDSA_RDFC_2022, EDDSA_JCS_2022];
 
 /// The production contexts, parsed once.
@@ -275,6 +277,12 @@ pub struct CheapProof<'a> {
 /// cryptosuite, purpose, verification method present, proofValue an Ed25519 signature. A
 /// verifier runs them, and resolves the key, before the expensive canonicalization.
 pub fn cheap_checks(proof: &Value) -> Result<CheapProof<'_>, String> {
+    cheap_checks_for(proof, ASSERTION_METHOD)
+}
+
+/// [`cheap_checks`] for a proof that must have been made for `purpose` (a presentation's
+/// `authentication`, a credential's `assertionMethod`).
+pub fn cheap_checks_for<'a>(proof: &'a Value, purpose: &str) -> Result<CheapProof<'a>, String> {
     let map = proof.as_object().ok_or("the proof is not an object")?;
     if map.get("type").and_then(Value::as_str) != Some("DataIntegrityProof") {
         return Err("proof type is not DataIntegrityProof".into());
@@ -284,8 +292,8 @@ pub fn cheap_checks(proof: &Value) -> Result<CheapProof<'_>, String> {
         .and_then(Value::as_str)
         .unwrap_or_default();
     let cryptosuite = Cryptosuite::parse(suite_name).map_err(|e| e.to_string())?;
-    if map.get("proofPurpose").and_then(Value::as_str) != Some("assertionMethod") {
-        return Err("proofPurpose is not assertionMethod".into());
+    if map.get("proofPurpose").and_then(Value::as_str) != Some(purpose) {
+        return Err(format!("proofPurpose is not {purpose}"));
     }
     let verification_method = map
         .get("verificationMethod")
@@ -311,8 +319,21 @@ fn check_one(
     resolve: &dyn Fn(&str) -> Result<VerifyingKey, String>,
     loader: &ContextLoader,
 ) -> Result<(), String> {
-    let cheap = cheap_checks(proof)?;
-    // The key before the hash: a proof no key can vouch for is not worth canonicalizing.
+    check_signed(unsecured, proof, ASSERTION_METHOD, resolve, loader)
+}
+
+/// VC Data Integrity §4.4 "Verify Proof" for one proof made for `purpose`: the cheap checks,
+/// then the key (a proof no key can vouch for is not worth canonicalizing), then the hash and
+/// the signature. `unsecured` is the document without this proof (with the earlier proofs of a
+/// chain where the caller handles chains).
+pub fn check_signed(
+    unsecured: &Value,
+    proof: &Value,
+    purpose: &str,
+    resolve: &dyn Fn(&str) -> Result<VerifyingKey, String>,
+    loader: &ContextLoader,
+) -> Result<(), String> {
+    let cheap = cheap_checks_for(proof, purpose)?;
     let key = resolve(cheap.verification_method)?;
     let mut config = proof.as_object().cloned().unwrap_or_default();
     config.remove("proofValue");
@@ -359,14 +380,4 @@ pub fn check_terms(doc: &Value) -> Result<(), TermProblem> {
         CanonError::UnknownContext(url) => TermProblem::UnknownContext(url),
         other => TermProblem::Dropped(other.to_string()),
     })
-}
-
-/// The 64 bytes a proof signs, computed as a verifier does (safe mode, production contexts),
-/// for proofs of purposes other than `assertionMethod` (presentations: `vc::presentation`).
-pub(crate) fn verification_hash(
-    suite: Cryptosuite,
-    unsecured: &Value,
-    config: &Value,
-) -> Result<[u8; 64], ProofError> {
-    suite.hash_data(unsecured, config, true, &LOADER)
 }
