@@ -26,6 +26,19 @@ fn entry_hash(prev_hash: &str, row: &AuditRow) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The reason an admin gives for an audited action (revoke, suspend, reinstate, cancel, erase):
+/// trimmed, 1 to 500 characters, so the audit trail always says why.
+pub fn reason(raw: &str) -> ServiceResult<&str> {
+    let reason = raw.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(super::ServiceError::invalid(
+            "invalid_reason",
+            "`reason` must be 1 to 500 characters",
+        ));
+    }
+    Ok(reason)
+}
+
 /// Appends inside the caller's transaction, so the entry exists exactly when the change does.
 pub async fn append(tx: &mut dyn Tx, at: i64, entry: Entry<'_>) -> ServiceResult<()> {
     let (seq, prev_hash) = match tx.last_audit().await? {

@@ -25,13 +25,7 @@ pub async fn erase_candidate(
 ) -> ServiceResult<Erased> {
     let id = CandidateId::parse(candidate_id)
         .map_err(|e| ServiceError::invalid("invalid_id", e.to_string()))?;
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(ServiceError::invalid(
-            "invalid_reason",
-            "`reason` must be 1 to 500 characters",
-        ));
-    }
+    let reason = crate::service::audit::reason(reason)?;
     let now = ctx.now().unix_timestamp();
     let mut tx = ctx.store.begin().await?;
     let (attempts, credentials) = tx.erase_candidate(id.as_str()).await?;

@@ -20,14 +20,7 @@ pub async fn cancel(
 ) -> ServiceResult<()> {
     let id = crate::domain::ids::AttemptId::parse(attempt_id)
         .map_err(|e| ServiceError::invalid("invalid_id", e.to_string()))?;
-    // Same rule as revoke/suspend: the audit trail always says why.
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(ServiceError::invalid(
-            "invalid_reason",
-            "`reason` must be 1 to 500 characters",
-        ));
-    }
+    let reason = crate::service::audit::reason(reason)?;
     let now = ctx.now().unix_timestamp();
     let mut tx = ctx.store.begin().await?;
     let attempt = tx

@@ -35,13 +35,7 @@ pub async fn change(
     reason: &str,
     cascade: bool,
 ) -> ServiceResult<ChangeOutcome> {
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(ServiceError::invalid(
-            "invalid_reason",
-            "`reason` must be 1 to 500 characters",
-        ));
-    }
+    let reason = crate::service::audit::reason(reason)?;
     let mut attempt = 0;
     loop {
         attempt += 1;
