@@ -79,10 +79,13 @@ impl SigningJob {
             .map_err(|e| ServiceError::internal(e.to_string()))?;
         let proof_value = proof::create_proof(&unsecured, &options, |bytes| key.sign(bytes))
             .map_err(|e| {
-                ServiceError::invalid(
-                    "cannot_sign",
-                    format!("the credential cannot be secured: {e}"),
-                )
+                // A poison graph gets a code of its own, so a caller can tell it from other
+                // documents that cannot be signed.
+                let code = match e {
+                    proof::ProofError::CanonicalizationLimit(_) => "canonicalization_limit",
+                    _ => "cannot_sign",
+                };
+                ServiceError::invalid(code, format!("the credential cannot be secured: {e}"))
             })?;
         let mut secured = unsecured;
         if let Some(map) = secured.as_object_mut() {

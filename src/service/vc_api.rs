@@ -24,7 +24,6 @@ use crate::vc::contexts::DATA_INTEGRITY_V2;
 use crate::vc::credential::{credential_url, status_list_url};
 use crate::vc::jwt::issuer_id;
 use crate::vc::proof::{Cryptosuite, TermProblem, check_terms};
-use crate::vc::rdfc::LIMIT_MESSAGE;
 use serde_json::{Value, json};
 
 /// A signed and stored credential: where we keep it, and its JSON as served.
@@ -151,8 +150,7 @@ pub async fn issue(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult<
         .map_err(|e| ServiceError::invalid("invalid_credential", e.to_string()))?;
     let signed = signing::SigningJob::new(ctx, &record, &key, credential, now, suite)?
         .run_pooled(ctx)
-        .await
-        .map_err(poison_refusal)?;
+        .await?;
     let json = signed.json().to_owned();
     signing::store(
         tx.as_mut(),
@@ -206,19 +204,6 @@ fn add_data_integrity_context(credential: &mut Value) {
         && !contexts.iter().any(|c| c == DATA_INTEGRITY_V2)
     {
         contexts.push(DATA_INTEGRITY_V2.into());
-    }
-}
-
-/// A document whose RDFC-1.0 canonicalization needs more work than `canonicalization_limit`
-/// (a poison graph) gets a code of its own, so a caller can tell it from other signing failures.
-fn poison_refusal(e: ServiceError) -> ServiceError {
-    if e.code == "cannot_sign" && e.message.contains(LIMIT_MESSAGE) {
-        ServiceError {
-            code: "canonicalization_limit",
-            ..e
-        }
-    } else {
-        e
     }
 }
 

@@ -30,6 +30,9 @@ pub enum ProofError {
     Malformed(String),
     #[error("cannot canonicalize: {0}")]
     Canonicalization(String),
+    /// A poison graph (RDFC-1.0 "Dataset Poisoning"): more work than `canonicalization_limit`.
+    #[error("cannot canonicalize: {0}")]
+    CanonicalizationLimit(String),
     /// Counted before any other work: each proof costs a canonicalization.
     #[error("more than {0} proofs")]
     TooManyProofs(usize),
@@ -79,7 +82,12 @@ impl Cryptosuite {
                 } else {
                     super::rdfc::rdfc_hash_data_issued(unsecured, proof_config, loader)
                 };
-                return hash.map_err(|e| ProofError::Canonicalization(e.to_string()));
+                return hash.map_err(|e| match e {
+                    super::rdfc::CanonError::Limit(_) => {
+                        ProofError::CanonicalizationLimit(e.to_string())
+                    }
+                    other => ProofError::Canonicalization(other.to_string()),
+                });
             }
         };
         let mut out = [0u8; 64];
