@@ -404,6 +404,28 @@ async fn presentations_are_verified_with_their_credentials() {
         let (status, verdict) = app.post("/presentations/verify", None, &body).await;
         assert_eq!(status, 422, "{verdict}");
     }
+    // A presentation is held to max_proofs like a credential: copies of a good proof are refused
+    // before any of them is checked.
+    let signed = sign_di(
+        &vp,
+        &key,
+        &vm,
+        "eddsa-jcs-2022",
+        "authentication",
+        json!({}),
+    );
+    let mut five = signed.clone();
+    five["proof"] = json!(vec![signed["proof"].clone(); 5]);
+    let (status, verdict) = app.post("/presentations/verify", None, &five).await;
+    assert_eq!(status, 422, "{verdict}");
+    assert_eq!(check(&verdict, "proof")["status"], "failed", "{verdict}");
+    assert!(
+        check(&verdict, "proof")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("more than 4 proofs"),
+        "{verdict}"
+    );
     // A revoked credential inside a well-signed presentation: the presentation is not verified.
     let admin = app.token(Role::Admin).await;
     let record = vp["verifiableCredential"][0]["id"]

@@ -73,4 +73,14 @@ mod tests {
         assert!(first.await.unwrap().unwrap());
         assert_eq!(pool.run(|| 2).await.unwrap(), 2);
     }
+
+    #[tokio::test]
+    async fn each_job_runs_under_its_own_servers_canonicalization_limit() {
+        let strict = CpuPool::new(1, 4, 7);
+        let lenient = CpuPool::new(1, 4, 1_000_000);
+        let limit = crate::vc::rdfc::canonicalization_limit;
+        assert_eq!(strict.run(limit).await.unwrap(), 7);
+        assert_eq!(lenient.run(limit).await.unwrap(), 1_000_000);
+        assert_eq!(strict.run(limit).await.unwrap(), 7);
+    }
 }
