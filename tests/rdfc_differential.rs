@@ -195,21 +195,6 @@ fn jsonld_api_to_rdf_suite_agrees() {
     );
 }
 
-/// xorshift64*: deterministic, so a failure names a reproducible seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 fn iri(i: usize) -> NamedNode {
     NamedNode::new(format!("urn:ex:{i}")).unwrap()
 }

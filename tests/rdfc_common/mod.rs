@@ -76,3 +76,21 @@ pub fn split_proof(doc: &Value) -> (Value, Value) {
 pub fn all_loader() -> ContextLoader {
     test_loader()
 }
+
+/// xorshift64*: deterministic without a dependency, so a failure names a reproducible seed.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
