@@ -87,6 +87,11 @@ pub struct FileLimits {
 }
 
 impl Limits {
+    /// [`Self::max_proofs`] as the count the proof functions take.
+    pub fn max_proofs(&self) -> usize {
+        usize::try_from(self.max_proofs).unwrap_or(usize::MAX)
+    }
+
     /// Defaults, then the file, then `ATTEST_<KEY>` variables.
     pub(super) fn resolve(
         file: FileLimits,

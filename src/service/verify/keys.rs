@@ -183,7 +183,7 @@ pub async fn check_embedded(
     revisions: &mut super::status::Revisions,
 ) -> ServiceResult<Check> {
     let fail = |m: String| Ok(check("proof", Status::Failed, m));
-    let max = usize::try_from(ctx.config.limits.max_proofs).unwrap_or(usize::MAX);
+    let max = ctx.config.limits.max_proofs();
     let proofs = match proof_list(doc, max) {
         Ok(p) if p.is_empty() => return fail("the credential carries no proof".into()),
         Ok(p) => p,

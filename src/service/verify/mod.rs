@@ -165,7 +165,7 @@ pub async fn verify(
     let now = ctx.now();
     // List revisions read during this verification, shared by its checks.
     let mut revisions = status::Revisions::new();
-    let max_proofs = usize::try_from(ctx.config.limits.max_proofs).unwrap_or(usize::MAX);
+    let max_proofs = ctx.config.limits.max_proofs();
     let (resolver, credential, format, proof_check, jwt_times) = match presented {
         Presented::Json(doc) => {
             let resolver =

@@ -116,7 +116,7 @@ fn controller(holder: Option<&str>, vm: &str) -> String {
 }
 
 async fn di_proof(ctx: &Context, vp: &Value, expected: &Expected) -> Check {
-    let max = usize::try_from(ctx.config.limits.max_proofs).unwrap_or(usize::MAX);
+    let max = ctx.config.limits.max_proofs();
     let proofs = match crate::vc::proof::proof_list(vp, max) {
         Ok(p) if p.is_empty() => {
             return check("proof", Status::Failed, "the presentation carries no proof");
