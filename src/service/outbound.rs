@@ -184,57 +184,50 @@ fn canonical(ip: IpAddr) -> IpAddr {
     }
 }
 
-fn in_v4(ip: Ipv4Addr, net: [u8; 4], bits: u32) -> bool {
-    let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
-    u32::from(ip) & mask == u32::from(Ipv4Addr::from(net)) & mask
-}
+/// IANA special-purpose ranges (RFC 6890 and successors) that an outbound fetch never reaches
+/// unless the operator allows them: everything here is not globally reachable unicast.
+const SPECIAL_PURPOSE: &[&str] = &[
+    "0.0.0.0/8",       // "this network", unspecified
+    "10.0.0.0/8",      // private
+    "100.64.0.0/10",   // carrier-grade NAT
+    "127.0.0.0/8",     // loopback
+    "169.254.0.0/16",  // link-local
+    "172.16.0.0/12",   // private
+    "192.0.0.0/24",    // IETF protocol assignments
+    "192.0.2.0/24",    // documentation
+    "192.88.99.0/24",  // 6to4 relay anycast
+    "192.168.0.0/16",  // private
+    "198.18.0.0/15",   // benchmarking
+    "198.51.100.0/24", // documentation
+    "203.0.113.0/24",  // documentation
+    "224.0.0.0/4",     // multicast
+    "240.0.0.0/4",     // reserved, broadcast
+    "::/128",          // unspecified
+    "::1/128",         // loopback
+    "64:ff9b:1::/48",  // local-use NAT64
+    "100::/64",        // discard-only
+    "2001::/23",       // IETF protocol assignments, Teredo
+    "2001:db8::/32",   // documentation
+    "2002::/16",       // 6to4 (wraps any IPv4 address)
+    "3fff::/20",       // documentation
+    "fc00::/7",        // unique local
+    "fe80::/10",       // link-local
+    "fec0::/10",       // site-local (deprecated)
+    "ff00::/8",        // multicast
+];
 
-fn in_v6(ip: Ipv6Addr, net: [u16; 8], bits: u32) -> bool {
-    let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
-    u128::from(ip) & mask == u128::from(Ipv6Addr::from(net)) & mask
-}
+static SPECIAL_NETS: std::sync::LazyLock<Vec<IpNet>> = std::sync::LazyLock::new(|| {
+    SPECIAL_PURPOSE
+        .iter()
+        .filter_map(|net| net.parse().ok())
+        .collect()
+});
 
-/// Globally reachable unicast (IANA special-purpose registries, RFC 6890 and successors).
+/// Globally reachable unicast: outside every special-purpose range, IPv4 wrapped in IPv6
+/// judged as the IPv4 address it wraps.
 fn is_public(ip: IpAddr) -> bool {
-    match canonical(ip) {
-        IpAddr::V4(v4) => {
-            const SPECIAL: &[([u8; 4], u32)] = &[
-                ([0, 0, 0, 0], 8),       // "this network", unspecified
-                ([10, 0, 0, 0], 8),      // private
-                ([100, 64, 0, 0], 10),   // carrier-grade NAT
-                ([127, 0, 0, 0], 8),     // loopback
-                ([169, 254, 0, 0], 16),  // link-local
-                ([172, 16, 0, 0], 12),   // private
-                ([192, 0, 0, 0], 24),    // IETF protocol assignments
-                ([192, 0, 2, 0], 24),    // documentation
-                ([192, 88, 99, 0], 24),  // 6to4 relay anycast
-                ([192, 168, 0, 0], 16),  // private
-                ([198, 18, 0, 0], 15),   // benchmarking
-                ([198, 51, 100, 0], 24), // documentation
-                ([203, 0, 113, 0], 24),  // documentation
-                ([224, 0, 0, 0], 4),     // multicast
-                ([240, 0, 0, 0], 4),     // reserved, broadcast
-            ];
-            !SPECIAL.iter().any(|(net, bits)| in_v4(v4, *net, *bits))
-        }
-        IpAddr::V6(v6) => {
-            const SPECIAL: &[([u16; 8], u32)] = &[
-                ([0, 0, 0, 0, 0, 0, 0, 0], 128),         // unspecified
-                ([0, 0, 0, 0, 0, 0, 0, 1], 128),         // loopback
-                ([0x64, 0xff9b, 1, 0, 0, 0, 0, 0], 48),  // local-use NAT64
-                ([0x100, 0, 0, 0, 0, 0, 0, 0], 64),      // discard-only
-                ([0x2001, 0, 0, 0, 0, 0, 0, 0], 23),     // IETF protocol assignments, Teredo
-                ([0x2001, 0xdb8, 0, 0, 0, 0, 0, 0], 32), // documentation
-                ([0x2002, 0, 0, 0, 0, 0, 0, 0], 16),     // 6to4 (wraps any IPv4 address)
-                ([0x3fff, 0, 0, 0, 0, 0, 0, 0], 20),     // documentation
-                ([0xfc00, 0, 0, 0, 0, 0, 0, 0], 7),      // unique local
-                ([0xfe80, 0, 0, 0, 0, 0, 0, 0], 10),     // link-local
-                ([0xfec0, 0, 0, 0, 0, 0, 0, 0], 10),     // site-local (deprecated)
-                ([0xff00, 0, 0, 0, 0, 0, 0, 0], 8),      // multicast
-            ];
-            !SPECIAL.iter().any(|(net, bits)| in_v6(v6, *net, *bits))
-        }
-    }
+    let ip = canonical(ip);
+    !SPECIAL_NETS.iter().any(|net| net.contains(&ip))
 }
 
 #[cfg(test)]
@@ -243,6 +236,11 @@ mod tests {
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn every_special_purpose_range_is_in_force() {
+        assert_eq!(SPECIAL_NETS.len(), SPECIAL_PURPOSE.len());
     }
 
     #[test]
