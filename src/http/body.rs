@@ -33,6 +33,34 @@ impl<S: Send + Sync, const LIMIT: usize> FromRequest<S> for LimitedBody<LIMIT> {
     }
 }
 
+/// What [`LimitedBody`] takes, or a baked badge image (`image/png`, `image/svg+xml`: Open
+/// Badges 3.0 §5.3), for the endpoints that verify a credential.
+pub struct CredentialBody<const LIMIT: usize>(pub Bytes);
+
+impl<S: Send + Sync, const LIMIT: usize> FromRequest<S> for CredentialBody<LIMIT> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        match media_type(&req) {
+            Ok(None) => {}
+            Ok(Some(t))
+                if is_json(&t)
+                    || JWT_TYPES.contains(&t.as_str())
+                    || IMAGE_TYPES.contains(&t.as_str()) => {}
+            _ => {
+                return Err(unsupported(
+                    "JSON, a compact JWT (application/vc+jwt) or a baked badge (image/png, \
+                     image/svg+xml)",
+                ));
+            }
+        }
+        read_limited(req, LIMIT).await.map(Self)
+    }
+}
+
+/// Baked badge images (Open Badges 3.0 §5.3).
+const IMAGE_TYPES: [&str; 2] = ["image/png", "image/svg+xml"];
+
 impl<S: Send + Sync, const LIMIT: usize> FromRequest<S> for StrictJson<LIMIT> {
     type Rejection = ApiError;
 
