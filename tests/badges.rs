@@ -39,7 +39,10 @@ fn independent_read(kind: &str, bytes: &[u8]) -> Value {
     let file = dir.path().join(format!("badge.{kind}"));
     std::fs::write(&file, bytes).unwrap();
     let out = std::process::Command::new(badge_python())
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/badge_tools/extract.py"))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/badge_tools/extract.py"
+        ))
         .arg(kind)
         .arg(&file)
         .output()
@@ -75,7 +78,12 @@ async fn post_bytes(app: &TestApp, content_type: &str, body: Vec<u8>) -> (u16, V
 async fn issued(app: &TestApp, achievement: &str) -> (String, Value) {
     let token = app.token(Role::Issuer).await;
     let id = app
-        .issue(&token, &format!("B-{}", uuid::Uuid::new_v4()), achievement, "cand-b")
+        .issue(
+            &token,
+            &format!("B-{}", uuid::Uuid::new_v4()),
+            achievement,
+            "cand-b",
+        )
         .await;
     let (_, credential) = app.get_json(&format!("/credentials/{id}")).await;
     (id, credential)
@@ -90,25 +98,42 @@ fn assert_independently_verified(app_did: &Value, credential: &Value) {
 #[tokio::test]
 async fn each_achievement_names_its_image_which_is_served_and_cacheable() {
     let app = TestApp::spawn().await;
+    issued(&app, "mlops-foundation").await; // the prerequisite
     let (_, credential) = issued(&app, "mlops-professional").await;
     let image = &credential["credentialSubject"]["achievement"]["image"];
     let url = format!("{}/achievements/mlops-professional/badge.svg", app.base);
     assert_eq!(image["id"], url.as_str(), "{image}");
     assert_eq!(image["type"], "Image");
     let (_, achievement) = app.get_json("/achievements/mlops-professional").await;
-    assert_eq!(achievement["image"], *image, "the public achievement says the same");
+    assert_eq!(
+        achievement["image"], *image,
+        "the public achievement says the same"
+    );
 
-    let (status, svg, headers) = get_bytes(&app, "/achievements/mlops-professional/badge.svg").await;
+    let (status, svg, headers) =
+        get_bytes(&app, "/achievements/mlops-professional/badge.svg").await;
     assert_eq!(status, 200);
     assert_eq!(headers["content-type"], "image/svg+xml");
-    assert!(headers["cache-control"].to_str().unwrap().starts_with("public"));
+    assert!(
+        headers["cache-control"]
+            .to_str()
+            .unwrap()
+            .starts_with("public")
+    );
     let etag = headers["etag"].to_str().unwrap().to_owned();
     let svg = String::from_utf8(svg).unwrap();
     let doc = roxmltree::Document::parse(&svg).expect("well-formed SVG");
-    let texts: Vec<&str> = doc.descendants().filter_map(|n| n.text()).map(str::trim).collect();
+    let texts: Vec<&str> = doc
+        .descendants()
+        .filter_map(|n| n.text())
+        .map(str::trim)
+        .collect();
     assert!(texts.contains(&"MLOps"), "track visible: {texts:?}");
     assert!(texts.contains(&"Intermediate"), "level visible: {texts:?}");
-    assert!(svg.contains("#1f6feb") && svg.contains("#0b3d5c"), "catalog colours");
+    assert!(
+        svg.contains("#1f6feb") && svg.contains("#0b3d5c"),
+        "catalog colours"
+    );
 
     let res = app
         .http
@@ -119,18 +144,26 @@ async fn each_achievement_names_its_image_which_is_served_and_cacheable() {
         .unwrap();
     assert_eq!(res.status().as_u16(), 304, "revalidation by ETag");
 
-    let (status, png, headers) = get_bytes(&app, "/achievements/mlops-professional/badge.png").await;
+    let (status, png, headers) =
+        get_bytes(&app, "/achievements/mlops-professional/badge.png").await;
     assert_eq!(status, 200);
     assert_eq!(headers["content-type"], "image/png");
     assert!(headers.contains_key("etag"));
     let read = independent_read("png", &png);
-    assert_eq!((read["width"].as_u64(), read["height"].as_u64()), (Some(512), Some(512)));
+    assert_eq!(
+        (read["width"].as_u64(), read["height"].as_u64()),
+        (Some(512), Some(512))
+    );
     assert_eq!(read["rows"], 512, "every row decodes");
     assert!(
         read["distinct_colours_sampled"].as_u64().unwrap() > 8,
         "a drawn badge, not a blank canvas: {read}"
     );
-    assert_eq!(read["itxt"], serde_json::json!([]), "the plain badge carries nothing");
+    assert_eq!(
+        read["itxt"],
+        serde_json::json!([]),
+        "the plain badge carries nothing"
+    );
 
     let (status, _, _) = get_bytes(&app, "/achievements/no-such-thing/badge.png").await;
     assert_eq!(status, 404);
@@ -153,8 +186,15 @@ async fn baked_png_is_read_by_pypng_and_its_credential_verifies_independently() 
         .iter()
         .filter(|c| c["keyword"] == "openbadgecredential")
         .collect();
-    assert_eq!(chunks.len(), 1, "exactly one iTXt openbadgecredential (§5.3.1)");
-    assert_eq!(chunks[0]["compressed"], false, "compression MUST NOT be used");
+    assert_eq!(
+        chunks.len(),
+        1,
+        "exactly one iTXt openbadgecredential (§5.3.1)"
+    );
+    assert_eq!(
+        chunks[0]["compressed"], false,
+        "compression MUST NOT be used"
+    );
     let baked: Value = serde_json::from_str(chunks[0]["text"].as_str().unwrap()).unwrap();
     assert_eq!(baked, credential, "the credential as issued");
     let (_, did) = app.get_json("/.well-known/did.json").await;
@@ -176,7 +216,10 @@ async fn baked_svg_is_read_by_an_xml_parser_and_its_credential_verifies_independ
     );
     let found = read["credentials"].as_array().unwrap();
     assert_eq!(found.len(), 1, "{read}");
-    assert!(found[0]["verify"].is_null(), "embedded proof: no verify attribute");
+    assert!(
+        found[0]["verify"].is_null(),
+        "embedded proof: no verify attribute"
+    );
     let baked: Value = serde_json::from_str(found[0]["text"].as_str().unwrap()).unwrap();
     assert_eq!(baked, credential);
     let (_, did) = app.get_json("/.well-known/did.json").await;
@@ -231,12 +274,18 @@ async fn the_verify_api_accepts_baked_images_and_refuses_empty_ones() {
     assert_eq!(problem["code"], "no_baked_credential", "{problem}");
     let (_, plain_svg, _) = get_bytes(&app, "/achievements/mlops-foundation/badge.svg").await;
     let (status, problem) = post_bytes(&app, "image/svg+xml", plain_svg).await;
-    assert_eq!((status, problem["code"].as_str()), (400, Some("no_baked_credential")));
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (400, Some("no_baked_credential"))
+    );
 
     let mut broken = png.clone();
     broken.truncate(60);
     let (status, problem) = post_bytes(&app, "image/png", broken).await;
-    assert_eq!((status, problem["code"].as_str()), (400, Some("invalid_image")));
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (400, Some("invalid_image"))
+    );
 
     // Status is checked through the image like any other input.
     let admin = app.token(Role::Admin).await;
@@ -252,7 +301,10 @@ async fn the_upload_page_and_the_share_page_know_baked_badges() {
     let app = TestApp::spawn().await;
     let (id, _) = issued(&app, "mlops-foundation").await;
     let (_, share, _) = app.get_text(&format!("/c/{id}"), "text/html").await;
-    for link in [format!("/credentials/{id}.png"), format!("/credentials/{id}.svg")] {
+    for link in [
+        format!("/credentials/{id}.png"),
+        format!("/credentials/{id}.svg"),
+    ] {
         assert!(share.contains(&link), "share page links {link}");
     }
     let (_, png, _) = get_bytes(&app, &format!("/credentials/{id}.png")).await;
@@ -308,9 +360,18 @@ async fn the_cli_verifies_a_baked_badge_file() {
     };
     let out = run(&baked_file);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("Zoë Ångström"), "{stdout}");
     let out = run(&plain_file);
-    assert_eq!(out.status.code(), Some(2), "an image without a credential is unreadable input");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an image without a credential is unreadable input"
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("no Open Badges credential"));
 }

@@ -48,7 +48,8 @@ fn options() -> Options<'static> {
 /// Renders `svg` at its own size to a PNG (CPU work of a few milliseconds: callers keep the
 /// result, see `service::badge`).
 pub fn svg_to_png(svg: &str) -> Result<Vec<u8>, RasterError> {
-    let tree = usvg::Tree::from_str(svg, &options()).map_err(|e| RasterError::Svg(e.to_string()))?;
+    let tree =
+        usvg::Tree::from_str(svg, &options()).map_err(|e| RasterError::Svg(e.to_string()))?;
     let size = tree.size().to_int_size();
     let mut pixmap = Pixmap::new(size.width(), size.height()).ok_or(RasterError::Empty)?;
     resvg::render(&tree, Transform::default(), &mut pixmap.as_mut());

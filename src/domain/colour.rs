@@ -61,7 +61,14 @@ mod tests {
     fn parses_and_prints_hex() {
         let c = Colour::parse("#1F6FEB").unwrap();
         assert_eq!(c.to_string(), "#1f6feb");
-        for bad in ["1f6feb", "#1f6fe", "#1f6febb", "#gggggg", "red", "#1f6fe\u{e9}"] {
+        for bad in [
+            "1f6feb",
+            "#1f6fe",
+            "#1f6febb",
+            "#gggggg",
+            "red",
+            "#1f6fe\u{e9}",
+        ] {
             assert!(Colour::parse(bad).is_err(), "{bad}");
         }
     }

@@ -83,10 +83,7 @@ pub fn extract(bytes: &[u8]) -> Result<Payload, BakingError> {
     match kind_of(bytes) {
         Some(ImageKind::Png) => extract_png(bytes),
         Some(ImageKind::Svg) => extract_svg(bytes),
-        None => Err(BakingError::Invalid(
-            "image",
-            "neither PNG nor SVG".into(),
-        )),
+        None => Err(BakingError::Invalid("image", "neither PNG nor SVG".into())),
     }
 }
 
@@ -111,22 +108,22 @@ fn chunks(png: &[u8]) -> impl Iterator<Item = Result<Chunk<'_>, BakingError>> {
         }
         let bytes = rest?;
         let next = (|| {
-            let header = bytes.get(..8).ok_or_else(|| png_error("truncated chunk header"))?;
+            let header = bytes
+                .get(..8)
+                .ok_or_else(|| png_error("truncated chunk header"))?;
             let len = u32::from_be_bytes([header[0], header[1], header[2], header[3]]);
             let len = usize::try_from(len)
                 .ok()
                 .filter(|&l| l <= (1 << 31) - 1)
                 .ok_or_else(|| png_error("chunk length out of range"))?;
             let total = 12 + len;
-            let raw = bytes.get(..total).ok_or_else(|| png_error("truncated chunk"))?;
+            let raw = bytes
+                .get(..total)
+                .ok_or_else(|| png_error("truncated chunk"))?;
             let kind = [header[4], header[5], header[6], header[7]];
             let data = &raw[8..8 + len];
-            let stored = u32::from_be_bytes([
-                raw[8 + len],
-                raw[9 + len],
-                raw[10 + len],
-                raw[11 + len],
-            ]);
+            let stored =
+                u32::from_be_bytes([raw[8 + len], raw[9 + len], raw[10 + len], raw[11 + len]]);
             if crc32fast::hash(&raw[4..8 + len]) != stored {
                 return Err(png_error(format!(
                     "CRC mismatch in chunk {}",
@@ -209,7 +206,9 @@ fn extract_png(png: &[u8]) -> Result<Payload, BakingError> {
             return Ok(classify(&text));
         }
     }
-    Err(BakingError::NoCredential("no iTXt chunk `openbadgecredential`"))
+    Err(BakingError::NoCredential(
+        "no iTXt chunk `openbadgecredential`",
+    ))
 }
 
 fn chunk_bytes(kind: &[u8; 4], data: &[u8]) -> Result<Vec<u8>, BakingError> {
@@ -255,7 +254,9 @@ pub fn bake_png(png: &[u8], payload: &Payload) -> Result<Vec<u8>, BakingError> {
 /// `svg` (a document whose root is `<svg>`) with `payload` baked in, per §5.3.2.
 pub fn bake_svg(svg: &str, payload: &Payload) -> Result<String, BakingError> {
     let invalid = |m: &str| BakingError::Invalid("SVG", m.to_owned());
-    let start = svg.find("<svg").ok_or_else(|| invalid("no <svg> element"))?;
+    let start = svg
+        .find("<svg")
+        .ok_or_else(|| invalid("no <svg> element"))?;
     // The end of the start tag: the first `>` outside a quoted attribute value.
     let mut quote = None;
     let mut end = None;
@@ -314,7 +315,9 @@ fn extract_svg(bytes: &[u8]) -> Result<Payload, BakingError> {
                 && n.tag_name().name() == "credential"
                 && n.tag_name().namespace() == Some(SVG_NAMESPACE)
         })
-        .ok_or(BakingError::NoCredential("no <openbadges:credential> element"))?;
+        .ok_or(BakingError::NoCredential(
+            "no <openbadges:credential> element",
+        ))?;
     if let Some(jws) = element.attribute("verify") {
         return Ok(Payload::Jwt(jws.trim().to_owned()));
     }

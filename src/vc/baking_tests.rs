@@ -64,7 +64,9 @@ fn compressed_text_is_bounded() {
 fn svg_round_trip_json_and_jwt() {
     let json = Payload::Json("{\"name\":\"a]]>b <c> & d\"}".into());
     let baked = bake_svg(SVG, &json).unwrap();
-    assert!(baked.contains("xmlns:openbadges=\"https://purl.imsglobal.org/ob/v3p0\">\n<openbadges:credential>"));
+    assert!(baked.contains(
+        "xmlns:openbadges=\"https://purl.imsglobal.org/ob/v3p0\">\n<openbadges:credential>"
+    ));
     assert_eq!(extract(baked.as_bytes()).unwrap(), json);
     let jwt = Payload::Jwt("eyJ.eyJ.sig".into());
     let baked = bake_svg(SVG, &jwt).unwrap();
@@ -75,17 +77,25 @@ fn svg_round_trip_json_and_jwt() {
 
 #[test]
 fn svg_refusals_have_their_codes() {
-    assert_eq!(extract(SVG.as_bytes()).unwrap_err().code(), "no_baked_credential");
+    assert_eq!(
+        extract(SVG.as_bytes()).unwrap_err().code(),
+        "no_baked_credential"
+    );
     assert_eq!(extract(b"<svg").unwrap_err().code(), "invalid_image");
     assert_eq!(
-        extract(b"<html xmlns=\"http://www.w3.org/1999/xhtml\"/>").unwrap_err().code(),
+        extract(b"<html xmlns=\"http://www.w3.org/1999/xhtml\"/>")
+            .unwrap_err()
+            .code(),
         "invalid_image"
     );
     let dtd = "<!DOCTYPE svg [<!ENTITY a \"aaaa\">]><svg xmlns:openbadges=\"https://purl.imsglobal.org/ob/v3p0\"><openbadges:credential>&a;</openbadges:credential></svg>";
     assert_eq!(extract(dtd.as_bytes()).unwrap_err().code(), "invalid_image");
     // The element must be in the Open Badges namespace.
     let wrong = "<svg xmlns:ob=\"https://example.com/ob\"><ob:credential>{}</ob:credential></svg>";
-    assert_eq!(extract(wrong.as_bytes()).unwrap_err().code(), "no_baked_credential");
+    assert_eq!(
+        extract(wrong.as_bytes()).unwrap_err().code(),
+        "no_baked_credential"
+    );
 }
 
 #[test]
