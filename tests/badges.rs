@@ -262,6 +262,17 @@ async fn the_verify_api_accepts_baked_images_and_refuses_empty_ones() {
     }
     let (status, verdict) = post_bytes(&app, "text/plain", png.clone()).await;
     assert_eq!(status, 200, "detected by magic: {verdict}");
+    let (_, json, _) = app
+        .get_text(&format!("/credentials/{id}"), "application/json")
+        .await;
+    let (status, problem) = post_bytes(&app, "image/png", json.clone().into_bytes()).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (415, Some("unsupported_media_type")),
+        "mislabelled"
+    );
+    let (status, _) = post_bytes(&app, "image/svg+xml", png.clone()).await;
+    assert_eq!(status, 415, "a PNG is not SVG");
 
     let forged = forge(&png, "Zoë Ångström", "Zoë Ångströn");
     let (status, verdict) = post_bytes(&app, "image/png", forged).await;
