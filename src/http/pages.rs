@@ -356,6 +356,10 @@ pub async fn share_page(
         .achievement
         .as_deref()
         .is_some_and(|code| ctx.catalog.find(code).is_some());
+    let badge_url = |ext: &str| match has_badge {
+        true => format!("{base}/credentials/{id}.{ext}"),
+        false => String::new(),
+    };
     let notice = match f.row.state.as_str() {
         "revoked" => format!(
             "This credential was revoked{}. It is no longer valid.",
@@ -389,12 +393,8 @@ pub async fn share_page(
         pdf_url: format!("{base}/credentials/{id}.pdf"),
         json_url: format!("{base}/credentials/{id}.json"),
         jwt_url: format!("{base}/credentials/{id}.jwt"),
-        badge_png_url: has_badge
-            .then(|| format!("{base}/credentials/{id}.png"))
-            .unwrap_or_default(),
-        badge_svg_url: has_badge
-            .then(|| format!("{base}/credentials/{id}.svg"))
-            .unwrap_or_default(),
+        badge_png_url: badge_url("png"),
+        badge_svg_url: badge_url("svg"),
         linkedin_url: linkedin_url(&f, &ctx.config.issuer_name, &verify_url, &id.to_string()),
         verify_url,
         path: f

@@ -114,7 +114,7 @@ fn chunks(png: &[u8]) -> impl Iterator<Item = Result<Chunk<'_>, BakingError>> {
             let len = u32::from_be_bytes([header[0], header[1], header[2], header[3]]);
             let len = usize::try_from(len)
                 .ok()
-                .filter(|&l| l <= (1 << 31) - 1)
+                .filter(|&l| l < (1 << 31))
                 .ok_or_else(|| png_error("chunk length out of range"))?;
             let total = 12 + len;
             let raw = bytes
