@@ -74,6 +74,26 @@ mod tests {
     }
 
     #[test]
+    fn the_catalog_refuses_a_bad_colour_naming_the_track_and_line() {
+        use crate::domain::catalog::{Catalog, DEFAULT_CATALOG};
+        let text = DEFAULT_CATALOG.replacen("colour = \"#8250df\"", "colour = \"purple\"", 1);
+        let err = Catalog::parse(&text, "t.toml").unwrap_err();
+        assert!(err.message.contains("track `aiops`"), "{err}");
+        let line = DEFAULT_CATALOG
+            .lines()
+            .position(|l| l == "id = \"aiops\"")
+            .unwrap();
+        assert_eq!(err.line, Some(line), "the [[track]] header's line: {err}");
+        let defaults = DEFAULT_CATALOG.replace("colour = \"#8250df\"\n", "");
+        let catalog = Catalog::parse(&defaults, "t.toml").unwrap();
+        assert_eq!(
+            catalog.tracks[1].colour.to_string(),
+            "#2f6f9f",
+            "the default"
+        );
+    }
+
+    #[test]
     fn text_contrasts_with_the_fill() {
         assert_eq!(Colour::rgb(0, 0, 0).text_on(), Colour::rgb(255, 255, 255));
         assert_eq!(Colour::rgb(255, 255, 255).text_on().to_string(), "#1b1f24");
