@@ -290,6 +290,15 @@ async fn the_verify_api_accepts_baked_images_and_refuses_empty_ones() {
         (400, Some("no_baked_credential"))
     );
 
+    // Size limits apply before anything is parsed.
+    let mut huge = png.clone();
+    huge.resize(300 * 1024, 0);
+    let (status, problem) = post_bytes(&app, "image/png", huge).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (413, Some("payload_too_large"))
+    );
+
     let mut broken = png.clone();
     broken.truncate(60);
     let (status, problem) = post_bytes(&app, "image/png", broken).await;
