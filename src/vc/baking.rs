@@ -240,7 +240,7 @@ pub fn bake_png(png: &[u8], payload: &Payload) -> Result<Vec<u8>, BakingError> {
             continue;
         }
         out.extend_from_slice(chunk.raw);
-        if &chunk.kind == b"IHDR" {
+        if &chunk.kind == b"IHDR" && !seen_header {
             seen_header = true;
             out.extend_from_slice(&ours);
         }
@@ -282,9 +282,12 @@ pub fn bake_svg(svg: &str, payload: &Payload) -> Result<String, BakingError> {
             "<openbadges:credential><![CDATA[{}]]></openbadges:credential>",
             json.replace("]]>", "]]]]><![CDATA[>")
         ),
+        // A compact JWS is base64url and dots; escaping keeps any other text an attribute.
         Payload::Jwt(jws) => format!(
             "<openbadges:credential verify=\"{}\"></openbadges:credential>",
-            crate::badge::design::xml_escape(jws)
+            jws.replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('"', "&quot;")
         ),
     };
     Ok(format!(
