@@ -38,6 +38,7 @@ pub const HARNESSES: &[(&str, Harness)] = &[
     ("multibase", multibase),
     ("exam_result", exam_result),
     ("rdfc", rdfc),
+    ("baked_badge", baked_badge),
 ];
 
 fn compile(schema: &str) -> Option<jsonschema::Validator> {
