@@ -6,6 +6,7 @@
 //! [`app::router`] and [`app::serve`] so tests and the CLI run exactly what production runs.
 
 pub mod app;
+pub mod badge;
 pub mod cache;
 pub mod cli;
 pub mod clock;

@@ -135,3 +135,30 @@ for name, doc in cases.items():
 write("rdfc", "seed-blank-nodes", {"@context": ["https://www.w3.org/ns/credentials/v2"],
     "type": ["VerifiableCredential"], "issuer": "did:example:1",
     "credentialSubject": {"name": "a", "knows": {"name": "b"}}})
+
+# baked_badge: Open Badges 3.0 §5.3 images carrying a credential (PNG iTXt, SVG element).
+import struct, zlib
+
+
+def png_chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def tiny_png(extra=b""):
+    ihdr = png_chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+    idat = png_chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+    return b"\x89PNG\r\n\x1a\n" + ihdr + extra + idat + png_chunk(b"IEND", b"")
+
+
+credential = json.dumps(vectors["eddsa-rdfc-2022-signedDataInt"], ensure_ascii=False).encode()
+itxt = b"openbadgecredential\x00\x00\x00\x00\x00"
+write("baked_badge", "seed-png-json", tiny_png(png_chunk(b"iTXt", itxt + credential)))
+write("baked_badge", "seed-png-jwt", tiny_png(png_chunk(b"iTXt", itxt + tokens["ok"].encode())))
+write("baked_badge", "seed-png-zlib", tiny_png(png_chunk(
+    b"iTXt", b"openbadgecredential\x00\x01\x00\x00\x00" + zlib.compress(credential))))
+write("baked_badge", "seed-png-plain", tiny_png())
+svg = ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0">'
+       '<openbadges:credential><![CDATA[{}]]></openbadges:credential><circle r="1"/></svg>')
+write("baked_badge", "seed-svg-json", svg.replace("{}", credential.decode()))
+write("baked_badge", "seed-svg-jwt", '<svg xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0">'
+      f'<openbadges:credential verify="{tokens["ok"]}"/></svg>')

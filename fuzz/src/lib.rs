@@ -38,6 +38,7 @@ pub const HARNESSES: &[(&str, Harness)] = &[
     ("multibase", multibase),
     ("exam_result", exam_result),
     ("rdfc", rdfc),
+    ("baked_badge", baked_badge),
 ];
 
 fn compile(schema: &str) -> Option<jsonschema::Validator> {
@@ -248,5 +249,37 @@ pub fn rdfc(data: &[u8]) {
     if let Ok(first) = canonicalize(&doc, &LOADER) {
         let again = canonicalize(&doc, &LOADER).expect("canonicalization is repeatable");
         assert_eq!(first, again, "canonical form is deterministic");
+    }
+}
+
+/// A baked badge posted to `POST /credentials/verify` or uploaded to `/verify` (Open Badges 3.0
+/// §5.3): PNG chunks and iTXt fields (CRCs, bounded inflation), SVG through the XML parser, then
+/// the credential found inside as the verifiers read it. Baking what was found back into the
+/// image must give an image that yields it again.
+pub fn baked_badge(data: &[u8]) {
+    use attest::vc::baking::{ImageKind, Payload, bake_png, bake_svg, extract, kind_of};
+    let Ok(payload) = extract(data) else {
+        return;
+    };
+    let rebaked = match kind_of(data) {
+        Some(ImageKind::Png) => bake_png(data, &payload).ok(),
+        Some(ImageKind::Svg) => std::str::from_utf8(data)
+            .ok()
+            .and_then(|svg| bake_svg(svg, &payload).ok())
+            .map(String::into_bytes),
+        None => None,
+    };
+    if let Some(image) = rebaked
+        && kind_of(&image) == Some(ImageKind::Png)
+    {
+        assert_eq!(
+            extract(&image).ok(),
+            Some(payload.clone()),
+            "a baked PNG reads back"
+        );
+    }
+    match payload {
+        Payload::Json(text) => verify_input(text.as_bytes()),
+        Payload::Jwt(text) => jwt_token(text.as_bytes()),
     }
 }

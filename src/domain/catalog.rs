@@ -2,6 +2,7 @@
 //! validity and pass marks. Loaded from a data file and validated as a whole at start-up, so a
 //! running server never meets an unknown code or a prerequisite cycle.
 
+use super::colour::Colour;
 use super::ids::AchievementCode;
 use super::validity::Validity;
 use serde::Deserialize;
@@ -22,6 +23,8 @@ pub struct CatalogError {
 pub struct Program {
     pub name: String,
     pub framework: String,
+    /// The frame of every badge image (the program's colour).
+    pub badge_colour: Colour,
 }
 
 #[derive(Debug, Clone)]
@@ -46,6 +49,8 @@ pub struct Track {
     pub id: String,
     pub name: String,
     pub description: String,
+    /// The centre of this track's badge images.
+    pub colour: Colour,
 }
 
 #[derive(Debug, Clone)]
@@ -84,7 +89,7 @@ struct RawCatalog {
     #[serde(rename = "level")]
     levels: Vec<RawLevel>,
     #[serde(rename = "track")]
-    tracks: Vec<RawTrack>,
+    tracks: Vec<Spanned<RawTrack>>,
     #[serde(rename = "achievement")]
     achievements: Vec<Spanned<RawAchievement>>,
 }
@@ -94,6 +99,8 @@ struct RawCatalog {
 struct RawProgram {
     name: String,
     framework: String,
+    #[serde(default = "default_program_colour")]
+    badge_colour: String,
 }
 
 #[derive(Deserialize)]
@@ -111,8 +118,16 @@ struct RawTrack {
     name: String,
     #[serde(default)]
     description: String,
+    #[serde(default = "default_track_colour")]
+    colour: String,
 }
 
+fn default_program_colour() -> String {
+    "#0b3d5c".into()
+}
+fn default_track_colour() -> String {
+    "#2f6f9f".into()
+}
 fn default_true() -> bool {
     true
 }
@@ -177,12 +192,21 @@ impl Catalog {
         let tracks: Vec<Track> = raw
             .tracks
             .into_iter()
-            .map(|t| Track {
-                id: t.id,
-                name: t.name,
-                description: t.description,
+            .map(|spanned| {
+                let line = Some(line_of(text, spanned.span().start));
+                let t = spanned.into_inner();
+                let colour = Colour::parse(&t.colour)
+                    .map_err(|m| fail(line, format!("track `{}`: {m}", t.id)))?;
+                Ok(Track {
+                    id: t.id,
+                    name: t.name,
+                    description: t.description,
+                    colour,
+                })
             })
-            .collect();
+            .collect::<Result<_, CatalogError>>()?;
+        let badge_colour = Colour::parse(&raw.program.badge_colour)
+            .map_err(|m| fail(None, format!("program badge_colour: {m}")))?;
         let mut achievements = Vec::new();
         let mut lines = Vec::new();
         let mut by_code = HashMap::new();
@@ -255,6 +279,7 @@ impl Catalog {
             program: Program {
                 name: raw.program.name,
                 framework: raw.program.framework,
+                badge_colour,
             },
             levels,
             tracks,

@@ -2,6 +2,7 @@
 //! ("parse, don't validate"). Nothing here knows HTTP, SQL or JSON-LD.
 
 pub mod catalog;
+pub mod colour;
 pub mod exam;
 pub mod ids;
 pub mod status;

@@ -7,6 +7,7 @@
 
 use super::error::ApiError;
 use crate::json::{self, JsonError};
+use crate::vc::baking::{ImageKind, kind_of};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::{StatusCode, header};
@@ -30,6 +31,33 @@ impl<S: Send + Sync, const LIMIT: usize> FromRequest<S> for LimitedBody<LIMIT> {
             _ => return Err(unsupported("JSON or a compact JWT (application/vc+jwt)")),
         }
         read_limited(req, LIMIT).await.map(Self)
+    }
+}
+
+/// What [`LimitedBody`] takes, or a baked badge image (`image/png`, `image/svg+xml`: Open
+/// Badges 3.0 §5.3), for the endpoints that verify a credential.
+pub struct CredentialBody<const LIMIT: usize>(pub Bytes);
+
+impl<S: Send + Sync, const LIMIT: usize> FromRequest<S> for CredentialBody<LIMIT> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        let expected = "JSON, a compact JWT (application/vc+jwt) or a baked badge (image/png, \
+                        image/svg+xml)";
+        let image = match media_type(&req) {
+            Ok(None) => None,
+            Ok(Some(t)) if is_json(&t) || JWT_TYPES.contains(&t.as_str()) => None,
+            Ok(Some(t)) if t == "image/png" => Some(ImageKind::Png),
+            Ok(Some(t)) if t == "image/svg+xml" => Some(ImageKind::Svg),
+            _ => return Err(unsupported(expected)),
+        };
+        let bytes = read_limited(req, LIMIT).await?;
+        // An image label is a claim about the bytes: anything else under it is refused as
+        // mislabelled, as a JSON body labelled `text/html` would be.
+        if image.is_some() && kind_of(&bytes) != image {
+            return Err(unsupported(expected));
+        }
+        Ok(Self(bytes))
     }
 }
 

@@ -10,6 +10,7 @@ use super::openapi::{BadRequest, Conflict, NotFound, schemas as s};
 use crate::app::AppState;
 use crate::domain::ids::CredentialId;
 use crate::domain::status::StatusAction;
+use crate::service::badge::Format;
 use crate::service::{Role, listing, status, vc_api};
 use crate::vc::{credential, jwt};
 use axum::Json;
@@ -105,6 +106,8 @@ pub async fn get(
         Some((id, "jwt")) => (id, Some(Representation::Jwt)),
         Some((id, "json")) => (id, Some(Representation::Json(credential::MEDIA_TYPE))),
         Some((id, "pdf")) => return super::pdf::certificate(&ctx, parse_id(id)?).await,
+        Some((id, "png")) => return super::badges::baked(&ctx, id, Format::Png, &headers).await,
+        Some((id, "svg")) => return super::badges::baked(&ctx, id, Format::Svg, &headers).await,
         _ => (raw.as_str(), None),
     };
     let id = parse_id(id_text)?;

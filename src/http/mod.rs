@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod badges;
 pub mod body;
 mod client_ip;
 pub mod credentials;
@@ -35,7 +36,7 @@ use utoipa_axum::routes;
 
 /// Every operation served, as `(method, path)`: what `tests/openapi.rs` expects the served
 /// document to hold, and probes on the running server. `/credentials/{id}.{json,jwt,pdf}` are
-/// answered by the `/credentials/{id}` route.
+/// answered by the `/credentials/{id}` route, and so are `.png` and `.svg`.
 pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/exam-results"),
     ("POST", "/api/v1/exam-results/batch"),
@@ -58,8 +59,12 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/credentials/{id}.json"),
     ("GET", "/credentials/{id}.jwt"),
     ("GET", "/credentials/{id}.pdf"),
+    ("GET", "/credentials/{id}.png"),
+    ("GET", "/credentials/{id}.svg"),
     ("GET", "/status/{list}"),
     ("GET", "/achievements/{code}"),
+    ("GET", "/achievements/{code}/badge.svg"),
+    ("GET", "/achievements/{code}/badge.png"),
     ("GET", "/catalog"),
     ("GET", "/schemas/{name}"),
     ("GET", "/.well-known/did.json"),
@@ -96,6 +101,8 @@ pub fn routes(state: AppState) -> Router {
         .routes(routes!(credentials::get))
         .routes(routes!(public::status_list))
         .routes(routes!(public::achievement))
+        .routes(routes!(badges::achievement_svg))
+        .routes(routes!(badges::achievement_png))
         .routes(routes!(public::catalog))
         .routes(routes!(public::schema))
         .routes(routes!(public::did_document))

@@ -41,7 +41,9 @@ pub const BEARER: &str = "bearer";
         openapi_json,
         super::credentials::get_json,
         super::credentials::get_jwt,
-        super::pdf::certificate
+        super::pdf::certificate,
+        super::badges::baked_png,
+        super::badges::baked_svg
     ),
     components(
         schemas(schemas::Problem, schemas::ExamResult),

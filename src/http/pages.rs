@@ -300,6 +300,9 @@ pub struct ShareView {
     pub pdf_url: String,
     pub json_url: String,
     pub jwt_url: String,
+    /// The credential baked into its badge (Open Badges 3.0 §5.3); empty when it has none.
+    pub badge_png_url: String,
+    pub badge_svg_url: String,
     pub verify_url: String,
     pub linkedin_url: String,
     pub path: Vec<String>,
@@ -348,6 +351,15 @@ pub async fn share_page(
     })?;
     let base = ctx.base_url();
     let verify_url = format!("{base}/v/{id}");
+    let has_badge = f
+        .row
+        .achievement
+        .as_deref()
+        .is_some_and(|code| ctx.catalog.find(code).is_some());
+    let badge_url = |ext: &str| match has_badge {
+        true => format!("{base}/credentials/{id}.{ext}"),
+        false => String::new(),
+    };
     let notice = match f.row.state.as_str() {
         "revoked" => format!(
             "This credential was revoked{}. It is no longer valid.",
@@ -381,6 +393,8 @@ pub async fn share_page(
         pdf_url: format!("{base}/credentials/{id}.pdf"),
         json_url: format!("{base}/credentials/{id}.json"),
         jwt_url: format!("{base}/credentials/{id}.jwt"),
+        badge_png_url: badge_url("png"),
+        badge_svg_url: badge_url("svg"),
         linkedin_url: linkedin_url(&f, &ctx.config.issuer_name, &verify_url, &id.to_string()),
         verify_url,
         path: f

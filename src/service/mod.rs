@@ -1,6 +1,7 @@
 //! Use cases, one per file. Each owns its transactions; `http` and `cli` only translate.
 
 pub mod audit;
+pub mod badge;
 pub mod batch;
 pub mod capacity;
 pub mod certificate;

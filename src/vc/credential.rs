@@ -67,6 +67,11 @@ pub fn achievement_url(base_url: &str, code: &str) -> String {
     format!("{base_url}/achievements/{code}")
 }
 
+/// The achievement's badge (SVG), served by `http::badges`; `.png` beside it is its rendering.
+pub fn achievement_image_url(base_url: &str, code: &str) -> String {
+    format!("{}/badge.svg", achievement_url(base_url, code))
+}
+
 pub fn status_list_id(purpose: StatusPurpose, list_number: i64) -> String {
     format!("{}-{list_number}", purpose.as_str())
 }
@@ -103,6 +108,12 @@ pub fn achievement_json(base_url: &str, program: &Program, a: &Achievement) -> V
         "description": a.description,
         "criteria": {"narrative": a.criteria},
         "humanCode": a.code.as_str(),
+        // OB 3.0 §B.1.15: what badge platforms and wallets display for the achievement.
+        "image": {
+            "id": achievement_image_url(base_url, a.code.as_str()),
+            "type": "Image",
+            "caption": format!("{} badge", a.name),
+        },
         "alignment": [{
             "type": ["Alignment"],
             "targetName": a.level.label(),

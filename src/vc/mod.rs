@@ -2,6 +2,7 @@
 //! Integrity proofs, `application/vc+jwt`, DID documents and Bitstring Status List credentials.
 //! Everything is built from embedded contexts; nothing is fetched at run time.
 
+pub mod baking;
 pub mod check;
 pub mod contexts;
 pub mod credential;
