@@ -357,6 +357,35 @@ macro_rules! store_tx {
                 self.erase_candidate_rows(candidate_id).await
             }
 
+            // OID4VCI (engine_oid4vci.rs)
+            async fn insert_offer(&mut self, row: &$crate::store::OfferRow) -> StoreResult<()> {
+                self.insert_offer_row(row).await
+            }
+
+            async fn offer_by_code(&mut self, code_hash: &str) -> StoreResult<Option<$crate::store::OfferRow>> {
+                self.offer_where("code_hash", code_hash).await
+            }
+
+            async fn offer_by_token(&mut self, token_hash: &str) -> StoreResult<Option<$crate::store::OfferRow>> {
+                self.offer_where("token_hash", token_hash).await
+            }
+
+            async fn save_offer(&mut self, row: &$crate::store::OfferRow) -> StoreResult<()> {
+                self.save_offer_row(row).await
+            }
+
+            async fn insert_nonce(&mut self, nonce_hash: &str, now: i64, expires_at: i64) -> StoreResult<()> {
+                self.insert_nonce_row(nonce_hash, now, expires_at).await
+            }
+
+            async fn take_nonce(&mut self, nonce_hash: &str, now: i64) -> StoreResult<bool> {
+                self.take_nonce_row(nonce_hash, now).await
+            }
+
+            async fn insert_wallet_copy(&mut self, row: &$crate::store::WalletCopyRow) -> StoreResult<()> {
+                self.insert_wallet_copy_row(row).await
+            }
+
             /// A failed flush or COMMIT drops the transaction: its connection is rolled back,
             /// or closed when that fails too (see `release_clean` in `mod.rs`).
             async fn commit(self: Box<Self>) -> StoreResult<()> {
@@ -374,6 +403,7 @@ macro_rules! store_tx {
 
         $crate::store::engine_flush::store_tx_io! { db: $db, tx: $tx }
         $crate::store::engine_keys::store_tx_keys! { tx: $tx }
+        $crate::store::engine_oid4vci::store_tx_oid4vci! { db: $db, tx: $tx, for_update: $for_update }
     };
 }
 
