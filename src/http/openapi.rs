@@ -65,7 +65,9 @@ pub const BEARER: &str = "bearer";
         (name = "admin", description = "Program administrators (token role `admin`)"),
         (name = "public", description = "Credentials, verification and what verifiers fetch"),
         (name = "pages", description = "HTML pages for graduates and employers"),
-        (name = "operations", description = "Health, readiness, metrics and this document")
+        (name = "operations", description = "Health, readiness, metrics and this document"),
+        (name = "wallet", description = "OpenID for Verifiable Credential Issuance 1.0 \
+            (pre-authorized code flow): what wallets call")
     )
 )]
 pub struct ApiDoc;

@@ -302,6 +302,9 @@ pub struct ShareView {
     pub jwt_url: String,
     pub verify_url: String,
     pub linkedin_url: String,
+    /// OID4VCI offer link and its QR code (inline SVG), empty when no wallet offer is shown.
+    pub wallet_link: String,
+    pub wallet_qr: String,
     pub path: Vec<String>,
     pub next: Vec<String>,
 }
@@ -346,6 +349,13 @@ pub async fn share_page(
         ErrorClass::NotFound => ApiError::not_found("credential"),
         _ => e.into(),
     })?;
+    let wallet = crate::service::oid4vci::offer::share_page_offer(&ctx, &id)
+        .await?
+        .map(|o| {
+            let svg = crate::service::oid4vci::qr::svg(&o.link, 240)?;
+            Ok::<_, crate::service::ServiceError>((o.link, svg))
+        })
+        .transpose()?;
     let base = ctx.base_url();
     let verify_url = format!("{base}/v/{id}");
     let notice = match f.row.state.as_str() {
@@ -382,6 +392,8 @@ pub async fn share_page(
         json_url: format!("{base}/credentials/{id}.json"),
         jwt_url: format!("{base}/credentials/{id}.jwt"),
         linkedin_url: linkedin_url(&f, &ctx.config.issuer_name, &verify_url, &id.to_string()),
+        wallet_link: wallet.as_ref().map(|w| w.0.clone()).unwrap_or_default(),
+        wallet_qr: wallet.map(|w| w.1).unwrap_or_default(),
         verify_url,
         path: f
             .path
