@@ -6,7 +6,7 @@
 //! decoded from the DID itself, never from a resolver.
 
 use super::{Oid4vciError, Oid4vciResult};
-use crate::vc::{did, jwt, multibase};
+use crate::vc::{did, jwt};
 use base64::Engine;
 use ed25519_dalek::VerifyingKey;
 use serde_json::{Map, Value, json};
@@ -51,7 +51,7 @@ fn okp_key(jwk: &Map<String, Value>) -> Result<VerifyingKey, String> {
     let x = jwk
         .get("x")
         .and_then(Value::as_str)
-        .and_then(multibase::decode_base64url)
+        .and_then(|x| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(x).ok())
         .and_then(|b| <[u8; 32]>::try_from(b).ok())
         .ok_or("the JWK's `x` is not a 32-byte base64url key")?;
     VerifyingKey::from_bytes(&x).map_err(|_| "the JWK's `x` is not an Ed25519 point".into())
@@ -59,8 +59,9 @@ fn okp_key(jwk: &Map<String, Value>) -> Result<VerifyingKey, String> {
 
 /// The did:jwk of a public Ed25519 key (did:jwk §2: base64url of the JWK's JSON).
 pub fn did_jwk(key: &VerifyingKey) -> String {
-    let jwk = json!({"crv": "Ed25519", "kty": "OKP", "x": multibase::base64url(key.as_bytes())});
-    format!("did:jwk:{}", multibase::base64url(jwk.to_string().as_bytes()))
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let jwk = json!({"crv": "Ed25519", "kty": "OKP", "x": b64.encode(key.as_bytes())});
+    format!("did:jwk:{}", b64.encode(jwk.to_string().as_bytes()))
 }
 
 /// The holder named by a `kid` DID URL.
