@@ -352,7 +352,7 @@ pub async fn share_page(
     let wallet = crate::service::oid4vci::offer::share_page_offer(&ctx, &id)
         .await?
         .map(|o| {
-            let svg = crate::service::oid4vci::qr::svg(&o.link, 240)?;
+            let svg = crate::service::oid4vci::qr::svg(&o.link, 288)?;
             Ok::<_, crate::service::ServiceError>((o.link, svg))
         })
         .transpose()?;
