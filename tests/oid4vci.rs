@@ -32,20 +32,54 @@ async fn metadata_advertises_each_achievement_in_both_formats() {
         ldp["proof_types_supported"]["jwt"]["proof_signing_alg_values_supported"],
         serde_json::json!(["EdDSA"])
     );
-    assert_eq!(configs["mlops-foundation.jwt_vc_json"]["format"], "jwt_vc_json");
+    assert_eq!(
+        configs["mlops-foundation.jwt_vc_json"]["format"],
+        "jwt_vc_json"
+    );
     assert!(ldp["credential_metadata"]["display"][0]["name"].is_string());
-    let (status, oauth) = app.get_json("/.well-known/oauth-authorization-server").await;
+    let (status, oauth) = app
+        .get_json("/.well-known/oauth-authorization-server")
+        .await;
     assert_eq!(status, 200);
     assert_eq!(oauth["issuer"], app.base);
     assert_eq!(oauth["token_endpoint"], app.url("/oid4vci/token"));
-    assert_eq!(oauth["pre-authorized_grant_anonymous_access_supported"], true);
+    assert_eq!(
+        oauth["pre-authorized_grant_anonymous_access_supported"],
+        true
+    );
+    // Documented, with the references resolving.
+    let (_, doc) = app.get_json("/openapi.json").await;
+    for path in [
+        "/oid4vci/token",
+        "/oid4vci/nonce",
+        "/oid4vci/credential",
+        "/api/v1/credentials/{id}/offer",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} documented");
+    }
+    assert!(
+        doc.pointer("/components/responses/OAuthError/content")
+            .is_some(),
+        "OAuthError"
+    );
+    for schema in [
+        "OfferResponse",
+        "TokenResponse",
+        "NonceResponse",
+        "TokenForm",
+    ] {
+        assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
+    }
+    assert!(doc["paths"]["/oid4vci/token"]["post"]["responses"]["429"].is_object());
 }
 
 #[tokio::test]
 async fn offer_needs_an_issuer_token_and_an_active_record() {
     let app = TestApp::spawn().await;
     let issuer = app.token(Role::Issuer).await;
-    let id = app.issue(&issuer, "EXM-1", "mlops-foundation", "cand-1").await;
+    let id = app
+        .issue(&issuer, "EXM-1", "mlops-foundation", "cand-1")
+        .await;
     let (status, _) = offer(&app, "nope", &id, false).await;
     assert_eq!(status, 401);
     let (status, body) = offer(&app, &issuer, &uuid::Uuid::new_v4().to_string(), false).await;
@@ -94,7 +128,9 @@ async fn offer_needs_an_issuer_token_and_an_active_record() {
 async fn wallet_copy_is_bound_to_the_holder_and_shares_the_record_status() {
     let app = TestApp::spawn().await;
     let issuer = app.token(Role::Issuer).await;
-    let id = app.issue(&issuer, "EXM-2", "mlops-foundation", "cand-2").await;
+    let id = app
+        .issue(&issuer, "EXM-2", "mlops-foundation", "cand-2")
+        .await;
     let (_, record) = app.get_json(&format!("/credentials/{id}")).await;
     let wallet = Wallet::did_key();
     let (_, made) = offer(&app, &issuer, &id, false).await;
@@ -103,7 +139,13 @@ async fn wallet_copy_is_bound_to_the_holder_and_shares_the_record_status() {
     let copy = &answer["credentials"][0]["credential"];
     assert_eq!(copy["credentialSubject"]["id"], wallet.did.as_str());
     assert!(copy["id"].as_str().expect("id").starts_with("urn:uuid:"));
-    for same in ["credentialStatus", "validFrom", "validUntil", "type", "@context"] {
+    for same in [
+        "credentialStatus",
+        "validFrom",
+        "validUntil",
+        "type",
+        "@context",
+    ] {
         assert_eq!(copy[same], record[same], "{same}");
     }
     assert_eq!(
@@ -118,10 +160,17 @@ async fn wallet_copy_is_bound_to_the_holder_and_shares_the_record_status() {
     // The same offer, with a second nonce, gives the JWT form once.
     let other = Wallet::did_jwk();
     let (_, made) = offer(&app, &issuer, &id, false).await;
-    let (status, answer) =
-        fetch(&app, &other, &code_of(&made), "mlops-foundation.jwt_vc_json").await;
+    let (status, answer) = fetch(
+        &app,
+        &other,
+        &code_of(&made),
+        "mlops-foundation.jwt_vc_json",
+    )
+    .await;
     assert_eq!(status, 200, "{answer}");
-    let jwt = answer["credentials"][0]["credential"].as_str().expect("jwt");
+    let jwt = answer["credentials"][0]["credential"]
+        .as_str()
+        .expect("jwt");
     let (_, jwks) = app.get_json("/.well-known/jwks.json").await;
     let (_, payload) = independent::verify_jwt(jwt, &jwks).expect("the JWT verifies");
     assert_eq!(payload["credentialSubject"]["id"], other.did.as_str());
@@ -149,5 +198,8 @@ async fn wallet_copy_is_bound_to_the_holder_and_shares_the_record_status() {
     expected.sort_unstable();
     assert_eq!(holders, expected);
     let (_, audit) = app.get_json_as("/api/v1/audit?limit=100", &admin).await;
-    assert_eq!(audit.to_string().matches("credential.wallet_copy").count(), 2);
+    assert_eq!(
+        audit.to_string().matches("credential.wallet_copy").count(),
+        2
+    );
 }

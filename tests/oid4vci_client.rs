@@ -18,8 +18,10 @@ use std::process::Command;
 fn client_dir() -> PathBuf {
     let dir = std::env::var_os("ATTEST_OID4VCI_CLIENT_DIR").map_or_else(
         || {
-            let target = std::env::var_os("CARGO_TARGET_DIR")
-                .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"), PathBuf::from);
+            let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+                || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"),
+                PathBuf::from,
+            );
             target.join("oid4vci-client")
         },
         PathBuf::from,
@@ -37,7 +39,11 @@ fn client_dir() -> PathBuf {
 async fn run_client(link: &str, configuration: &str, pin: Option<&str>) -> Value {
     let dir = client_dir();
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oid4vci-client/wallet.cjs");
-    let mut args = vec![script.display().to_string(), link.to_owned(), configuration.to_owned()];
+    let mut args = vec![
+        script.display().to_string(),
+        link.to_owned(),
+        configuration.to_owned(),
+    ];
     args.extend(pin.map(str::to_owned));
     let out = tokio::task::spawn_blocking(move || {
         Command::new("node")
@@ -61,11 +67,18 @@ async fn run_client(link: &str, configuration: &str, pin: Option<&str>) -> Value
 async fn sphereon_client_receives_a_holder_bound_ldp_vc() {
     let app = TestApp::spawn().await;
     // The client stamps its proof with the real time (`iat`), which must be recent.
-    app.clock.set(time::OffsetDateTime::now_utc());
+    app.clock
+        .set(attest::clock::Clock::now(&attest::clock::SystemClock));
     let issuer = app.token(Role::Issuer).await;
-    let id = app.issue(&issuer, "EXM-1", "mlops-foundation", "cand-1").await;
+    let id = app
+        .issue(&issuer, "EXM-1", "mlops-foundation", "cand-1")
+        .await;
     let (status, offer) = app
-        .post(&format!("/api/v1/credentials/{id}/offer"), Some(&issuer), &json!({"tx_code": true}))
+        .post(
+            &format!("/api/v1/credentials/{id}/offer"),
+            Some(&issuer),
+            &json!({"tx_code": true}),
+        )
         .await;
     assert_eq!(status, 201, "{offer}");
     let link = offer["offer_link"].as_str().expect("link");
@@ -75,7 +88,9 @@ async fn sphereon_client_receives_a_holder_bound_ldp_vc() {
     let credential = &out["response"]["credentials"][0]["credential"];
     assert_eq!(credential["credentialSubject"]["id"], holder, "{out}");
     let (_, did_doc) = app.get_json("/.well-known/did.json").await;
-    let vm = credential["proof"]["verificationMethod"].as_str().expect("vm");
+    let vm = credential["proof"]["verificationMethod"]
+        .as_str()
+        .expect("vm");
     let key = independent::key_from_did_document(&did_doc, vm);
     independent::verify_proof(credential, &key).expect("signature");
     // Status: the copy carries the record's entries; revoking the record revokes it.
@@ -104,11 +119,18 @@ async fn sphereon_client_receives_a_holder_bound_ldp_vc() {
 async fn sphereon_client_receives_a_jwt_vc_json() {
     let app = TestApp::spawn().await;
     // The client stamps its proof with the real time (`iat`), which must be recent.
-    app.clock.set(time::OffsetDateTime::now_utc());
+    app.clock
+        .set(attest::clock::Clock::now(&attest::clock::SystemClock));
     let issuer = app.token(Role::Issuer).await;
-    let id = app.issue(&issuer, "EXM-2", "mlops-foundation", "cand-2").await;
+    let id = app
+        .issue(&issuer, "EXM-2", "mlops-foundation", "cand-2")
+        .await;
     let (status, offer) = app
-        .post(&format!("/api/v1/credentials/{id}/offer"), Some(&issuer), &json!({}))
+        .post(
+            &format!("/api/v1/credentials/{id}/offer"),
+            Some(&issuer),
+            &json!({}),
+        )
         .await;
     assert_eq!(status, 201, "{offer}");
     let out = run_client(

@@ -16,7 +16,9 @@ const LDP: &str = "mlops-foundation.ldp_vc";
 async fn app_with_record() -> (TestApp, String, String) {
     let app = TestApp::spawn().await;
     let issuer = app.token(Role::Issuer).await;
-    let id = app.issue(&issuer, "EXM-1", "mlops-foundation", "cand-1").await;
+    let id = app
+        .issue(&issuer, "EXM-1", "mlops-foundation", "cand-1")
+        .await;
     (app, issuer, id)
 }
 
@@ -57,7 +59,9 @@ async fn the_token_request_is_checked() {
             .body(body)
             .send()
     };
-    let res = post("grant_type=authorization_code&code=x").await.expect("post");
+    let res = post("grant_type=authorization_code&code=x")
+        .await
+        .expect("post");
     assert_eq!(res.status(), 400);
     assert_eq!(res.headers()["cache-control"], "no-store");
     let body: Value = res.json().await.expect("json");
@@ -115,7 +119,11 @@ async fn proofs_by_another_key_without_nonce_or_for_another_audience_are_refused
             ),
             "invalid_proof",
         ),
-        ("without nonce", wallet.proof(&app.base, None, now), "invalid_proof"),
+        (
+            "without nonce",
+            wallet.proof(&app.base, None, now),
+            "invalid_proof",
+        ),
         (
             "for another audience",
             wallet.proof("https://elsewhere.example", Some(&nonce(&app).await), now),
@@ -155,7 +163,11 @@ async fn proofs_by_another_key_without_nonce_or_for_another_audience_are_refused
     let fresh = nonce(&app).await;
     let proof = wallet.proof(&app.base, Some(&fresh), now);
     let (status, body) = request(&app, &access, LDP, &proof).await;
-    assert_eq!((status, error(&body)), (400, "credential_request_denied"), "{body}");
+    assert_eq!(
+        (status, error(&body)),
+        (400, "credential_request_denied"),
+        "{body}"
+    );
     // A configuration the offer did not list.
     let other = nonce(&app).await;
     let proof = wallet.proof(&app.base, Some(&other), now);
@@ -224,11 +236,34 @@ async fn a_record_revoked_after_its_offer_goes_to_no_wallet() {
     let now = app.ctx.now().unix_timestamp();
     let proof = wallet.proof(&app.base, Some(&nonce(&app).await), now);
     let (status, body) = request(&app, &access, LDP, &proof).await;
-    assert_eq!((status, error(&body)), (400, "credential_request_denied"), "{body}");
+    assert_eq!(
+        (status, error(&body)),
+        (400, "credential_request_denied"),
+        "{body}"
+    );
     // Reinstated, a new offer works again.
     let (status, _) = app.act(&admin, &id, "reinstate", "cleared").await;
     assert_eq!(status, 200);
     let code = new_code(&app, &issuer, &id).await;
     let (status, body) = fetch(&app, &wallet, &code, LDP).await;
     assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn the_token_endpoint_is_rate_limited_per_client() {
+    let app = TestApp::spawn_with(&[
+        ("ATTEST_RATE_LIMIT_PER_MINUTE", "60"),
+        ("ATTEST_RATE_LIMIT_BURST", "3"),
+    ])
+    .await;
+    for _ in 0..3 {
+        let (status, _) = redeem(&app, "guess", None).await;
+        assert_eq!(status, 400);
+    }
+    let (status, body) = redeem(&app, "guess", None).await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["code"], "rate_limited");
+    app.clock.advance(time::Duration::seconds(2));
+    let (status, _) = redeem(&app, "guess", None).await;
+    assert_eq!(status, 400);
 }

@@ -49,7 +49,11 @@ fn screenshot(url: &str, path: &Path) {
         .arg(url)
         .output()
         .expect("chromium runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn zbar(path: &Path) -> String {
@@ -58,7 +62,11 @@ fn zbar(path: &Path) -> String {
         .arg(path)
         .output()
         .expect("zbarimg is needed: run scripts/test (apt-get install zbar-tools)");
-    assert!(out.status.success(), "no QR code found in {}", path.display());
+    assert!(
+        out.status.success(),
+        "no QR code found in {}",
+        path.display()
+    );
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
@@ -76,7 +84,9 @@ fn offer_of(link: &str) -> Value {
 async fn share_page_qr_decodes_to_a_single_use_offer() {
     let app = TestApp::spawn().await;
     let issuer = app.token(Role::Issuer).await;
-    let id = app.issue(&issuer, "S-1", "mlops-foundation", "cand-s").await;
+    let id = app
+        .issue(&issuer, "S-1", "mlops-foundation", "cand-s")
+        .await;
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     let shot = dir.join("share-wallet-qr.png");
@@ -104,20 +114,32 @@ async fn share_page_qr_decodes_to_a_single_use_offer() {
         wallet.did.as_str()
     );
     let (status, body) = redeem(&app, code, None).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
 
     // The page's offer lives `share_offer_ttl_seconds` (300 by default).
     let (_, page, _) = app.get_text(&format!("/c/{id}"), "text/html").await;
-    let at = page.find("id=\"wallet-link\" href=\"").expect("wallet link") + 23;
+    let at = page
+        .find("id=\"wallet-link\" href=\"")
+        .expect("wallet link")
+        + 23;
     let href = page[at..at + page[at..].find('"').unwrap()].replace("&amp;", "&");
-    let href = href.replace("&#x2f;", "/").replace("&#x3a;", ":").replace("&#x3f;", "?");
+    let href = href
+        .replace("&#x2f;", "/")
+        .replace("&#x3a;", ":")
+        .replace("&#x3f;", "?");
     let stale = offer_of(&href)["grants"][GRANT]["pre-authorized_code"]
         .as_str()
         .unwrap()
         .to_owned();
     app.clock.advance(time::Duration::seconds(301));
     let (status, body) = redeem(&app, &stale, None).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
 
     // A revoked record's page offers no wallet copy.
     let admin = app.token(Role::Admin).await;
@@ -131,9 +153,15 @@ async fn share_page_qr_decodes_to_a_single_use_offer() {
 async fn api_offer_png_decodes_to_its_link() {
     let app = TestApp::spawn().await;
     let issuer = app.token(Role::Issuer).await;
-    let id = app.issue(&issuer, "S-2", "mlops-foundation", "cand-t").await;
+    let id = app
+        .issue(&issuer, "S-2", "mlops-foundation", "cand-t")
+        .await;
     let (status, body) = app
-        .post(&format!("/api/v1/credentials/{id}/offer"), Some(&issuer), &json!({}))
+        .post(
+            &format!("/api/v1/credentials/{id}/offer"),
+            Some(&issuer),
+            &json!({}),
+        )
         .await;
     assert_eq!(status, 201, "{body}");
     let png = body["qr_png"]
@@ -145,7 +173,9 @@ async fn api_offer_png_decodes_to_its_link() {
     let path = dir.path().join("offer.png");
     std::fs::write(
         &path,
-        base64::engine::general_purpose::STANDARD.decode(png).unwrap(),
+        base64::engine::general_purpose::STANDARD
+            .decode(png)
+            .unwrap(),
     )
     .unwrap();
     assert_eq!(zbar(&path), body["offer_link"].as_str().unwrap());

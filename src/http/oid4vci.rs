@@ -28,10 +28,12 @@ const MAX_REQUEST_BYTES: usize = 16 * 1024;
 
 /// An OAuth 2.0 error response (RFC 6749 §5.2).
 #[derive(Debug, Serialize, utoipa::ToSchema, utoipa::ToResponse)]
-#[response(description = "OAuth 2.0 / OID4VCI error (RFC 6749 §5.2; OID4VCI §6.3, §8.3.1.2): \
+#[response(
+    description = "OAuth 2.0 / OID4VCI error (RFC 6749 §5.2; OID4VCI §6.3, §8.3.1.2): \
     invalid_request, invalid_grant, unsupported_grant_type, invalid_token, invalid_proof, \
     invalid_nonce, invalid_credential_request, unknown_credential_configuration, \
-    unsupported_credential_format, credential_request_denied")]
+    unsupported_credential_format, credential_request_denied"
+)]
 pub struct OAuthError {
     pub error: String,
     pub error_description: String,

@@ -44,7 +44,7 @@ pub const BEARER: &str = "bearer";
         super::pdf::certificate
     ),
     components(
-        schemas(schemas::Problem, schemas::ExamResult),
+        schemas(schemas::Problem, schemas::ExamResult, super::oid4vci::OAuthError),
         responses(
             BadRequest,
             Unauthenticated,
@@ -56,7 +56,8 @@ pub const BEARER: &str = "bearer";
             Unprocessable,
             RateLimited,
             InternalError,
-            Unavailable
+            Unavailable,
+            super::oid4vci::OAuthError
         )
     ),
     modifiers(&BearerScheme),

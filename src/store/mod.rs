@@ -14,8 +14,8 @@ mod rows;
 mod sqlite;
 mod tx_state;
 
-pub use postgres::PgStore;
 pub use oid4vci_rows::{OfferRow, WalletCopyRow};
+pub use postgres::PgStore;
 pub use rows::*;
 pub use sqlite::SqliteStore;
 
@@ -276,7 +276,12 @@ pub trait Tx: Send {
     /// Writes back an offer's redemption, token and PIN failure count.
     async fn save_offer(&mut self, row: &OfferRow) -> StoreResult<()>;
     /// Records a c_nonce (and drops expired ones).
-    async fn insert_nonce(&mut self, nonce_hash: &str, now: i64, expires_at: i64) -> StoreResult<()>;
+    async fn insert_nonce(
+        &mut self,
+        nonce_hash: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> StoreResult<()>;
     /// Uses up a live nonce; `false` when it is unknown, already used or expired.
     async fn take_nonce(&mut self, nonce_hash: &str, now: i64) -> StoreResult<bool>;
     /// A conflict when this offer already gave a copy of this configuration.

@@ -87,7 +87,10 @@ pub fn code_of(offer: &Value) -> String {
 async fn answer(res: reqwest::Response) -> (u16, Value) {
     let status = res.status().as_u16();
     let text = res.text().await.expect("body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 /// The token endpoint, form-encoded.
@@ -114,7 +117,10 @@ pub async fn access_token(app: &TestApp, code: &str, tx_code: Option<&str>) -> S
     let (status, body) = redeem(app, code, tx_code).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["token_type"], "Bearer");
-    body["access_token"].as_str().expect("access_token").to_owned()
+    body["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_owned()
 }
 
 pub async fn nonce(app: &TestApp) -> String {
@@ -130,7 +136,12 @@ pub async fn nonce(app: &TestApp) -> String {
 }
 
 /// The credential endpoint with one `jwt` proof.
-pub async fn request(app: &TestApp, access: &str, configuration: &str, proof: &str) -> (u16, Value) {
+pub async fn request(
+    app: &TestApp,
+    access: &str,
+    configuration: &str,
+    proof: &str,
+) -> (u16, Value) {
     let body = json!({"credential_configuration_id": configuration, "proofs": {"jwt": [proof]}});
     let res = app
         .http
@@ -144,9 +155,20 @@ pub async fn request(app: &TestApp, access: &str, configuration: &str, proof: &s
 }
 
 /// A whole redemption for `wallet`: code → token → nonce → credential of `configuration`.
-pub async fn fetch(app: &TestApp, wallet: &Wallet, code: &str, configuration: &str) -> (u16, Value) {
+pub async fn fetch(
+    app: &TestApp,
+    wallet: &Wallet,
+    code: &str,
+    configuration: &str,
+) -> (u16, Value) {
     let access = access_token(app, code, None).await;
     let n = nonce(app).await;
     let now = app.ctx.now().unix_timestamp();
-    request(app, &access, configuration, &wallet.proof(&app.base, Some(&n), now)).await
+    request(
+        app,
+        &access,
+        configuration,
+        &wallet.proof(&app.base, Some(&n), now),
+    )
+    .await
 }

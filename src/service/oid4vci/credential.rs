@@ -148,7 +148,10 @@ pub async fn issue(ctx: &Context, access_token: &str, body: &Value) -> Oid4vciRe
                 .map_err(|e| ServiceError::internal(e.to_string()))?;
             (json, signed.json().to_owned())
         }
-        Format::JwtVcJson => (Value::String(signed.jwt().to_owned()), signed.jwt().to_owned()),
+        Format::JwtVcJson => (
+            Value::String(signed.jwt().to_owned()),
+            signed.jwt().to_owned(),
+        ),
     };
     let inserted = tx
         .insert_wallet_copy(&WalletCopyRow {

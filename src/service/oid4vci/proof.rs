@@ -51,7 +51,11 @@ fn okp_key(jwk: &Map<String, Value>) -> Result<VerifyingKey, String> {
     let x = jwk
         .get("x")
         .and_then(Value::as_str)
-        .and_then(|x| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(x).ok())
+        .and_then(|x| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(x)
+                .ok()
+        })
         .and_then(|b| <[u8; 32]>::try_from(b).ok())
         .ok_or("the JWK's `x` is not a 32-byte base64url key")?;
     VerifyingKey::from_bytes(&x).map_err(|_| "the JWK's `x` is not an Ed25519 point".into())
@@ -88,7 +92,8 @@ fn holder_of_kid(kid: &str) -> Result<Holder, String> {
 pub fn check(proof: &str, audience: &str, now: i64) -> Oid4vciResult<CheckedProof> {
     let bad = |why: String| Oid4vciError::invalid_proof(why);
     let mut parts = proof.trim().split('.');
-    let (Some(h), Some(p), Some(_), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(h), Some(p), Some(_), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(bad("the proof is not a compact JWS".into()));
     };
@@ -111,7 +116,8 @@ pub fn check(proof: &str, audience: &str, now: i64) -> Oid4vciResult<CheckedProo
         }
         _ => {
             return Err(bad(
-                "the proof must name its key by exactly one of `kid` (did:key, did:jwk) or `jwk`".into(),
+                "the proof must name its key by exactly one of `kid` (did:key, did:jwk) or `jwk`"
+                    .into(),
             ));
         }
     };

@@ -17,7 +17,11 @@ fn modules(text: &str) -> Result<(usize, Vec<bool>), ServiceError> {
     let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
         .map_err(|e| ServiceError::internal(format!("QR code: {e}")))?;
     let width = code.width();
-    let dark = code.to_colors().into_iter().map(|c| c == Color::Dark).collect();
+    let dark = code
+        .to_colors()
+        .into_iter()
+        .map(|c| c == Color::Dark)
+        .collect();
     Ok((width, dark))
 }
 
