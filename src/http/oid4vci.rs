@@ -155,6 +155,21 @@ pub async fn create_offer(
     Ok(no_store((StatusCode::CREATED, Json(body)).into_response()))
 }
 
+/// The share page's wallet offer: its link and its QR code as inline SVG, both empty when the
+/// page shows none (see [`offer::share_page_offer`]).
+pub async fn share_page_wallet(
+    ctx: &AppState,
+    id: &crate::domain::ids::CredentialId,
+) -> ApiResult<(String, String)> {
+    Ok(match offer::share_page_offer(ctx, id).await? {
+        Some(made) => {
+            let svg = qr::svg(&made.link, 288)?;
+            (made.link, svg)
+        }
+        None => (String::new(), String::new()),
+    })
+}
+
 /// §6.2 success.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenResponse {

@@ -349,13 +349,7 @@ pub async fn share_page(
         ErrorClass::NotFound => ApiError::not_found("credential"),
         _ => e.into(),
     })?;
-    let wallet = crate::service::oid4vci::offer::share_page_offer(&ctx, &id)
-        .await?
-        .map(|o| {
-            let svg = crate::service::oid4vci::qr::svg(&o.link, 288)?;
-            Ok::<_, crate::service::ServiceError>((o.link, svg))
-        })
-        .transpose()?;
+    let (wallet_link, wallet_qr) = super::oid4vci::share_page_wallet(&ctx, &id).await?;
     let base = ctx.base_url();
     let verify_url = format!("{base}/v/{id}");
     let notice = match f.row.state.as_str() {
@@ -392,8 +386,8 @@ pub async fn share_page(
         json_url: format!("{base}/credentials/{id}.json"),
         jwt_url: format!("{base}/credentials/{id}.jwt"),
         linkedin_url: linkedin_url(&f, &ctx.config.issuer_name, &verify_url, &id.to_string()),
-        wallet_link: wallet.as_ref().map(|w| w.0.clone()).unwrap_or_default(),
-        wallet_qr: wallet.map(|w| w.1).unwrap_or_default(),
+        wallet_link,
+        wallet_qr,
         verify_url,
         path: f
             .path

@@ -358,33 +358,13 @@ macro_rules! store_tx {
             }
 
             // OID4VCI (engine_oid4vci.rs)
-            async fn insert_offer(&mut self, row: &$crate::store::OfferRow) -> StoreResult<()> {
-                self.insert_offer_row(row).await
-            }
-
-            async fn offer_by_code(&mut self, code_hash: &str) -> StoreResult<Option<$crate::store::OfferRow>> {
-                self.offer_where("code_hash", code_hash).await
-            }
-
-            async fn offer_by_token(&mut self, token_hash: &str) -> StoreResult<Option<$crate::store::OfferRow>> {
-                self.offer_where("token_hash", token_hash).await
-            }
-
-            async fn save_offer(&mut self, row: &$crate::store::OfferRow) -> StoreResult<()> {
-                self.save_offer_row(row).await
-            }
-
-            async fn insert_nonce(&mut self, nonce_hash: &str, now: i64, expires_at: i64) -> StoreResult<()> {
-                self.insert_nonce_row(nonce_hash, now, expires_at).await
-            }
-
-            async fn take_nonce(&mut self, nonce_hash: &str, now: i64) -> StoreResult<bool> {
-                self.take_nonce_row(nonce_hash, now).await
-            }
-
-            async fn insert_wallet_copy(&mut self, row: &$crate::store::WalletCopyRow) -> StoreResult<()> {
-                self.insert_wallet_copy_row(row).await
-            }
+            async fn insert_offer(&mut self, o: &$crate::store::OfferRow) -> StoreResult<()> { self.insert_offer_row(o).await }
+            async fn offer_by_code(&mut self, h: &str) -> StoreResult<Option<$crate::store::OfferRow>> { self.offer_where("code_hash", h).await }
+            async fn offer_by_token(&mut self, h: &str) -> StoreResult<Option<$crate::store::OfferRow>> { self.offer_where("token_hash", h).await }
+            async fn save_offer(&mut self, o: &$crate::store::OfferRow) -> StoreResult<()> { self.save_offer_row(o).await }
+            async fn insert_nonce(&mut self, h: &str, now: i64, until: i64) -> StoreResult<()> { self.insert_nonce_row(h, now, until).await }
+            async fn take_nonce(&mut self, h: &str, now: i64) -> StoreResult<bool> { self.take_nonce_row(h, now).await }
+            async fn insert_wallet_copy(&mut self, w: &$crate::store::WalletCopyRow) -> StoreResult<()> { self.insert_wallet_copy_row(w).await }
 
             /// A failed flush or COMMIT drops the transaction: its connection is rolled back,
             /// or closed when that fails too (see `release_clean` in `mod.rs`).
