@@ -267,3 +267,38 @@ async fn the_token_endpoint_is_rate_limited_per_client() {
     let (status, _) = redeem(&app, "guess", None).await;
     assert_eq!(status, 400);
 }
+
+/// Redemptions racing for one code: the offer row is locked (PostgreSQL `FOR UPDATE`; SQLite
+/// takes its write lock up front), so exactly one wins.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_redemptions_of_one_code_give_one_token() {
+    let (app, issuer, id) = app_with_record().await;
+    let code = new_code(&app, &issuer, &id).await;
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("grant_type", oid4vci_support::GRANT)
+        .append_pair("pre-authorized_code", &code)
+        .finish();
+    let mut racing = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let (http, url, body) = (app.http.clone(), app.url("/oid4vci/token"), body.clone());
+        racing.spawn(async move {
+            let res = http
+                .post(url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await
+                .expect("token request");
+            let status = res.status().as_u16();
+            (status, res.json::<Value>().await.expect("json"))
+        });
+    }
+    let answers = racing.join_all().await;
+    let won = answers.iter().filter(|(status, _)| *status == 200).count();
+    assert_eq!(won, 1, "{answers:?}");
+    assert!(
+        answers
+            .iter()
+            .all(|(s, b)| *s == 200 || (*s == 400 && error(b) == "invalid_grant"))
+    );
+}
