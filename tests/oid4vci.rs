@@ -7,7 +7,7 @@ mod oid4vci_support;
 
 use attest::service::Role;
 use common::{TestApp, check, independent};
-use oid4vci_support::{Wallet, code_of, fetch, offer};
+use oid4vci_support::{P256Wallet, Wallet, access_token, code_of, fetch, nonce, offer, request};
 use serde_json::Value;
 
 #[tokio::test]
@@ -30,7 +30,7 @@ async fn metadata_advertises_each_achievement_in_both_formats() {
     );
     assert_eq!(
         ldp["proof_types_supported"]["jwt"]["proof_signing_alg_values_supported"],
-        serde_json::json!(["EdDSA"])
+        serde_json::json!(["EdDSA", "ES256"])
     );
     assert_eq!(
         configs["mlops-foundation.jwt_vc_json"]["format"],
@@ -202,4 +202,45 @@ async fn wallet_copy_is_bound_to_the_holder_and_shares_the_record_status() {
         audit.to_string().matches("credential.wallet_copy").count(),
         2
     );
+}
+
+/// ES256 holders (P-256 keys, as did:key `zDn…` and as did:jwk) get copies bound to their DID;
+/// an ES256 header over an Ed25519 key, or the reverse, is refused.
+#[tokio::test]
+async fn p256_holders_prove_with_es256() {
+    let app = TestApp::spawn().await;
+    let issuer = app.token(Role::Issuer).await;
+    let id = app
+        .issue(&issuer, "EXM-3", "mlops-foundation", "cand-3")
+        .await;
+    for wallet in [P256Wallet::did_key(), P256Wallet::did_jwk()] {
+        let (_, made) = offer(&app, &issuer, &id, false).await;
+        let access = access_token(&app, &code_of(&made), None).await;
+        let now = app.ctx.now().unix_timestamp();
+        let proof = wallet.proof(&app.base, &nonce(&app).await, now);
+        let (status, body) = request(&app, &access, "mlops-foundation.ldp_vc", &proof).await;
+        assert_eq!(status, 200, "{}: {body}", wallet.did);
+        let copy = &body["credentials"][0]["credential"];
+        assert_eq!(copy["credentialSubject"]["id"], wallet.did.as_str());
+        // A proof claiming EdDSA over the P-256 key is refused.
+        let mut parts: Vec<String> = proof.split('.').map(str::to_owned).collect();
+        let header =
+            serde_json::json!({"typ": "openid4vci-proof+jwt", "alg": "EdDSA", "kid": wallet.kid});
+        parts[0] = base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            header.to_string(),
+        );
+        let (status, body) = request(
+            &app,
+            &access,
+            "mlops-foundation.jwt_vc_json",
+            &parts.join("."),
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("invalid_proof")),
+            "{body}"
+        );
+    }
 }

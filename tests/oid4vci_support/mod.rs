@@ -172,3 +172,51 @@ pub async fn fetch(
     )
     .await
 }
+
+/// A wallet holding a P-256 key (ES256 proofs), as most EU wallets do.
+pub struct P256Wallet {
+    pub key: p256::ecdsa::SigningKey,
+    pub did: String,
+    pub kid: String,
+}
+
+impl P256Wallet {
+    /// did:key with the p256-pub multicodec (varint 0x1200) and the compressed point.
+    pub fn did_key() -> Self {
+        let key = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
+        let mut multicodec = vec![0x80, 0x24];
+        multicodec.extend_from_slice(key.verifying_key().to_encoded_point(true).as_bytes());
+        let id = format!("z{}", bs58::encode(multicodec).into_string());
+        Self {
+            key,
+            did: format!("did:key:{id}"),
+            kid: format!("did:key:{id}#{id}"),
+        }
+    }
+
+    pub fn did_jwk() -> Self {
+        let key = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
+        let point = key.verifying_key().to_encoded_point(false);
+        let jwk = json!({"kty": "EC", "crv": "P-256",
+                         "x": b64(point.x().expect("x")), "y": b64(point.y().expect("y"))});
+        let did = format!("did:jwk:{}", b64(jwk.to_string().as_bytes()));
+        Self {
+            key,
+            kid: format!("{did}#0"),
+            did,
+        }
+    }
+
+    pub fn proof(&self, aud: &str, nonce: &str, iat: i64) -> String {
+        use p256::ecdsa::signature::Signer as _;
+        let header = json!({"typ": "openid4vci-proof+jwt", "alg": "ES256", "kid": self.kid});
+        let claims = json!({"aud": aud, "iat": iat, "nonce": nonce});
+        let input = format!(
+            "{}.{}",
+            b64(header.to_string().as_bytes()),
+            b64(claims.to_string().as_bytes())
+        );
+        let signature: p256::ecdsa::Signature = self.key.sign(input.as_bytes());
+        format!("{input}.{}", b64(&signature.to_bytes()))
+    }
+}

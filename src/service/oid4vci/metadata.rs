@@ -42,9 +42,9 @@ pub fn parse_configuration_id(id: &str) -> Option<(&str, Format)> {
     Some((code, format))
 }
 
-/// Key proof algorithms we verify (Appendix F.1): Ed25519 only, the holder keys of did:key
+/// Key proof algorithms we verify (Appendix F.1): Ed25519 and P-256, the holder keys of did:key
 /// and did:jwk that we can decode without a resolver.
-pub const PROOF_ALGORITHMS: [&str; 1] = ["EdDSA"];
+pub const PROOF_ALGORITHMS: [&str; 2] = ["EdDSA", "ES256"];
 pub const BINDING_METHODS: [&str; 2] = ["did:key", "did:jwk"];
 
 fn configuration(ctx: &Context, a: &Achievement, format: Format) -> Value {
