@@ -4,10 +4,10 @@
 //! (Appendix F.1) and the credential endpoint (§8), for the formats `ldp_vc` and `jwt_vc_json`
 //! (Appendix A.1).
 //!
-//! The protocol types are written here rather than taken from a crate: the `oid4vci` crates on
-//! crates.io targeted pre-final drafts (c_nonce in the token response, singular `proof`) and
-//! bring their own JOSE and HTTP stacks; what the flow needs is a dozen JSON members, checked
-//! against the final text, with our store, clock and signer.
+//! The protocol types are written here rather than taken from a crate: what the flow needs is
+//! a dozen JSON members checked against the final text, with our store, clock, signer and
+//! error shapes. `affinidi-openid4vci` (0.2, 1.0 final) is young, one vendor's, and brings its
+//! own JOSE and key types beside ours; no crate named `oid4vci` could be examined here.
 
 pub mod credential;
 pub mod metadata;
