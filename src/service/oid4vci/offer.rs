@@ -7,7 +7,7 @@
 use super::metadata::{Format, configuration_id};
 use super::{PRE_AUTHORIZED_GRANT, hash, secret};
 use crate::domain::ids::CredentialId;
-use crate::service::{Actor, Context, ServiceError, ServiceResult, audit};
+use crate::service::{Actor, Context, ErrorClass, ServiceError, ServiceResult, audit};
 use crate::store::{CredentialRow, OfferRow};
 use rand::Rng;
 use serde_json::{Value, json};
@@ -151,6 +151,8 @@ pub fn offer_link(offer: &Value) -> String {
 /// (`share_offer_ttl_seconds = 0`) or the record cannot go to a wallet (revoked, suspended,
 /// expired). A share page is public, so this offer is single-use and short-lived: whoever
 /// redeems it first binds the copy to their key, and it cannot be redeemed after its minutes.
+/// The page is a read: when the database cannot store the offer now, it shows none rather than
+/// failing.
 pub async fn share_page_offer(ctx: &Context, id: &CredentialId) -> ServiceResult<Option<Offer>> {
     if ctx.config.share_offer_ttl_seconds == 0 {
         return Ok(None);
@@ -158,6 +160,10 @@ pub async fn share_page_offer(ctx: &Context, id: &CredentialId) -> ServiceResult
     match create(ctx, id, Origin::SharePage, false).await {
         Ok(offer) => Ok(Some(offer)),
         Err(e) if e.code == "not_offerable" => Ok(None),
+        Err(e) if e.class == ErrorClass::Unavailable => {
+            tracing::warn!(cause = %e.message, "share page shown without a wallet offer");
+            Ok(None)
+        }
         Err(e) => Err(e),
     }
 }
