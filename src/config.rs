@@ -86,6 +86,10 @@ pub struct Config {
     pub strict_key_permissions: bool,
     /// Where the file was read from (or would be written to).
     pub path: PathBuf,
+    /// Seconds an OID4VCI offer made through the API can be redeemed (issue 18).
+    pub offer_ttl_seconds: u32,
+    /// Seconds the wallet offer shown on a share page can be redeemed; 0: no wallet QR there.
+    pub share_offer_ttl_seconds: u32,
 }
 
 impl fmt::Debug for Config {
@@ -150,6 +154,8 @@ struct FileConfig {
     cpu_max_queued: Option<u32>,
     max_proofs: Option<u32>,
     canonicalization_limit: Option<u32>,
+    offer_ttl_seconds: Option<u32>,
+    share_offer_ttl_seconds: Option<u32>,
 }
 
 /// The file written on first run: every key with its default and a comment.
@@ -318,6 +324,24 @@ impl Config {
                 });
             }
         };
+        let offer_ttl_seconds = number(
+            "offer_ttl_seconds",
+            "ATTEST_OFFER_TTL_SECONDS",
+            file.offer_ttl_seconds,
+            600,
+        )?;
+        let share_offer_ttl_seconds = number(
+            "share_offer_ttl_seconds",
+            "ATTEST_SHARE_OFFER_TTL_SECONDS",
+            file.share_offer_ttl_seconds,
+            300,
+        )?;
+        if offer_ttl_seconds == 0 || offer_ttl_seconds > 30 * 86_400 {
+            return Err(ConfigError::Invalid {
+                key: "offer_ttl_seconds",
+                message: "must be between 1 and 2592000 (30 days)".into(),
+            });
+        }
         let limits = Limits::resolve(
             limits::FileLimits {
                 rate_limit_per_minute: file.rate_limit_per_minute,
@@ -365,6 +389,8 @@ impl Config {
                 None => file.strict_key_permissions.unwrap_or(false),
             },
             path: path.to_owned(),
+            offer_ttl_seconds,
+            share_offer_ttl_seconds,
         })
     }
 }

@@ -97,6 +97,8 @@ pub fn is_rate_limited(path: &str) -> bool {
         || path == "/verify"
         || path.starts_with("/v/")
         || path.starts_with("/c/")
+        || path == "/oid4vci/token"
+        || path == "/oid4vci/nonce"
         || (path.starts_with("/credentials/") && path.to_ascii_lowercase().ends_with(".pdf"))
 }
 

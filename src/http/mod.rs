@@ -12,6 +12,7 @@ pub mod exam_results;
 pub mod extract;
 pub mod limits;
 pub mod observe;
+pub mod oid4vci;
 pub mod openapi;
 pub mod pages;
 pub mod pdf;
@@ -73,6 +74,12 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/readyz"),
     ("GET", "/metrics"),
     ("GET", "/openapi.json"),
+    ("POST", "/api/v1/credentials/{id}/offer"),
+    ("GET", "/.well-known/openid-credential-issuer"),
+    ("GET", "/.well-known/oauth-authorization-server"),
+    ("POST", "/oid4vci/token"),
+    ("POST", "/oid4vci/nonce"),
+    ("POST", "/oid4vci/credential"),
 ];
 
 /// The router, and with it the OpenAPI document: `routes!` registers each handler at the path
@@ -88,7 +95,8 @@ pub fn routes(state: AppState) -> Router {
         .routes(routes!(credentials::suspend))
         .routes(routes!(credentials::reinstate))
         .routes(routes!(admin::audit))
-        .routes(routes!(admin::erase_candidate));
+        .routes(routes!(admin::erase_candidate))
+        .routes(routes!(oid4vci::create_offer));
     crate::metrics::install();
     let (router, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest("/api/v1", api)
@@ -110,6 +118,11 @@ pub fn routes(state: AppState) -> Router {
         .routes(routes!(public::healthz))
         .routes(routes!(public::readyz))
         .routes(routes!(observe::metrics_endpoint))
+        .routes(routes!(oid4vci::issuer_metadata))
+        .routes(routes!(oid4vci::authorization_server_metadata))
+        .routes(routes!(oid4vci::token_endpoint))
+        .routes(routes!(oid4vci::nonce_endpoint))
+        .routes(routes!(oid4vci::credential_endpoint))
         .split_for_parts();
     // The document's own route: documented in `ApiDoc`, and it needs the finished document.
     #[allow(clippy::disallowed_methods)]

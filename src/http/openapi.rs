@@ -46,7 +46,7 @@ pub const BEARER: &str = "bearer";
         super::badges::baked_svg
     ),
     components(
-        schemas(schemas::Problem, schemas::ExamResult),
+        schemas(schemas::Problem, schemas::ExamResult, super::oid4vci::OAuthError),
         responses(
             BadRequest,
             Unauthenticated,
@@ -58,7 +58,8 @@ pub const BEARER: &str = "bearer";
             Unprocessable,
             RateLimited,
             InternalError,
-            Unavailable
+            Unavailable,
+            super::oid4vci::OAuthError
         )
     ),
     modifiers(&BearerScheme),
@@ -67,7 +68,9 @@ pub const BEARER: &str = "bearer";
         (name = "admin", description = "Program administrators (token role `admin`)"),
         (name = "public", description = "Credentials, verification and what verifiers fetch"),
         (name = "pages", description = "HTML pages for graduates and employers"),
-        (name = "operations", description = "Health, readiness, metrics and this document")
+        (name = "operations", description = "Health, readiness, metrics and this document"),
+        (name = "wallet", description = "OpenID for Verifiable Credential Issuance 1.0 \
+            (pre-authorized code flow): what wallets call")
     )
 )]
 pub struct ApiDoc;

@@ -305,6 +305,9 @@ pub struct ShareView {
     pub badge_svg_url: String,
     pub verify_url: String,
     pub linkedin_url: String,
+    /// OID4VCI offer link and its QR code (inline SVG), empty when no wallet offer is shown.
+    pub wallet_link: String,
+    pub wallet_qr: String,
     pub path: Vec<String>,
     pub next: Vec<String>,
 }
@@ -349,6 +352,7 @@ pub async fn share_page(
         ErrorClass::NotFound => ApiError::not_found("credential"),
         _ => e.into(),
     })?;
+    let (wallet_link, wallet_qr) = super::oid4vci::share_page_wallet(&ctx, &id).await?;
     let base = ctx.base_url();
     let verify_url = format!("{base}/v/{id}");
     let has_badge = f
@@ -396,6 +400,8 @@ pub async fn share_page(
         badge_png_url: badge_url("png"),
         badge_svg_url: badge_url("svg"),
         linkedin_url: linkedin_url(&f, &ctx.config.issuer_name, &verify_url, &id.to_string()),
+        wallet_link,
+        wallet_qr,
         verify_url,
         path: f
             .path

@@ -14,6 +14,7 @@ pub mod issue;
 pub mod keys;
 pub mod lineage;
 pub mod listing;
+pub mod oid4vci;
 pub mod outbound;
 pub mod pending;
 pub mod related;

@@ -357,6 +357,15 @@ macro_rules! store_tx {
                 self.erase_candidate_rows(candidate_id).await
             }
 
+            // OID4VCI (engine_oid4vci.rs)
+            async fn insert_offer(&mut self, o: &$crate::store::OfferRow) -> StoreResult<()> { self.insert_offer_row(o).await }
+            async fn offer_by_code(&mut self, h: &str) -> StoreResult<Option<$crate::store::OfferRow>> { self.offer_where("code_hash", h).await }
+            async fn offer_by_token(&mut self, h: &str) -> StoreResult<Option<$crate::store::OfferRow>> { self.offer_where("token_hash", h).await }
+            async fn save_offer(&mut self, o: &$crate::store::OfferRow) -> StoreResult<()> { self.save_offer_row(o).await }
+            async fn insert_nonce(&mut self, h: &str, now: i64, until: i64) -> StoreResult<()> { self.insert_nonce_row(h, now, until).await }
+            async fn take_nonce(&mut self, h: &str, now: i64) -> StoreResult<bool> { self.take_nonce_row(h, now).await }
+            async fn insert_wallet_copy(&mut self, w: &$crate::store::WalletCopyRow) -> StoreResult<()> { self.insert_wallet_copy_row(w).await }
+
             /// A failed flush or COMMIT drops the transaction: its connection is rolled back,
             /// or closed when that fails too (see `release_clean` in `mod.rs`).
             async fn commit(self: Box<Self>) -> StoreResult<()> {
@@ -374,6 +383,7 @@ macro_rules! store_tx {
 
         $crate::store::engine_flush::store_tx_io! { db: $db, tx: $tx }
         $crate::store::engine_keys::store_tx_keys! { tx: $tx }
+        $crate::store::engine_oid4vci::store_tx_oid4vci! { db: $db, tx: $tx, for_update: $for_update }
     };
 }
 

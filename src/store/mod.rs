@@ -5,13 +5,16 @@
 mod engine;
 mod engine_flush;
 mod engine_keys;
+mod engine_oid4vci;
 mod engine_tx;
 mod health;
+mod oid4vci_rows;
 mod postgres;
 mod rows;
 mod sqlite;
 mod tx_state;
 
+pub use oid4vci_rows::{OfferRow, WalletCopyRow};
 pub use postgres::PgStore;
 pub use rows::*;
 pub use sqlite::SqliteStore;
@@ -178,6 +181,10 @@ pub trait Store: Send + Sync + 'static {
     /// Closes the pool once the connections in use are returned; later calls fail as
     /// unavailable. Used at shutdown so SQLite can checkpoint its WAL.
     async fn close(&self);
+
+    // OID4VCI (issue 18)
+    /// Holder-bound copies given to wallets for this record, oldest first.
+    async fn wallet_copies(&self, credential_id: &CredentialId) -> StoreResult<Vec<WalletCopyRow>>;
 }
 
 /// One write transaction; dropped without `commit` it rolls back. Inserts may be held back and
@@ -258,4 +265,25 @@ pub trait Tx: Send {
     /// Returns (attempts, credentials) touched.
     async fn erase_candidate(&mut self, candidate_id: &str) -> StoreResult<(u64, u64)>;
     async fn commit(self: Box<Self>) -> StoreResult<()>;
+
+    // OID4VCI (issue 18)
+    /// Records an offer (and drops offers whose code and token have both expired).
+    async fn insert_offer(&mut self, row: &OfferRow) -> StoreResult<()>;
+    /// The offer of this pre-authorized code hash, locked until the transaction ends.
+    async fn offer_by_code(&mut self, code_hash: &str) -> StoreResult<Option<OfferRow>>;
+    /// The offer whose access token has this hash, locked until the transaction ends.
+    async fn offer_by_token(&mut self, token_hash: &str) -> StoreResult<Option<OfferRow>>;
+    /// Writes back an offer's redemption, token and PIN failure count.
+    async fn save_offer(&mut self, row: &OfferRow) -> StoreResult<()>;
+    /// Records a c_nonce (and drops expired ones).
+    async fn insert_nonce(
+        &mut self,
+        nonce_hash: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> StoreResult<()>;
+    /// Uses up a live nonce; `false` when it is unknown, already used or expired.
+    async fn take_nonce(&mut self, nonce_hash: &str, now: i64) -> StoreResult<bool>;
+    /// A conflict when this offer already gave a copy of this configuration.
+    async fn insert_wallet_copy(&mut self, row: &WalletCopyRow) -> StoreResult<()>;
 }
