@@ -37,6 +37,14 @@ async fn metadata_advertises_each_achievement_in_both_formats() {
         "jwt_vc_json"
     );
     assert!(ldp["credential_metadata"]["display"][0]["name"].is_string());
+    // The card's logo is the achievement's badge, and it is served.
+    let logo = ldp["credential_metadata"]["display"][0]["logo"]["uri"]
+        .as_str()
+        .expect("logo uri");
+    assert_eq!(logo, app.url("/achievements/mlops-foundation/badge.png"));
+    let badge = app.http.get(logo).send().await.unwrap();
+    assert_eq!(badge.status(), 200);
+    assert_eq!(badge.headers()["content-type"], "image/png");
     let (status, oauth) = app
         .get_json("/.well-known/oauth-authorization-server")
         .await;

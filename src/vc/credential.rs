@@ -72,6 +72,11 @@ pub fn achievement_image_url(base_url: &str, code: &str) -> String {
     format!("{}/badge.svg", achievement_url(base_url, code))
 }
 
+/// The PNG rendering of the same badge, for displays that do not draw SVG (wallets).
+pub fn achievement_png_url(base_url: &str, code: &str) -> String {
+    format!("{}/badge.png", achievement_url(base_url, code))
+}
+
 pub fn status_list_id(purpose: StatusPurpose, list_number: i64) -> String {
     format!("{}-{list_number}", purpose.as_str())
 }

@@ -48,10 +48,16 @@ pub const PROOF_ALGORITHMS: [&str; 2] = ["EdDSA", "ES256"];
 pub const BINDING_METHODS: [&str; 2] = ["did:key", "did:jwk"];
 
 fn configuration(ctx: &Context, a: &Achievement, format: Format) -> Value {
+    // The badge image (Open Badges `image`) as the wallet's card logo; PNG because wallets
+    // do not all draw SVG.
     let display = json!([{
         "name": a.name,
         "locale": "en",
         "description": a.description,
+        "logo": {
+            "uri": crate::vc::credential::achievement_png_url(&ctx.base_url(), a.code.as_str()),
+            "alt_text": format!("{} badge", a.name),
+        },
     }]);
     let types = json!(["VerifiableCredential", "OpenBadgeCredential"]);
     let (definition, signing) = match format {
