@@ -10,6 +10,7 @@ use super::openapi::{BadRequest, Conflict, NotFound, schemas as s};
 use crate::app::AppState;
 use crate::domain::ids::CredentialId;
 use crate::domain::status::StatusAction;
+use crate::problem::ProblemCode;
 use crate::service::{Role, listing, status, vc_api};
 use crate::vc::{credential, jwt};
 use axum::Json;
@@ -20,7 +21,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 pub fn parse_id(text: &str) -> Result<CredentialId, ApiError> {
-    CredentialId::parse(text).map_err(|e| ApiError::bad_request("invalid_id", e.to_string()))
+    CredentialId::parse(text)
+        .map_err(|e| ApiError::bad_request(ProblemCode::InvalidId, e.to_string()))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -235,7 +237,7 @@ pub async fn list(
     let limit = p.limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {
         return Err(ApiError::bad_request(
-            "invalid_query",
+            ProblemCode::InvalidQuery,
             "`limit` must be 1 to 500",
         ));
     }
@@ -244,7 +246,7 @@ pub async fn list(
         .is_some_and(|s| crate::domain::status::CredentialState::parse(s).is_none())
     {
         return Err(ApiError::bad_request(
-            "invalid_query",
+            ProblemCode::InvalidQuery,
             "`state` must be active, suspended or revoked",
         ));
     }
@@ -299,7 +301,7 @@ async fn act(
     let id = parse_id(&raw_id)?;
     let body: ActionBody = serde_json::from_value(body).map_err(|e| {
         ApiError::bad_request(
-            "invalid_request",
+            ProblemCode::InvalidRequest,
             format!("expected {{\"reason\": \"…\"}}: {e}"),
         )
     })?;

@@ -6,6 +6,7 @@ use super::error::{ApiError, ApiResult, status_of};
 use super::openapi::{BadRequest, Conflict, NotFound, Unprocessable, schemas as s};
 use crate::app::AppState;
 use crate::domain::ids::CredentialId;
+use crate::problem::ProblemCode;
 use crate::service::issue::{self, Submitted};
 use crate::service::{Role, ServiceError};
 use axum::Json;
@@ -75,7 +76,7 @@ fn below_pass_mark(attempt_id: &str, outcome: &Submitted) -> ServiceError {
             "the score is below the pass mark; nothing was issued (attempt `{attempt_id}` is recorded)"
         ),
     };
-    ServiceError::unprocessable("below_pass_mark", detail)
+    ServiceError::unprocessable(ProblemCode::BelowPassMark, detail)
         .with_details(json!({"attempt_id": attempt_id}))
 }
 
@@ -152,20 +153,20 @@ pub async fn submit_batch(
             .and_then(Value::as_array)
             .ok_or_else(|| {
                 ApiError::bad_request(
-                    "invalid_batch",
+                    ProblemCode::InvalidBatch,
                     "expected a list of exam results or {\"results\": [...]}",
                 )
             })?,
         _ => {
             return Err(ApiError::bad_request(
-                "invalid_batch",
+                ProblemCode::InvalidBatch,
                 "expected a list of exam results",
             ));
         }
     };
     if items.is_empty() || items.len() > BATCH_MAX_ITEMS {
         return Err(ApiError::bad_request(
-            "invalid_batch",
+            ProblemCode::InvalidBatch,
             format!(
                 "a batch holds 1 to {BATCH_MAX_ITEMS} results, not {}",
                 items.len()
@@ -264,7 +265,7 @@ pub async fn cancel(
     let actor = caller.require(Role::Admin)?;
     let body: CancelBody = serde_json::from_value(body).map_err(|e| {
         ApiError::bad_request(
-            "invalid_request",
+            ProblemCode::InvalidRequest,
             format!("expected {{\"reason\": \"…\"}}: {e}"),
         )
     })?;

@@ -21,6 +21,7 @@ pub mod security_headers;
 pub mod verify;
 
 use crate::app::AppState;
+use crate::problem::ProblemCode;
 use axum::http::StatusCode;
 use axum::middleware::{from_fn, from_fn_with_state, map_request, map_response};
 use axum::routing::get;
@@ -115,7 +116,7 @@ pub fn routes(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
+                ProblemCode::MethodNotAllowed,
                 "this method is not allowed here",
             )
         })

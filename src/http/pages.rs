@@ -8,9 +8,10 @@ use super::extract::Path;
 use super::openapi::{BadRequest, NotFound, schemas as s};
 use super::verify::read_presented;
 use crate::app::AppState;
+use crate::problem::ProblemCode;
 use crate::render::format_date;
 use crate::service::share::{self, Facts};
-use crate::service::verify::{self, Presented, Status, Verdict};
+use crate::service::verify::{self, CheckKind, Presented, Status, Verdict};
 use crate::service::{ErrorClass, ServiceError};
 use askama::Template;
 use axum::extract::multipart::MultipartRejection;
@@ -95,7 +96,7 @@ fn view_of(verdict: &Verdict, our_name: &str, links: Option<Links>) -> VerdictVi
             .unwrap_or_default()
             .to_owned()
     };
-    let known = verdict.status_of("issuer") == Some(Status::Passed);
+    let known = verdict.status_of(CheckKind::Issuer) == Some(Status::Passed);
     let trust = c.get("issuerTrust").and_then(Value::as_str);
     let issuer = match (text("issuerName"), text("issuer"), trust) {
         (name, id, Some(trust)) if known && !name.is_empty() => format!("{name} ({id}, {trust})"),
@@ -137,7 +138,7 @@ fn view_of(verdict: &Verdict, our_name: &str, links: Option<Links>) -> VerdictVi
             .checks
             .iter()
             .map(|k| CheckRow {
-                name: k.check,
+                name: k.check.as_str(),
                 status: status_word(k.status),
                 detail: k.detail.clone(),
             })
@@ -227,10 +228,9 @@ pub async fn verify_submit(
     let mut input = Vec::new();
     while let Ok(Some(field)) = form.next_field().await {
         let name = field.name().unwrap_or_default().to_owned();
-        let bytes = field
-            .bytes()
-            .await
-            .map_err(|_| ApiError::bad_request("invalid_form", "the form could not be read"))?;
+        let bytes = field.bytes().await.map_err(|_| {
+            ApiError::bad_request(ProblemCode::InvalidForm, "the form could not be read")
+        })?;
         if (name == "credential" || name == "file") && !bytes.iter().all(u8::is_ascii_whitespace) {
             input = bytes.to_vec();
         }

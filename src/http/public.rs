@@ -7,6 +7,7 @@ use super::extract::Path;
 use super::openapi::{NotFound, schemas as s};
 use super::respond::typed;
 use crate::app::AppState;
+use crate::problem::ProblemCode;
 use crate::service::context::{CREDENTIAL_SCHEMA, EXAM_RESULT_SCHEMA};
 use crate::service::{keys, status};
 use crate::vc::contexts::{OB_V3, VC_V2};
@@ -167,10 +168,10 @@ pub async fn readyz(State(ctx): State<AppState>) -> ApiResult<Json<Value>> {
         Err(e) => Err(e.into()),
     };
     if let Err(e) = checked {
-        tracing::warn!(code = e.code, cause = %e.message, "not ready");
+        tracing::warn!(code = %e.code, cause = %e.message, "not ready");
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "not_ready",
+            ProblemCode::NotReady,
             "the database or the signing key is not usable; retry shortly",
         ));
     }

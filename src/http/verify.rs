@@ -5,6 +5,7 @@ use super::body::{LimitedBody, parse_strict};
 use super::error::{ApiError, ApiResult};
 use super::openapi::{BadRequest, schemas as s};
 use crate::app::AppState;
+use crate::problem::ProblemCode;
 use crate::service::verify::{self, Presented, Verdict};
 use axum::Json;
 use axum::extract::State;
@@ -15,14 +16,24 @@ use serde_json::Value;
 pub const LIMIT: usize = 256 * 1024;
 
 /// Reads JSON (any accepted shape) or a bare compact JWT.
-pub fn read_presented(bytes: &[u8]) -> Result<(Presented, Option<Vec<String>>), ApiError> {
+pub fn read_presented(
+    bytes: &[u8],
+) -> Result<(Presented, Option<Vec<verify::CheckKind>>), ApiError> {
     let text = std::str::from_utf8(bytes)
-        .map_err(|_| ApiError::bad_request("invalid_utf8", "the request body is not valid UTF-8"))?
+        .map_err(|_| {
+            ApiError::bad_request(
+                ProblemCode::InvalidUtf8,
+                "the request body is not valid UTF-8",
+            )
+        })?
         .trim();
     let value = if text.starts_with('{') || text.starts_with('[') || text.starts_with('"') {
         parse_strict(text.as_bytes())?
     } else if text.is_empty() {
-        return Err(ApiError::bad_request("empty_body", "nothing to verify"));
+        return Err(ApiError::bad_request(
+            ProblemCode::EmptyBody,
+            "nothing to verify",
+        ));
     } else {
         Value::String(text.to_owned())
     };

@@ -2,12 +2,14 @@
 //! credential, its status index, its lineage and its audit entry then commit in one
 //! transaction, so a crash leaves either all of them or none. `attempt_id` makes retries safe.
 
+use super::error::retry_on_conflict;
 use super::idempotency::{self, Fingerprint};
 use super::{Actor, Context, ServiceError, ServiceResult, keys, lineage, signing, status};
 use crate::domain::catalog::Achievement;
 use crate::domain::exam::{ExamResult, OnMissingPrerequisites};
 use crate::domain::ids::CredentialId;
 use crate::domain::validity::ValidityPeriod;
+use crate::problem::ProblemCode;
 use crate::store::{AttemptRow, CredentialRow, Tx};
 use crate::vc::credential::{self, CredentialDraft, IdentityHash};
 use rand::RngCore;
@@ -52,26 +54,26 @@ pub fn prepare(ctx: &Context, body: &Value) -> ServiceResult<Prepared> {
             first["path"].as_str().unwrap_or_default(),
             first["message"].as_str().unwrap_or_default()
         );
-        return Err(ServiceError::invalid("schema_violation", message)
+        return Err(ServiceError::invalid(ProblemCode::SchemaViolation, message)
             .with_details(json!({"errors": problems})));
     }
     let result: ExamResult = serde_json::from_value(body.clone())
-        .map_err(|e| ServiceError::invalid("invalid_exam_result", e.to_string()))?;
+        .map_err(|e| ServiceError::invalid(ProblemCode::InvalidExamResult, e.to_string()))?;
     result
         .check_name()
-        .map_err(|m| ServiceError::unprocessable("invalid_name", m))?;
+        .map_err(|m| ServiceError::unprocessable(ProblemCode::InvalidName, m))?;
     result
         .check()
-        .map_err(|m| ServiceError::invalid("invalid_exam_result", m))?;
+        .map_err(|m| ServiceError::invalid(ProblemCode::InvalidExamResult, m))?;
     let achievement = ctx.catalog.get(&result.achievement).ok_or_else(|| {
         ServiceError::unprocessable(
-            "unknown_achievement",
+            ProblemCode::UnknownAchievement,
             format!("`{}` is not in the catalog", result.achievement),
         )
     })?;
     if result.exam.max_score != achievement.max_score {
         return Err(ServiceError::unprocessable(
-            "score_scale_mismatch",
+            ProblemCode::ScoreScaleMismatch,
             format!(
                 "`{}` is scored out of {}, not {}",
                 achievement.code, achievement.max_score, result.exam.max_score
@@ -82,7 +84,7 @@ pub fn prepare(ctx: &Context, body: &Value) -> ServiceResult<Prepared> {
         && !achievement.exam_versions.contains(&result.exam.version)
     {
         return Err(ServiceError::unprocessable(
-            "unknown_exam_version",
+            ProblemCode::UnknownExamVersion,
             format!(
                 "exam version `{}` is not accepted for `{}`",
                 result.exam.version, achievement.code
@@ -96,29 +98,19 @@ pub fn prepare(ctx: &Context, body: &Value) -> ServiceResult<Prepared> {
     })
 }
 
-pub(super) const RACE_RETRIES: usize = 3;
-
 pub async fn submit(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult<Submitted> {
     let prepared = prepare(ctx, body)?;
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
+    // A concurrent request with the same attempt_id (or index) won: read its result.
+    let prepared = &prepared;
+    let submitted = retry_on_conflict(|| async move {
         let mut tx = ctx.store.begin().await?;
-        let outcome = match process(ctx, tx.as_mut(), actor, &prepared).await {
-            Ok(s) => tx.commit().await.map(|()| s).map_err(ServiceError::from),
-            Err(e) => Err(e),
-        };
-        match outcome {
-            // A concurrent request with the same attempt_id (or index) won: read its result.
-            Err(e) if e.code == "conflict" && attempt < RACE_RETRIES => continue,
-            other => {
-                if let Ok(submitted) = &other {
-                    crate::metrics::credentials_issued(newly_issued(submitted));
-                }
-                return other;
-            }
-        }
-    }
+        let submitted = process(ctx, tx.as_mut(), actor, prepared).await?;
+        tx.commit().await?;
+        Ok(submitted)
+    })
+    .await?;
+    crate::metrics::credentials_issued(newly_issued(&submitted));
+    Ok(submitted)
 }
 
 pub(super) async fn process(
@@ -177,7 +169,7 @@ pub(super) async fn process(
             });
         }
         return Err(ServiceError::unprocessable(
-            "prerequisites_missing",
+            ProblemCode::PrerequisitesMissing,
             format!(
                 "`{}` requires {} first",
                 achievement.code,
@@ -238,7 +230,7 @@ fn repeat(existing: AttemptRow, p: &Prepared) -> ServiceResult<Submitted> {
             })
         }
         _ => Err(ServiceError::conflict(
-            "attempt_cancelled",
+            ProblemCode::AttemptCancelled,
             format!("attempt `{}` was cancelled", existing.attempt_id),
         )),
     }

@@ -3,6 +3,7 @@
 
 use super::audit::{self, Entry};
 use super::{Actor, Context, ServiceError, ServiceResult};
+use crate::problem::ProblemCode;
 use crate::store::AttemptRow;
 use serde_json::json;
 
@@ -19,7 +20,7 @@ pub async fn cancel(
     reason: &str,
 ) -> ServiceResult<()> {
     let id = crate::domain::ids::AttemptId::parse(attempt_id)
-        .map_err(|e| ServiceError::invalid("invalid_id", e.to_string()))?;
+        .map_err(|e| ServiceError::invalid(ProblemCode::InvalidId, e.to_string()))?;
     let reason = crate::service::audit::reason(reason)?;
     let now = ctx.now().unix_timestamp();
     let mut tx = ctx.store.begin().await?;
@@ -29,7 +30,7 @@ pub async fn cancel(
         .ok_or_else(|| ServiceError::not_found("exam attempt"))?;
     if attempt.outcome != "pending" {
         return Err(ServiceError::conflict(
-            "not_pending",
+            ProblemCode::NotPending,
             format!("attempt `{attempt_id}` is {}, not pending", attempt.outcome),
         ));
     }

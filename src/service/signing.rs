@@ -3,6 +3,7 @@
 
 use super::{Context, ServiceError, ServiceResult};
 use crate::crypto::{IssuerKey, KeyRecord};
+use crate::problem::ProblemCode;
 use crate::vc::{jwt, proof};
 use serde_json::Value;
 use std::sync::Arc;
@@ -82,8 +83,10 @@ impl SigningJob {
                 // A poison graph gets a code of its own, so a caller can tell it from other
                 // documents that cannot be signed.
                 let code = match e {
-                    proof::ProofError::CanonicalizationLimit(_) => "canonicalization_limit",
-                    _ => "cannot_sign",
+                    proof::ProofError::CanonicalizationLimit(_) => {
+                        ProblemCode::CanonicalizationLimit
+                    }
+                    _ => ProblemCode::CannotSign,
                 };
                 ServiceError::invalid(code, format!("the credential cannot be secured: {e}"))
             })?;

@@ -3,6 +3,7 @@
 
 use super::audit::{self, Entry};
 use super::{Actor, Context, ErrorClass, Role, ServiceError, ServiceResult};
+use crate::problem::ProblemCode;
 use crate::store::TokenRow;
 use base64::Engine;
 use rand::RngCore;
@@ -39,7 +40,7 @@ pub async fn create(
     let name = name.trim();
     if name.is_empty() || name.len() > 64 || name.chars().any(char::is_control) {
         return Err(ServiceError::invalid(
-            "invalid_name",
+            ProblemCode::InvalidName,
             "token name must be 1 to 64 printable characters",
         ));
     }
@@ -57,9 +58,10 @@ pub async fn create(
     };
     let mut tx = ctx.store.begin().await?;
     tx.insert_token(&row).await.map_err(|e| match e {
-        crate::store::StoreError::Conflict(_) => {
-            ServiceError::conflict("token_name_taken", format!("a token named `{name}` exists"))
-        }
+        crate::store::StoreError::Conflict(_) => ServiceError::conflict(
+            ProblemCode::TokenNameTaken,
+            format!("a token named `{name}` exists"),
+        ),
         other => other.into(),
     })?;
     audit::append(
@@ -110,7 +112,7 @@ pub async fn list(ctx: &Context) -> ServiceResult<Vec<TokenRow>> {
 fn unauthenticated() -> ServiceError {
     ServiceError::new(
         ErrorClass::Unauthenticated,
-        "unauthenticated",
+        ProblemCode::Unauthenticated,
         "a valid bearer token is required",
     )
 }
@@ -145,7 +147,7 @@ pub fn require(actor: &Actor, role: Role) -> ServiceResult<()> {
     } else {
         Err(ServiceError::new(
             ErrorClass::Forbidden,
-            "forbidden",
+            ProblemCode::Forbidden,
             format!("this needs a token with role `{}`", role.as_str()),
         ))
     }

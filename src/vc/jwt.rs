@@ -69,7 +69,9 @@ fn compact_jws(
     signer: &dyn JwtSigner,
 ) -> Result<String, JwtError> {
     if signer.algorithm() != header.alg {
-        return Err(JwtError::Sign("the key does not sign with the header's alg".into()));
+        return Err(JwtError::Sign(
+            "the key does not sign with the header's alg".into(),
+        ));
     }
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let header = serde_json::to_vec(header).map_err(|e| JwtError::Sign(e.to_string()))?;
@@ -170,8 +172,7 @@ mod tests {
             .unwrap();
         let ours = token(&key);
         let parts = parse(&ours).unwrap();
-        let header: Header =
-            serde_json::from_value(Value::Object(parts.header.clone())).unwrap();
+        let header: Header = serde_json::from_value(Value::Object(parts.header.clone())).unwrap();
         let stock = jsonwebtoken::encode(
             &header,
             &parts.payload,

@@ -4,7 +4,9 @@
 
 use crate::domain::ids::CredentialId;
 use crate::domain::status::{ActionRefused, CredentialState, StatusAction, Transition};
+use crate::problem::ProblemCode;
 use crate::service::audit::{self, Entry};
+use crate::service::error::retry_on_conflict;
 use crate::service::{Actor, Context, ServiceError, ServiceResult};
 use crate::store::{StateChange, Tx};
 use serde_json::json;
@@ -36,19 +38,10 @@ pub async fn change(
     cascade: bool,
 ) -> ServiceResult<ChangeOutcome> {
     let reason = crate::service::audit::reason(reason)?;
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        match change_once(ctx, actor, id, action, reason, cascade).await {
-            // A deadlock victim or serialization failure (PostgreSQL, several instances
-            // changing related credentials at once): nothing was written, so run it again.
-            Err(e) if e.code == "conflict" && attempt < RACE_RETRIES => continue,
-            other => return other,
-        }
-    }
+    // A deadlock victim or serialization failure (PostgreSQL, several instances changing
+    // related credentials at once): nothing was written, so run it again.
+    retry_on_conflict(|| change_once(ctx, actor, id, action, reason, cascade)).await
 }
-
-const RACE_RETRIES: usize = 3;
 
 async fn change_once(
     ctx: &Context,
@@ -118,7 +111,7 @@ async fn apply(
         .ok_or_else(|| ServiceError::internal("stored state is invalid"))?;
     match state.apply(action) {
         Err(ActionRefused::RevokedIsFinal) => Err(ServiceError::conflict(
-            "revoked_is_final",
+            ProblemCode::RevokedIsFinal,
             "the credential is revoked; revocation is final and cannot be reinstated or suspended",
         )),
         Ok(Transition::Unchanged(s)) => Ok((s, false)),

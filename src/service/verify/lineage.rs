@@ -7,7 +7,7 @@
 //! shows, which anyone may copy).
 
 use super::keys::KeyOrigin;
-use super::{Check, LineageLink, Status, check};
+use super::{Check, CheckKind, LineageLink, Status, check};
 use crate::domain::ids::CredentialId;
 use crate::service::Context;
 use crate::vc::credential::digest_sri;
@@ -89,18 +89,21 @@ pub async fn check_lineage(
         return if required && our_achievement {
             (
                 check(
-                    "lineage",
+                    CheckKind::Lineage,
                     Status::Failed,
                     "the achievement requires prerequisites but none are recorded",
                 ),
                 links,
             )
         } else if ours {
-            (check("lineage", Status::Passed, "no prerequisites"), links)
+            (
+                check(CheckKind::Lineage, Status::Passed, "no prerequisites"),
+                links,
+            )
         } else {
             (
                 check(
-                    "lineage",
+                    CheckKind::Lineage,
                     Status::Skipped,
                     "not a credential of this issuer: no lineage to check",
                 ),
@@ -113,7 +116,7 @@ pub async fn check_lineage(
         return if claims_ours {
             (
                 check(
-                    "lineage",
+                    CheckKind::Lineage,
                     Status::Failed,
                     "only credentials issued by this service can build on its credentials",
                 ),
@@ -122,7 +125,7 @@ pub async fn check_lineage(
         } else {
             (
                 check(
-                    "lineage",
+                    CheckKind::Lineage,
                     Status::Unknown,
                     "the prerequisites of another issuer's credential are not checked",
                 ),
@@ -134,7 +137,11 @@ pub async fn check_lineage(
         Ok(h) => h,
         Err(why) => {
             return (
-                check("lineage", Status::Failed, format!("not vouched for: {why}")),
+                check(
+                    CheckKind::Lineage,
+                    Status::Failed,
+                    format!("not vouched for: {why}"),
+                ),
                 links,
             );
         }
@@ -213,5 +220,5 @@ pub async fn check_lineage(
         }
         _ => format!("builds on {}", path.join(" → ")),
     };
-    (check("lineage", worst, detail), links)
+    (check(CheckKind::Lineage, worst, detail), links)
 }
