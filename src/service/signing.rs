@@ -48,11 +48,7 @@ impl SigningJob {
         created: OffsetDateTime,
         suite: Option<proof::Cryptosuite>,
     ) -> ServiceResult<Self> {
-        let cryptosuite = match suite {
-            Some(s) => s,
-            None => proof::Cryptosuite::parse(&ctx.config.cryptosuite)
-                .map_err(|e| ServiceError::internal(e.to_string()))?,
-        };
+        let cryptosuite = suite.unwrap_or(ctx.config.cryptosuite);
         Ok(Self {
             key: key.clone(),
             options: proof::ProofOptions {
