@@ -149,7 +149,10 @@ async fn below_pass_mark_issues_nothing_but_records_the_attempt() {
         .attempt(&attest::domain::ids::AttemptId::parse("EXM-3").unwrap())
         .await
         .unwrap();
-    assert_eq!(attempt.unwrap().outcome, "below_pass_mark");
+    assert_eq!(
+        attempt.unwrap().outcome,
+        attest::domain::attempt::AttemptOutcome::BelowPassMark
+    );
     let admin = app.token(Role::Admin).await;
     let res = app
         .http

@@ -7,11 +7,14 @@
 mod common;
 
 use attest::crypto::{IssuerKey, KeyRecord};
+use attest::domain::attempt::AttemptOutcome;
 use attest::domain::ids::{AttemptId, CredentialId};
+use attest::domain::role::Role;
+use attest::domain::status::CredentialState;
 use attest::service::{Actor, audit};
 use attest::store::{
-    AttemptRow, CredentialQuery, CredentialRow, PublicationRow, SharedStore, StateChange,
-    StoreError, TokenRow,
+    AttemptRow, CredentialQuery, CredentialRow, ListBit, ListBits, OpenSlot, PublicationRow,
+    SharedStore, StateChange, StoreError, TokenRow,
 };
 use common::pg::TestDatabase;
 use serde_json::json;
@@ -20,6 +23,13 @@ use std::time::Duration;
 
 const NOW: i64 = 1_795_186_800; // 2026-11-20T15:00:00Z
 const SIZE: u32 = 131_072;
+
+fn slot(list_number: i64, next_index: i64) -> OpenSlot {
+    OpenSlot {
+        list_number,
+        next_index,
+    }
+}
 
 fn key(id: &str, created_at: i64) -> KeyRecord {
     KeyRecord {
@@ -42,7 +52,7 @@ fn credential(attempt: &str, candidate: &str, index: i64) -> CredentialRow {
         list_number: 1,
         list_index: index,
         key_id: "key-2".into(),
-        state: "active".into(),
+        state: CredentialState::Active,
         state_reason: None,
         state_changed_at: None,
         json: "{}".into(),
@@ -56,7 +66,7 @@ fn attempt(id: &str, credential: &CredentialRow) -> AttemptRow {
         body_hash: "00".repeat(32),
         candidate_id: credential.candidate_id.clone().expect("candidate"),
         achievement: "mlops-foundation".into(),
-        outcome: "issued".into(),
+        outcome: AttemptOutcome::Issued,
         credential_id: Some(credential.credential_id.to_string()),
         body: "{}".into(),
         received_at: NOW,
@@ -147,7 +157,7 @@ async fn story(engine: &str, url: &str, dir: &std::path::Path) {
     let token = TokenRow {
         token_id: "t1".into(),
         name: "rolled-back".into(),
-        role: "issuer".into(),
+        role: Role::Issuer,
         secret_hash: "00".into(),
         created_at: NOW,
         revoked_at: None,
@@ -159,7 +169,10 @@ async fn story(engine: &str, url: &str, dir: &std::path::Path) {
     // A credential takes a status index; the index and the attempt are then taken for good.
     let first = credential("EXM-S1", "cand-s", 42);
     let mut tx = store.begin().await.expect("begin");
-    assert_eq!(tx.open_status_list(SIZE, NOW).await.expect("open"), (1, 0));
+    assert_eq!(
+        tx.open_status_list(SIZE, NOW).await.expect("open"),
+        slot(1, 0)
+    );
     assert_eq!(tx.free_index(1, &[42]).await.expect("free"), Some(42));
     tx.insert_credential(&first)
         .await
@@ -169,7 +182,10 @@ async fn story(engine: &str, url: &str, dir: &std::path::Path) {
         .expect("insert attempt");
     tx.commit().await.expect("commit");
     let mut tx = store.begin().await.expect("begin");
-    assert_eq!(tx.open_status_list(SIZE, NOW).await.expect("open"), (1, 1));
+    assert_eq!(
+        tx.open_status_list(SIZE, NOW).await.expect("open"),
+        slot(1, 1)
+    );
     assert_eq!(tx.free_index(1, &[42, 42]).await.expect("taken"), None);
     assert_eq!(tx.taken_indexes(1).await.expect("taken"), [42]);
     drop(tx);
@@ -203,7 +219,7 @@ async fn story(engine: &str, url: &str, dir: &std::path::Path) {
     // A state change bumps the list's revision; the bits follow the states.
     let mut tx = store.begin().await.expect("begin");
     let change = StateChange {
-        state: "revoked".into(),
+        state: CredentialState::Revoked,
         reason: "misconduct".into(),
         at: NOW,
     };
@@ -215,10 +231,21 @@ async fn story(engine: &str, url: &str, dir: &std::path::Path) {
     assert_eq!(store.list_revision(2).await.expect("revision"), None);
     let mut tx = store.begin().await.expect("begin");
     let bits = tx.list_bits(1).await.expect("bits");
-    assert_eq!(bits, (1, i64::from(SIZE), vec![(42, "revoked".to_owned())]));
+    let set = vec![ListBit {
+        index: 42,
+        state: CredentialState::Revoked,
+    }];
+    assert_eq!(
+        bits,
+        ListBits {
+            revision: 1,
+            size: i64::from(SIZE),
+            set
+        }
+    );
     drop(tx);
     let revoked = CredentialQuery {
-        state: Some("revoked".into()),
+        state: Some(CredentialState::Revoked),
         limit: 10,
         ..Default::default()
     };
@@ -253,7 +280,7 @@ async fn story(engine: &str, url: &str, dir: &std::path::Path) {
         .credential(&second.credential_id)
         .await
         .expect("read");
-    assert_eq!(seen.expect("row").state, "active");
+    assert_eq!(seen.expect("row").state, CredentialState::Active);
     let (store2, id) = (store.clone(), second.credential_id);
     let mut second_writer = tokio::spawn(async move {
         let mut tx = store2.begin().await.expect("begin");
@@ -266,7 +293,7 @@ async fn story(engine: &str, url: &str, dir: &std::path::Path) {
         "{engine}: the second writer must wait for the first"
     );
     let suspend = StateChange {
-        state: "suspended".into(),
+        state: CredentialState::Suspended,
         reason: "inquiry".into(),
         at: NOW,
     };
@@ -277,7 +304,8 @@ async fn story(engine: &str, url: &str, dir: &std::path::Path) {
     first_writer.commit().await.expect("commit");
     let state = second_writer.await.expect("second writer");
     assert_eq!(
-        state, "suspended",
+        state,
+        CredentialState::Suspended,
         "{engine}: decided from the committed state"
     );
 
@@ -300,7 +328,10 @@ async fn story(engine: &str, url: &str, dir: &std::path::Path) {
     // A batch: many rows in one transaction are sent in bulk (1,001: more than one statement
     // takes), yet every read in it sees them.
     let mut tx = store.begin().await.expect("begin");
-    let (list, allocated) = tx.open_status_list(SIZE, NOW).await.expect("open");
+    let OpenSlot {
+        list_number: list,
+        next_index: allocated,
+    } = tx.open_status_list(SIZE, NOW).await.expect("open");
     let mut rows = Vec::new();
     for i in 0..1001 {
         let row = credential(&format!("EXM-B{i}"), "cand-b", 1000 + i);
@@ -324,7 +355,7 @@ async fn story(engine: &str, url: &str, dir: &std::path::Path) {
     }
     assert_eq!(
         tx.open_status_list(SIZE, NOW).await.expect("open"),
-        (list, allocated + 1001),
+        slot(list, allocated + 1001),
         "{engine}: unsent rows count against the list"
     );
     assert_eq!(
@@ -371,7 +402,7 @@ async fn story(engine: &str, url: &str, dir: &std::path::Path) {
     let mut tx = store.begin().await.expect("begin");
     assert_eq!(
         tx.open_status_list(SIZE, NOW).await.expect("open"),
-        (list, allocated + 1001)
+        slot(list, allocated + 1001)
     );
     drop(tx);
 

@@ -241,15 +241,18 @@ pub async fn list(
             "`limit` must be 1 to 500",
         ));
     }
-    if p.state
+    let state = p
+        .state
         .as_deref()
-        .is_some_and(|s| crate::domain::status::CredentialState::parse(s).is_none())
-    {
-        return Err(ApiError::bad_request(
-            ProblemCode::InvalidQuery,
-            "`state` must be active, suspended or revoked",
-        ));
-    }
+        .map(|s| {
+            crate::domain::status::CredentialState::parse(s).ok_or_else(|| {
+                ApiError::bad_request(
+                    ProblemCode::InvalidQuery,
+                    "`state` must be active, suspended or revoked",
+                )
+            })
+        })
+        .transpose()?;
     let cursor = p
         .cursor
         .as_deref()
@@ -258,7 +261,7 @@ pub async fn list(
     let filter = listing::Filter {
         candidate_id: p.candidate_id,
         achievement: p.achievement,
-        state: p.state,
+        state,
         before: p.before,
     };
     let page = listing::page(&ctx, filter, cursor.as_ref(), limit).await?;

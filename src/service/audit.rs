@@ -43,7 +43,7 @@ pub fn reason(raw: &str) -> ServiceResult<&str> {
 /// Appends inside the caller's transaction, so the entry exists exactly when the change does.
 pub async fn append(tx: &mut dyn Tx, at: i64, entry: Entry<'_>) -> ServiceResult<()> {
     let (seq, prev_hash) = match tx.last_audit().await? {
-        Some((seq, hash)) => (seq + 1, hash),
+        Some(head) => (head.seq + 1, head.hash),
         None => (1, GENESIS.to_owned()),
     };
     let mut row = AuditRow {

@@ -5,6 +5,7 @@
 use super::error::retry_on_conflict;
 use super::idempotency::{self, Fingerprint};
 use super::{Actor, Context, ServiceError, ServiceResult, keys, lineage, signing, status};
+use crate::domain::attempt::AttemptOutcome;
 use crate::domain::catalog::Achievement;
 use crate::domain::exam::{ExamResult, OnMissingPrerequisites};
 use crate::domain::ids::CredentialId;
@@ -133,7 +134,8 @@ pub(super) async fn process(
         body_hash: p.fingerprint.hash.clone(),
         candidate_id: r.candidate.id.to_string(),
         achievement: r.achievement.to_string(),
-        outcome: String::new(),
+        // Settled below, on every path that records the attempt.
+        outcome: AttemptOutcome::Issued,
         credential_id: None,
         body: p.fingerprint.redacted.to_string(),
         received_at: now.unix_timestamp(),
@@ -141,7 +143,7 @@ pub(super) async fn process(
         candidate_email: None,
     };
     if r.exam.score < achievement.pass_mark {
-        attempt.outcome = "below_pass_mark".into();
+        attempt.outcome = AttemptOutcome::BelowPassMark;
         tx.insert_attempt(&attempt).await?;
         return Ok(Submitted::BelowPassMark {
             score: r.exam.score,
@@ -158,7 +160,7 @@ pub(super) async fn process(
     if !resolution.missing.is_empty() {
         let missing: Vec<String> = resolution.missing.iter().map(ToString::to_string).collect();
         if r.on_missing_prerequisites == OnMissingPrerequisites::Hold {
-            attempt.outcome = "pending".into();
+            attempt.outcome = AttemptOutcome::Pending;
             // Needed to issue it later; cleared once the attempt is settled.
             attempt.candidate_email = Some(r.candidate.email.clone());
             attempt.detail = Some(json!({"missing": missing}).to_string());
@@ -179,7 +181,7 @@ pub(super) async fn process(
         .with_details(json!({"missing": missing})));
     }
     let id = issue_one(ctx, tx, actor, r, achievement, &resolution.satisfied, now).await?;
-    attempt.outcome = "issued".into();
+    attempt.outcome = AttemptOutcome::Issued;
     attempt.credential_id = Some(id.to_string());
     tx.insert_attempt(&attempt).await?;
     let released = release_pending(ctx, tx, actor, r.candidate.id.as_str(), now).await?;
@@ -192,8 +194,8 @@ pub(super) async fn process(
 
 fn repeat(existing: AttemptRow, p: &Prepared) -> ServiceResult<Submitted> {
     idempotency::same_request(&existing, &p.fingerprint)?;
-    match existing.outcome.as_str() {
-        "issued" => {
+    match existing.outcome {
+        AttemptOutcome::Issued => {
             let id = existing
                 .credential_id
                 .as_deref()
@@ -206,11 +208,11 @@ fn repeat(existing: AttemptRow, p: &Prepared) -> ServiceResult<Submitted> {
                 released: Vec::new(),
             })
         }
-        "below_pass_mark" => Ok(Submitted::BelowPassMark {
+        AttemptOutcome::BelowPassMark => Ok(Submitted::BelowPassMark {
             score: p.result.exam.score,
             pass_mark: 0,
         }),
-        "pending" => {
+        AttemptOutcome::Pending => {
             let detail: Value = existing
                 .detail
                 .as_deref()
@@ -229,7 +231,7 @@ fn repeat(existing: AttemptRow, p: &Prepared) -> ServiceResult<Submitted> {
                 repeat: true,
             })
         }
-        _ => Err(ServiceError::conflict(
+        AttemptOutcome::Cancelled => Err(ServiceError::conflict(
             ProblemCode::AttemptCancelled,
             format!("attempt `{}` was cancelled", existing.attempt_id),
         )),
@@ -267,8 +269,13 @@ async fn release_pending(
                     now,
                 )
                 .await?;
-                tx.set_attempt_outcome(&pending.attempt_id, "issued", Some(&id.to_string()), None)
-                    .await?;
+                tx.set_attempt_outcome(
+                    &pending.attempt_id,
+                    AttemptOutcome::Issued,
+                    Some(&id.to_string()),
+                    None,
+                )
+                .await?;
                 released.push(id);
                 progressed = true;
             }

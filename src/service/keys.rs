@@ -271,7 +271,9 @@ async fn create_once(
     };
     let abandoned = match tx.key_intent(&key_id).await? {
         None => false,
-        Some((_, started)) if now.unix_timestamp() - started >= ROTATION_ABANDONED_AFTER => true,
+        Some(intent) if now.unix_timestamp() - intent.started_at >= ROTATION_ABANDONED_AFTER => {
+            true
+        }
         Some(_) => return Err(busy()),
     };
     tx.put_key_intent(&key_id, &token, now.unix_timestamp())
@@ -286,7 +288,7 @@ async fn create_once(
     let ours = tx
         .key_intent(&key_id)
         .await?
-        .is_some_and(|(t, _)| t == token);
+        .is_some_and(|intent| intent.token == token);
     if !ours || existing.iter().any(|k| k.key_id == key_id) {
         return Err(busy());
     }

@@ -25,7 +25,7 @@ pub fn resolve<'a>(
     for code in &achievement.prerequisites {
         let found = holdings.iter().find(|c| {
             c.achievement.as_deref() == Some(code.as_str())
-                && c.state == "active"
+                && c.state == crate::domain::status::CredentialState::Active
                 && (achievement.expired_prerequisites_count
                     || c.valid_until.is_none_or(|u| u > now))
         });

@@ -6,6 +6,7 @@
 
 use super::{Context, ServiceError, ServiceResult};
 use crate::domain::ids::CredentialId;
+use crate::domain::status::CredentialState;
 use crate::problem::ProblemCode;
 use crate::store::{CredentialQuery, CredentialRow};
 use std::fmt;
@@ -52,7 +53,7 @@ impl fmt::Display for Cursor {
 pub struct Filter {
     pub candidate_id: Option<String>,
     pub achievement: Option<String>,
-    pub state: Option<String>,
+    pub state: Option<CredentialState>,
     pub before: Option<i64>,
 }
 

@@ -3,6 +3,7 @@
 
 use super::{Context, ServiceError, ServiceResult};
 use crate::domain::ids::CredentialId;
+use crate::domain::status::CredentialState;
 use crate::store::{CredentialQuery, CredentialRow};
 use serde_json::Value;
 use time::{Date, OffsetDateTime};
@@ -79,7 +80,7 @@ pub async fn facts(ctx: &Context, id: &CredentialId) -> ServiceResult<Facts> {
         held.reverse();
         let held_codes: Vec<String> = held
             .iter()
-            .filter(|h| h.state == "active")
+            .filter(|h| h.state == CredentialState::Active)
             .filter_map(|h| h.achievement.clone())
             .collect();
         for h in &held {
@@ -89,7 +90,7 @@ pub async fn facts(ctx: &Context, id: &CredentialId) -> ServiceResult<Facts> {
                 .and_then(|c| ctx.catalog.find(c))
                 .map(|a| a.name.clone())
                 .unwrap_or_default();
-            path.push((name, h.state.clone(), date(h.issued_at)));
+            path.push((name, h.state.as_str().to_owned(), date(h.issued_at)));
         }
         for a in ctx.catalog.achievements() {
             let opens = a

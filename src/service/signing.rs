@@ -162,7 +162,7 @@ fn rows<'a>(
         list_number: record.status.list_number,
         list_index: i64::from(record.status.index),
         key_id: record.key_id.to_owned(),
-        state: "active".into(),
+        state: crate::domain::status::CredentialState::Active,
         state_reason: None,
         state_changed_at: None,
         json: String::new(),

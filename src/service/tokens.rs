@@ -51,7 +51,7 @@ pub async fn create(
     let row = TokenRow {
         token_id: token_id.clone(),
         name: name.to_owned(),
-        role: role.as_str().to_owned(),
+        role,
         secret_hash: hash_secret(&secret),
         created_at: now,
         revoked_at: None,
@@ -133,8 +133,7 @@ pub async fn authenticate(ctx: &Context, presented: &str) -> ServiceResult<Actor
     if !matches || row.revoked_at.is_some() {
         return Err(unauthenticated());
     }
-    let role = Role::parse(&row.role)
-        .ok_or_else(|| ServiceError::internal("stored token role is invalid"))?;
+    let role = row.role;
     Ok(Actor {
         name: row.name,
         role,

@@ -73,7 +73,7 @@ async fn change_once(
             } else if tx
                 .credential(&dep)
                 .await?
-                .is_some_and(|r| r.state != "revoked")
+                .is_some_and(|r| r.state != CredentialState::Revoked)
             {
                 // Everything a cascade would revoke, indirect dependents included.
                 dependents.push(dep.to_string());
@@ -107,8 +107,7 @@ async fn apply(
         .credential(id)
         .await?
         .ok_or_else(|| ServiceError::not_found("credential"))?;
-    let state = CredentialState::parse(&row.state)
-        .ok_or_else(|| ServiceError::internal("stored state is invalid"))?;
+    let state = row.state;
     match state.apply(action) {
         Err(ActionRefused::RevokedIsFinal) => Err(ServiceError::conflict(
             ProblemCode::RevokedIsFinal,
@@ -119,7 +118,7 @@ async fn apply(
             tx.set_state(
                 id,
                 &StateChange {
-                    state: new.as_str().into(),
+                    state: new,
                     reason: reason.into(),
                     at: now,
                 },

@@ -178,7 +178,7 @@ pub async fn check_lineage(
         } else if row.candidate_id.as_deref() != Some(holder.as_str()) {
             link.status = Status::Failed;
             link.detail = "it was issued to someone else".into();
-        } else if row.state != "active" {
+        } else if row.state != crate::domain::status::CredentialState::Active {
             let when = row
                 .state_changed_at
                 .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
@@ -187,7 +187,7 @@ pub async fn check_lineage(
             link.status = Status::Failed;
             link.detail = format!(
                 "{} {when}: {}",
-                row.state,
+                row.state.as_str(),
                 row.state_reason.clone().unwrap_or_default()
             );
         } else {

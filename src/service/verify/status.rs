@@ -130,7 +130,7 @@ async fn our_reason(ctx: &Context, credential: &Value) -> Option<String> {
         .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())?;
     Some(format!(
         "{} {}: {}",
-        row.state,
+        row.state.as_str(),
         at.date(),
         row.state_reason.unwrap_or_default()
     ))
