@@ -62,12 +62,12 @@ fn credential(attempt: &str, candidate: &str, index: i64) -> CredentialRow {
 
 fn attempt(id: &str, credential: &CredentialRow) -> AttemptRow {
     AttemptRow {
-        attempt_id: id.into(),
+        attempt_id: AttemptId::parse(id).expect("attempt id"),
         body_hash: "00".repeat(32),
         candidate_id: credential.candidate_id.clone().expect("candidate"),
         achievement: "mlops-foundation".into(),
         outcome: AttemptOutcome::Issued,
-        credential_id: Some(credential.credential_id.to_string()),
+        credential_id: Some(credential.credential_id),
         body: "{}".into(),
         received_at: NOW,
         detail: None,
@@ -214,7 +214,7 @@ async fn story(engine: &str, url: &str, dir: &std::path::Path) {
         .await
         .expect("attempt")
         .expect("kept");
-    assert_eq!(stored.credential_id, Some(first.credential_id.to_string()));
+    assert_eq!(stored.credential_id, Some(first.credential_id));
 
     // A state change bumps the list's revision; the bits follow the states.
     let mut tx = store.begin().await.expect("begin");
@@ -376,13 +376,10 @@ async fn story(engine: &str, url: &str, dir: &std::path::Path) {
     let b3 = tx.attempt(&known("EXM-B3")).await.expect("read");
     assert_eq!(
         b3.and_then(|a| a.credential_id),
-        Some(rows[3].credential_id.to_string())
+        Some(rows[3].credential_id)
     );
     let s1 = tx.attempt(&known("EXM-S1")).await.expect("read");
-    assert_eq!(
-        s1.and_then(|a| a.credential_id),
-        Some(first.credential_id.to_string())
-    );
+    assert_eq!(s1.and_then(|a| a.credential_id), Some(first.credential_id));
     let held = tx.candidate_credentials("cand-b").await.expect("held");
     assert_eq!(held.len(), 1001, "{engine}");
     assert!(

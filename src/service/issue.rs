@@ -130,7 +130,7 @@ pub(super) async fn process(
         .get(&r.achievement)
         .ok_or_else(|| ServiceError::internal("achievement vanished from the catalog"))?;
     let mut attempt = AttemptRow {
-        attempt_id: r.attempt_id.to_string(),
+        attempt_id: r.attempt_id.clone(),
         body_hash: p.fingerprint.hash.clone(),
         candidate_id: r.candidate.id.to_string(),
         achievement: r.achievement.to_string(),
@@ -182,7 +182,7 @@ pub(super) async fn process(
     }
     let id = issue_one(ctx, tx, actor, r, achievement, &resolution.satisfied, now).await?;
     attempt.outcome = AttemptOutcome::Issued;
-    attempt.credential_id = Some(id.to_string());
+    attempt.credential_id = Some(id);
     tx.insert_attempt(&attempt).await?;
     let released = release_pending(ctx, tx, actor, r.candidate.id.as_str(), now).await?;
     Ok(Submitted::Issued {
@@ -196,12 +196,9 @@ fn repeat(existing: AttemptRow, p: &Prepared) -> ServiceResult<Submitted> {
     idempotency::same_request(&existing, &p.fingerprint)?;
     match existing.outcome {
         AttemptOutcome::Issued => {
-            let id = existing
+            let credential_id = existing
                 .credential_id
-                .as_deref()
-                .and_then(|i| CredentialId::parse(i).ok());
-            let credential_id =
-                id.ok_or_else(|| ServiceError::internal("issued attempt without credential"))?;
+                .ok_or_else(|| ServiceError::internal("issued attempt without credential"))?;
             Ok(Submitted::Issued {
                 credential_id,
                 repeat: true,
@@ -272,7 +269,7 @@ async fn release_pending(
                 tx.set_attempt_outcome(
                     &pending.attempt_id,
                     AttemptOutcome::Issued,
-                    Some(&id.to_string()),
+                    Some(&id),
                     None,
                 )
                 .await?;

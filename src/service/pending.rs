@@ -39,7 +39,7 @@ pub async fn cancel(
         ));
     }
     tx.set_attempt_outcome(
-        attempt_id,
+        &id,
         AttemptOutcome::Cancelled,
         None,
         attempt.detail.as_deref(),

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::crypto::KeyRecord;
 use crate::domain::attempt::AttemptOutcome;
-use crate::domain::ids::CredentialId;
+use crate::domain::ids::{AttemptId, CredentialId};
 use crate::domain::role::Role;
 use crate::domain::status::CredentialState;
 use time::OffsetDateTime;
@@ -99,12 +99,16 @@ pub fn key_record(row: &impl Columns) -> StoreResult<KeyRecord> {
 
 pub fn attempt_row(row: &impl Columns) -> StoreResult<AttemptRow> {
     Ok(AttemptRow {
-        attempt_id: row.text("attempt_id")?,
+        attempt_id: AttemptId::parse(&row.text("attempt_id")?)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
         body_hash: row.text("body_hash")?,
         candidate_id: row.text("candidate_id")?,
         achievement: row.text("achievement")?,
         outcome: outcome(&row.text("outcome")?)?,
-        credential_id: row.opt_text("credential_id")?,
+        credential_id: row
+            .opt_text("credential_id")?
+            .map(|id| credential_id(&id))
+            .transpose()?,
         body: row.text("body")?,
         received_at: row.int("received_at")?,
         detail: row.opt_text("detail")?,

@@ -62,12 +62,12 @@ macro_rules! store_tx_io {
                      credential_id, body, received_at, detail, candidate_email)",
                     unsent.attempts,
                     |mut b, r| {
-                        b.push_bind(r.attempt_id)
+                        b.push_bind(r.attempt_id.as_str().to_owned())
                             .push_bind(r.body_hash)
                             .push_bind(r.candidate_id)
                             .push_bind(r.achievement)
                             .push_bind(r.outcome.as_str())
-                            .push_bind(r.credential_id)
+                            .push_bind(r.credential_id.map(|id| id.to_string()))
                             .push_bind(r.body)
                             .push_bind(r.received_at)
                             .push_bind(r.detail)
@@ -158,7 +158,7 @@ macro_rules! store_tx_io {
                     }
                     for row in &rows {
                         let found = attempt_row(row)?;
-                        self.state.attempts.insert(found.attempt_id.clone(), Some(found));
+                        self.state.attempts.insert(found.attempt_id.as_str().to_owned(), Some(found));
                     }
                 }
                 Ok(())

@@ -223,21 +223,21 @@ macro_rules! store_tx {
 
             async fn set_attempt_outcome(
                 &mut self,
-                attempt_id: &str,
+                attempt_id: &AttemptId,
                 outcome: $crate::domain::attempt::AttemptOutcome,
-                credential_id: Option<&str>,
+                credential_id: Option<&CredentialId>,
                 detail: Option<&str>,
             ) -> StoreResult<()> {
                 self.flush().await?;
-                self.state.attempts.remove(attempt_id);
+                self.state.attempts.remove(attempt_id.as_str());
                 sqlx::query(
                     "UPDATE exam_attempts SET outcome = $1, credential_id = $2, detail = $3, \
                      candidate_email = NULL WHERE attempt_id = $4",
                 )
                 .bind(outcome.as_str())
-                .bind(credential_id)
+                .bind(credential_id.map(ToString::to_string))
                 .bind(detail)
-                .bind(attempt_id)
+                .bind(attempt_id.as_str())
                 .execute(&mut *self.tx)
                 .await?;
                 Ok(())

@@ -241,9 +241,9 @@ pub trait Tx: Send {
     async fn pending_attempts(&mut self, candidate_id: &str) -> StoreResult<Vec<AttemptRow>>;
     async fn set_attempt_outcome(
         &mut self,
-        attempt_id: &str,
+        attempt_id: &AttemptId,
         outcome: AttemptOutcome,
-        credential_id: Option<&str>,
+        credential_id: Option<&CredentialId>,
         detail: Option<&str>,
     ) -> StoreResult<()>;
     async fn credential(&mut self, id: &CredentialId) -> StoreResult<Option<CredentialRow>>;

@@ -3,7 +3,7 @@
 //! every caller to re-check). Timestamps are Unix seconds.
 
 use crate::domain::attempt::AttemptOutcome;
-use crate::domain::ids::CredentialId;
+use crate::domain::ids::{AttemptId, CredentialId};
 use crate::domain::role::Role;
 use crate::domain::status::CredentialState;
 
@@ -38,12 +38,12 @@ pub struct IssuedJson {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttemptRow {
-    pub attempt_id: String,
+    pub attempt_id: AttemptId,
     pub body_hash: String,
     pub candidate_id: String,
     pub achievement: String,
     pub outcome: AttemptOutcome,
-    pub credential_id: Option<String>,
+    pub credential_id: Option<CredentialId>,
     /// The request as normalized, without the candidate's email (issue 15 §3).
     pub body: String,
     pub received_at: i64,

@@ -124,7 +124,7 @@ impl TxState {
             self.any_pending = Some(true);
         }
         self.attempts
-            .insert(row.attempt_id.clone(), Some(row.clone()));
+            .insert(row.attempt_id.as_str().to_owned(), Some(row.clone()));
     }
 
     pub fn add_credential_later(&mut self, row: CredentialRow, body: DeferredBody) {
@@ -301,7 +301,7 @@ mod tests {
             ..TxState::default()
         };
         let row = AttemptRow {
-            attempt_id: "a".into(),
+            attempt_id: crate::domain::ids::AttemptId::parse("a").unwrap(),
             body_hash: String::new(),
             candidate_id: "c".into(),
             achievement: "x".into(),
