@@ -34,7 +34,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// Every operation served, as `(method, path)`: what `tests/openapi.rs` expects the served
+/// Every operation served, as `(method, path)`: what `tests/api/openapi.rs` expects the served
 /// document to hold, and probes on the running server. `/credentials/{id}.{json,jwt,pdf}` are
 /// answered by the `/credentials/{id}` route.
 pub const ROUTES: &[(&str, &str)] = &[
