@@ -100,7 +100,7 @@ pub async fn erase_candidate(
     caller: Caller,
     super::extract::Path(candidate_id): super::extract::Path<String>,
     StrictJson(body): StrictJson<{ 16 * 1024 }>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<s::Erased>> {
     let actor = caller.require(Role::Admin)?;
     let body: EraseBody = serde_json::from_value(body).map_err(|e| {
         ApiError::bad_request(
@@ -110,8 +110,9 @@ pub async fn erase_candidate(
     })?;
     let erased =
         crate::service::erasure::erase_candidate(&ctx, actor, &candidate_id, &body.reason).await?;
-    Ok(Json(
-        json!({"candidate_id": candidate_id, "attempts": erased.attempts,
-                   "credentials": erased.credentials}),
-    ))
+    Ok(Json(s::Erased {
+        candidate_id,
+        attempts: erased.attempts,
+        credentials: erased.credentials,
+    }))
 }

@@ -218,18 +218,30 @@ pub async fn submit_batch(
     responses((status = 200, description = "Oldest first, at most 500", body = s::PendingList)),
     security(("bearer" = []))
 )]
-pub async fn pending(State(ctx): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+pub async fn pending(
+    State(ctx): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<s::PendingList>> {
     caller.require(Role::Admin)?;
     let rows = crate::service::pending::pending(&ctx, 500).await?;
-    let items: Vec<Value> = rows
+    let items = rows
         .into_iter()
         .map(|r| {
-            let detail: Value = r.detail.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or_default();
-            json!({"attempt_id": r.attempt_id, "candidate_id": r.candidate_id, "achievement": r.achievement,
-                   "missing": detail["missing"], "received_at": r.received_at})
+            let detail: Value = r
+                .detail
+                .as_deref()
+                .and_then(|d| serde_json::from_str(d).ok())
+                .unwrap_or_default();
+            s::PendingResult {
+                attempt_id: r.attempt_id.to_string(),
+                candidate_id: r.candidate_id,
+                achievement: r.achievement,
+                missing: detail["missing"].clone(),
+                received_at: r.received_at,
+            }
         })
         .collect();
-    Ok(Json(json!({"items": items})))
+    Ok(Json(s::PendingList { items }))
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
@@ -261,7 +273,7 @@ pub async fn cancel(
     caller: Caller,
     super::extract::Path(attempt_id): super::extract::Path<String>,
     StrictJson(body): StrictJson<{ 16 * 1024 }>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<s::Cancelled>> {
     let actor = caller.require(Role::Admin)?;
     let body: CancelBody = serde_json::from_value(body).map_err(|e| {
         ApiError::bad_request(
@@ -270,7 +282,8 @@ pub async fn cancel(
         )
     })?;
     crate::service::pending::cancel(&ctx, actor, &attempt_id, &body.reason).await?;
-    Ok(Json(
-        json!({"attempt_id": attempt_id, "status": "cancelled"}),
-    ))
+    Ok(Json(s::Cancelled {
+        attempt_id,
+        status: "cancelled",
+    }))
 }

@@ -146,8 +146,8 @@ pub async fn schema(Path(name): Path<String>) -> ApiResult<Response> {
     summary = "Alive",
     responses((status = 200, description = "The process answers", body = s::Health))
 )]
-pub async fn healthz() -> Json<Value> {
-    Json(json!({"status": "ok"}))
+pub async fn healthz() -> Json<s::Health> {
+    Json(s::Health { status: "ok" })
 }
 
 /// Ready means able to serve: the database accepts writes and the active key can sign. Any failure
@@ -161,7 +161,7 @@ pub async fn healthz() -> Json<Value> {
     responses((status = 200, description = "The database answers and the key signs",
         body = s::Health))
 )]
-pub async fn readyz(State(ctx): State<AppState>) -> ApiResult<Json<Value>> {
+pub async fn readyz(State(ctx): State<AppState>) -> ApiResult<Json<s::Health>> {
     // Writes, not only `SELECT 1`: a full disk leaves reads working (see store/health.rs).
     let checked = match ctx.store.writable().await {
         Ok(()) => keys::check_active_key(&ctx).await,
@@ -175,7 +175,7 @@ pub async fn readyz(State(ctx): State<AppState>) -> ApiResult<Json<Value>> {
             "the database or the signing key is not usable; retry shortly",
         ));
     }
-    Ok(Json(json!({"status": "ready"})))
+    Ok(Json(s::Health { status: "ready" }))
 }
 
 /// `GET /status/{list}`: cached bytes, `ETag`, `304` on `If-None-Match`, JWT on request.
