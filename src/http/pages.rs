@@ -8,6 +8,7 @@ use super::extract::Path;
 use super::openapi::{BadRequest, NotFound, schemas as s};
 use super::verify::read_presented;
 use crate::app::AppState;
+use crate::domain::status::CredentialState;
 use crate::problem::ProblemCode;
 use crate::render::format_date;
 use crate::service::share::{self, Facts};
@@ -348,8 +349,8 @@ pub async fn share_page(
     })?;
     let base = ctx.base_url();
     let verify_url = format!("{base}/v/{id}");
-    let notice = match f.row.state.as_str() {
-        "revoked" => format!(
+    let notice = match f.row.state {
+        CredentialState::Revoked => format!(
             "This credential was revoked{}. It is no longer valid.",
             f.row
                 .state_reason
@@ -357,11 +358,11 @@ pub async fn share_page(
                 .map(|r| format!(": {r}"))
                 .unwrap_or_default()
         ),
-        "suspended" => {
+        CredentialState::Suspended => {
             "This credential is suspended at present. Employers checking it will see that."
                 .to_owned()
         }
-        _ => String::new(),
+        CredentialState::Active => String::new(),
     };
     let s = ShareView {
         holder: f.holder.clone(),
@@ -387,10 +388,10 @@ pub async fn share_page(
             .path
             .iter()
             .map(|(name, state, on)| {
-                if state == "active" {
+                if *state == CredentialState::Active {
                     format!("{name}, {}", format_date(*on))
                 } else {
-                    format!("{name}, {} ({state})", format_date(*on))
+                    format!("{name}, {} ({})", format_date(*on), state.as_str())
                 }
             })
             .collect(),

@@ -23,7 +23,7 @@ pub struct Facts {
     /// Prerequisites this credential builds on: (achievement name, issued on).
     pub builds_on: Vec<(String, Date)>,
     /// The holder's credentials in this program, oldest first: (achievement name, state, issued).
-    pub path: Vec<(String, String, Date)>,
+    pub path: Vec<(String, CredentialState, Date)>,
     /// Achievements this one opens, with what each requires.
     pub next: Vec<String>,
 }
@@ -90,7 +90,7 @@ pub async fn facts(ctx: &Context, id: &CredentialId) -> ServiceResult<Facts> {
                 .and_then(|c| ctx.catalog.find(c))
                 .map(|a| a.name.clone())
                 .unwrap_or_default();
-            path.push((name, h.state.as_str().to_owned(), date(h.issued_at)));
+            path.push((name, h.state, date(h.issued_at)));
         }
         for a in ctx.catalog.achievements() {
             let opens = a
