@@ -234,8 +234,8 @@ pub async fn pending(
                 .unwrap_or_default();
             s::PendingResult {
                 attempt_id: r.attempt_id.to_string(),
-                candidate_id: r.candidate_id,
-                achievement: r.achievement,
+                candidate_id: r.candidate_id.to_string(),
+                achievement: r.achievement.to_string(),
                 missing: detail["missing"].clone(),
                 received_at: r.received_at,
             }

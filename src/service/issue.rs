@@ -132,8 +132,8 @@ pub(super) async fn process(
     let mut attempt = AttemptRow {
         attempt_id: r.attempt_id.clone(),
         body_hash: p.fingerprint.hash.clone(),
-        candidate_id: r.candidate.id.to_string(),
-        achievement: r.achievement.to_string(),
+        candidate_id: r.candidate.id.clone(),
+        achievement: r.achievement.clone(),
         // Settled below, on every path that records the attempt.
         outcome: AttemptOutcome::Issued,
         credential_id: None,
@@ -330,9 +330,9 @@ async fn issue_one(
         actor,
         signing::Record {
             id,
-            attempt_id: Some(r.attempt_id.to_string()),
-            candidate_id: Some(r.candidate.id.to_string()),
-            achievement: Some(achievement.code.to_string()),
+            attempt_id: Some(r.attempt_id.clone()),
+            candidate_id: Some(r.candidate.id.clone()),
+            achievement: Some(achievement.code.clone()),
             holder_name: r.holder_name().to_owned(),
             issued_at: now,
             valid_until: Some(validity.until().unix_timestamp()),

@@ -42,7 +42,10 @@ pub async fn facts(ctx: &Context, id: &CredentialId) -> ServiceResult<Facts> {
         .ok_or_else(|| ServiceError::not_found("credential"))?;
     let credential: Value =
         serde_json::from_str(&row.json).map_err(|e| ServiceError::internal(e.to_string()))?;
-    let achievement = row.achievement.as_deref().and_then(|c| ctx.catalog.find(c));
+    let achievement = row
+        .achievement
+        .as_ref()
+        .and_then(|c| ctx.catalog.find(c.as_str()));
     let text = |p: &str| {
         credential
             .pointer(p)
@@ -59,8 +62,8 @@ pub async fn facts(ctx: &Context, id: &CredentialId) -> ServiceResult<Facts> {
         if let Some(p) = ctx.store.credential(&prerequisite).await? {
             let name = p
                 .achievement
-                .as_deref()
-                .and_then(|c| ctx.catalog.find(c))
+                .as_ref()
+                .and_then(|c| ctx.catalog.find(c.as_str()))
                 .map(|a| a.name.clone())
                 .unwrap_or_default();
             builds_on.push((name, date(p.issued_at)));
@@ -72,7 +75,7 @@ pub async fn facts(ctx: &Context, id: &CredentialId) -> ServiceResult<Facts> {
         let mut held = ctx
             .store
             .credentials_page(&CredentialQuery {
-                candidate_id: Some(candidate.clone()),
+                candidate_id: Some(candidate.to_string()),
                 limit: 200,
                 ..Default::default()
             })
@@ -81,13 +84,13 @@ pub async fn facts(ctx: &Context, id: &CredentialId) -> ServiceResult<Facts> {
         let held_codes: Vec<String> = held
             .iter()
             .filter(|h| h.state == CredentialState::Active)
-            .filter_map(|h| h.achievement.clone())
+            .filter_map(|h| h.achievement.as_ref().map(ToString::to_string))
             .collect();
         for h in &held {
             let name = h
                 .achievement
-                .as_deref()
-                .and_then(|c| ctx.catalog.find(c))
+                .as_ref()
+                .and_then(|c| ctx.catalog.find(c.as_str()))
                 .map(|a| a.name.clone())
                 .unwrap_or_default();
             path.push((name, h.state, date(h.issued_at)));

@@ -99,9 +99,9 @@ impl SigningJob {
 /// What the database records beside a signed credential.
 pub struct Record<'a> {
     pub id: crate::domain::ids::CredentialId,
-    pub attempt_id: Option<String>,
-    pub candidate_id: Option<String>,
-    pub achievement: Option<String>,
+    pub attempt_id: Option<crate::domain::ids::AttemptId>,
+    pub candidate_id: Option<crate::domain::ids::CandidateId>,
+    pub achievement: Option<crate::domain::ids::AchievementCode>,
     pub holder_name: String,
     pub issued_at: OffsetDateTime,
     pub valid_until: Option<i64>,

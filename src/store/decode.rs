@@ -9,7 +9,7 @@ use super::{
 };
 use crate::crypto::KeyRecord;
 use crate::domain::attempt::AttemptOutcome;
-use crate::domain::ids::{AttemptId, CredentialId};
+use crate::domain::ids::{AchievementCode, AttemptId, CandidateId, CredentialId, IdError};
 use crate::domain::role::Role;
 use crate::domain::status::CredentialState;
 use time::OffsetDateTime;
@@ -47,6 +47,10 @@ fn corrupt(column: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{column}: unexpected value `{value}`"))
 }
 
+fn id<T>(parsed: Result<T, IdError>) -> StoreResult<T> {
+    parsed.map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
 pub fn credential_id(text: &str) -> StoreResult<CredentialId> {
     CredentialId::parse(text).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
@@ -66,9 +70,18 @@ pub fn role(text: &str) -> StoreResult<Role> {
 pub fn credential_row(row: &impl Columns) -> StoreResult<CredentialRow> {
     Ok(CredentialRow {
         credential_id: credential_id(&row.text("credential_id")?)?,
-        attempt_id: row.opt_text("attempt_id")?,
-        candidate_id: row.opt_text("candidate_id")?,
-        achievement: row.opt_text("achievement")?,
+        attempt_id: row
+            .opt_text("attempt_id")?
+            .map(|t| id(AttemptId::parse(&t)))
+            .transpose()?,
+        candidate_id: row
+            .opt_text("candidate_id")?
+            .map(|t| id(CandidateId::parse(&t)))
+            .transpose()?,
+        achievement: row
+            .opt_text("achievement")?
+            .map(|t| id(AchievementCode::parse(&t)))
+            .transpose()?,
         holder_name: row.text("holder_name")?,
         issued_at: row.int("issued_at")?,
         valid_until: row.opt_int("valid_until")?,
@@ -99,11 +112,10 @@ pub fn key_record(row: &impl Columns) -> StoreResult<KeyRecord> {
 
 pub fn attempt_row(row: &impl Columns) -> StoreResult<AttemptRow> {
     Ok(AttemptRow {
-        attempt_id: AttemptId::parse(&row.text("attempt_id")?)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        attempt_id: id(AttemptId::parse(&row.text("attempt_id")?))?,
         body_hash: row.text("body_hash")?,
-        candidate_id: row.text("candidate_id")?,
-        achievement: row.text("achievement")?,
+        candidate_id: id(CandidateId::parse(&row.text("candidate_id")?))?,
+        achievement: id(AchievementCode::parse(&row.text("achievement")?))?,
         outcome: outcome(&row.text("outcome")?)?,
         credential_id: row
             .opt_text("credential_id")?

@@ -26,9 +26,9 @@ macro_rules! store_tx_io {
                 let columns = format!("credentials ({CREDENTIAL_COLUMNS})");
                 self.insert_rows(&columns, unsent.credentials, |mut b, r| {
                     b.push_bind(r.credential_id.to_string())
-                        .push_bind(r.attempt_id)
-                        .push_bind(r.candidate_id)
-                        .push_bind(r.achievement)
+                        .push_bind(r.attempt_id.map(|v| v.as_str().to_owned()))
+                        .push_bind(r.candidate_id.map(|v| v.as_str().to_owned()))
+                        .push_bind(r.achievement.map(|v| v.as_str().to_owned()))
                         .push_bind(r.holder_name)
                         .push_bind(r.issued_at)
                         .push_bind(r.valid_until)
@@ -64,8 +64,8 @@ macro_rules! store_tx_io {
                     |mut b, r| {
                         b.push_bind(r.attempt_id.as_str().to_owned())
                             .push_bind(r.body_hash)
-                            .push_bind(r.candidate_id)
-                            .push_bind(r.achievement)
+                            .push_bind(r.candidate_id.as_str().to_owned())
+                            .push_bind(r.achievement.as_str().to_owned())
                             .push_bind(r.outcome.as_str())
                             .push_bind(r.credential_id.map(|id| id.to_string()))
                             .push_bind(r.body)

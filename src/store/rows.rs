@@ -3,16 +3,16 @@
 //! every caller to re-check). Timestamps are Unix seconds.
 
 use crate::domain::attempt::AttemptOutcome;
-use crate::domain::ids::{AttemptId, CredentialId};
+use crate::domain::ids::{AchievementCode, AttemptId, CandidateId, CredentialId};
 use crate::domain::role::Role;
 use crate::domain::status::CredentialState;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CredentialRow {
     pub credential_id: CredentialId,
-    pub attempt_id: Option<String>,
-    pub candidate_id: Option<String>,
-    pub achievement: Option<String>,
+    pub attempt_id: Option<AttemptId>,
+    pub candidate_id: Option<CandidateId>,
+    pub achievement: Option<AchievementCode>,
     pub holder_name: String,
     pub issued_at: i64,
     pub valid_until: Option<i64>,
@@ -40,8 +40,8 @@ pub struct IssuedJson {
 pub struct AttemptRow {
     pub attempt_id: AttemptId,
     pub body_hash: String,
-    pub candidate_id: String,
-    pub achievement: String,
+    pub candidate_id: CandidateId,
+    pub achievement: AchievementCode,
     pub outcome: AttemptOutcome,
     pub credential_id: Option<CredentialId>,
     /// The request as normalized, without the candidate's email (issue 15 §3).

@@ -303,8 +303,8 @@ mod tests {
         let row = AttemptRow {
             attempt_id: crate::domain::ids::AttemptId::parse("a").unwrap(),
             body_hash: String::new(),
-            candidate_id: "c".into(),
-            achievement: "x".into(),
+            candidate_id: crate::domain::ids::CandidateId::parse("c").unwrap(),
+            achievement: crate::domain::ids::AchievementCode::parse("x").unwrap(),
             outcome: crate::domain::attempt::AttemptOutcome::Pending,
             credential_id: None,
             body: "{}".into(),

@@ -8,7 +8,7 @@ use crate::common;
 
 use attest::crypto::{IssuerKey, KeyRecord};
 use attest::domain::attempt::AttemptOutcome;
-use attest::domain::ids::{AttemptId, CredentialId};
+use attest::domain::ids::{AchievementCode, AttemptId, CandidateId, CredentialId};
 use attest::domain::role::Role;
 use attest::domain::status::CredentialState;
 use attest::service::{Actor, audit};
@@ -43,9 +43,9 @@ fn key(id: &str, created_at: i64) -> KeyRecord {
 fn credential(attempt: &str, candidate: &str, index: i64) -> CredentialRow {
     CredentialRow {
         credential_id: CredentialId::random(),
-        attempt_id: Some(attempt.into()),
-        candidate_id: Some(candidate.into()),
-        achievement: Some("mlops-foundation".into()),
+        attempt_id: Some(AttemptId::parse(attempt).expect("attempt id")),
+        candidate_id: Some(CandidateId::parse(candidate).expect("candidate id")),
+        achievement: Some(AchievementCode::parse("mlops-foundation").expect("code")),
         holder_name: "Zoë Ångström".into(),
         issued_at: NOW,
         valid_until: Some(NOW + 3 * 365 * 86_400),
@@ -65,7 +65,7 @@ fn attempt(id: &str, credential: &CredentialRow) -> AttemptRow {
         attempt_id: AttemptId::parse(id).expect("attempt id"),
         body_hash: "00".repeat(32),
         candidate_id: credential.candidate_id.clone().expect("candidate"),
-        achievement: "mlops-foundation".into(),
+        achievement: AchievementCode::parse("mlops-foundation").expect("code"),
         outcome: AttemptOutcome::Issued,
         credential_id: Some(credential.credential_id),
         body: "{}".into(),

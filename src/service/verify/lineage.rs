@@ -58,6 +58,7 @@ async fn recorded_holder(ctx: &Context, credential: &Value) -> Result<String, &'
     };
     let row = row.ok_or("this issuer has no record of the credential itself")?;
     row.candidate_id
+        .map(|c| c.to_string())
         .ok_or("this issuer recorded no candidate for the credential")
 }
 
@@ -175,7 +176,7 @@ pub async fn check_lineage(
         if digest.as_deref() != Some(digest_sri(row.json.as_bytes()).as_str()) {
             link.status = Status::Failed;
             link.detail = "its digest does not match the credential served at that URL".into();
-        } else if row.candidate_id.as_deref() != Some(holder.as_str()) {
+        } else if row.candidate_id.as_ref().map(|c| c.as_str()) != Some(holder.as_str()) {
             link.status = Status::Failed;
             link.detail = "it was issued to someone else".into();
         } else if row.state != crate::domain::status::CredentialState::Active {
