@@ -4,8 +4,8 @@
 //! `StoreError::Corrupt`, so no caller compares strings.
 
 use super::{
-    AttemptRow, AuditRow, CredentialRow, KeyIntent, ListBit, PublicationRow, StoreError,
-    StoreResult, TokenRow,
+    AttemptRow, AuditHead, AuditRow, CredentialRow, IssuedJson, KeyIntent, ListBit, PublicationRow,
+    StoreError, StoreResult, TokenRow,
 };
 use crate::crypto::KeyRecord;
 use crate::domain::attempt::AttemptOutcome;
@@ -149,6 +149,21 @@ pub fn audit_row(row: &impl Columns) -> StoreResult<AuditRow> {
         reason: row.opt_text("reason")?,
         detail: row.text("detail")?,
         prev_hash: row.text("prev_hash")?,
+        hash: row.text("hash")?,
+    })
+}
+
+pub fn issued_json(row: &impl Columns) -> StoreResult<IssuedJson> {
+    Ok(IssuedJson {
+        json: row.text("json")?,
+        list_number: row.int("list_number")?,
+        list_revision: row.int("revision")?,
+    })
+}
+
+pub fn audit_head(row: &impl Columns) -> StoreResult<AuditHead> {
+    Ok(AuditHead {
+        seq: row.int("seq")?,
         hash: row.text("hash")?,
     })
 }

@@ -108,14 +108,7 @@ macro_rules! store_engine {
                 .bind(id.to_string())
                 .fetch_optional(&self.pool)
                 .await?;
-                Ok(match row {
-                    Some(r) => Some(IssuedJson {
-                        json: r.try_get("json")?,
-                        list_number: r.try_get("list_number")?,
-                        list_revision: r.try_get("revision")?,
-                    }),
-                    None => None,
-                })
+                row.as_ref().map($crate::store::decode::issued_json).transpose()
             }
 
             async fn credentials_page(&self, q: &CredentialQuery) -> StoreResult<Vec<CredentialRow>> {

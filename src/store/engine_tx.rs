@@ -341,10 +341,7 @@ macro_rules! store_tx {
                 let row = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
                     .fetch_optional(&mut *self.tx)
                     .await?;
-                let head = match row {
-                    Some(r) => Some($crate::store::AuditHead { seq: r.try_get("seq")?, hash: r.try_get("hash")? }),
-                    None => None,
-                };
+                let head = row.as_ref().map($crate::store::decode::audit_head).transpose()?;
                 self.state.audit_head = Some(head.clone());
                 Ok(head)
             }
