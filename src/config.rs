@@ -7,6 +7,8 @@ mod limits;
 
 pub use limits::Limits;
 
+use crate::vc::did::DidMethod;
+use crate::vc::proof::Cryptosuite;
 use serde::Deserialize;
 use std::fmt;
 use std::net::SocketAddr;
@@ -34,16 +36,6 @@ pub enum ConfigError {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum DidMethod {
-    /// `did:web` of `public_base_url`: the production identity, resolvable at
-    /// `/.well-known/did.json`.
-    Web,
-    /// `did:key` of the active key: self-certifying, for local and test use.
-    Key,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     Human,
     Json,
@@ -62,7 +54,7 @@ pub struct Config {
     /// `None`: the built-in default program (assets/catalog.toml).
     pub catalog: Option<PathBuf>,
     /// Embedded Data Integrity cryptosuite for new credentials and status lists.
-    pub cryptosuite: String,
+    pub cryptosuite: Cryptosuite,
     /// Seconds a published status list may be cached (its `ttl` and `Cache-Control`).
     pub status_list_ttl_seconds: u32,
     /// Seconds a published status list credential is valid (`validUntil`): how long a replayed
@@ -100,9 +92,9 @@ impl fmt::Debug for Config {
             .field("database_url", &redact_url(&self.database_url))
             .field("keys_dir", &self.keys_dir)
             .field("issuer_name", &self.issuer_name)
-            .field("did_method", &self.did_method)
+            .field("did_method", &self.did_method.as_str())
             .field("catalog", &self.catalog)
-            .field("cryptosuite", &self.cryptosuite)
+            .field("cryptosuite", &self.cryptosuite.name())
             .field("limits", &self.limits)
             .finish_non_exhaustive()
     }
@@ -236,28 +228,24 @@ impl Config {
         );
         let issuer_name =
             pick("ATTEST_ISSUER_NAME", file.issuer_name).unwrap_or_else(|| "AIOps School".into());
-        let did_method = match pick("ATTEST_DID_METHOD", file.did_method).as_deref() {
-            None | Some("web") => DidMethod::Web,
-            Some("key") => DidMethod::Key,
-            Some(other) => {
-                return Err(ConfigError::Invalid {
-                    key: "did_method",
-                    message: format!("`{other}` is neither `web` nor `key`"),
-                });
-            }
+        let did_method = match pick("ATTEST_DID_METHOD", file.did_method) {
+            None => DidMethod::Web,
+            Some(name) => DidMethod::parse(&name).ok_or_else(|| ConfigError::Invalid {
+                key: "did_method",
+                message: format!("`{name}` is neither `web` nor `key`"),
+            })?,
         };
         let catalog = env("ATTEST_CATALOG")
             .map(PathBuf::from)
             .or(file.catalog)
             .map(relative);
-        let cryptosuite = pick("ATTEST_CRYPTOSUITE", file.cryptosuite)
-            .unwrap_or_else(|| "eddsa-rdfc-2022".into());
-        if !crate::vc::proof::SUPPORTED_CRYPTOSUITES.contains(&cryptosuite.as_str()) {
-            return Err(ConfigError::Invalid {
+        let cryptosuite = match pick("ATTEST_CRYPTOSUITE", file.cryptosuite) {
+            None => Cryptosuite::EddsaRdfc2022,
+            Some(name) => Cryptosuite::parse(&name).map_err(|_| ConfigError::Invalid {
                 key: "cryptosuite",
-                message: format!("`{cryptosuite}` is not supported"),
-            });
-        }
+                message: format!("`{name}` is not supported"),
+            })?,
+        };
         let number = |key: &'static str, var: &str, v: Option<u32>, default: u32| match env(var) {
             Some(text) => text.parse::<u32>().map_err(|_| ConfigError::Invalid {
                 key,
@@ -439,6 +427,40 @@ mod tests {
         assert!(Config::load(&path, false, |_| None).is_err());
         std::fs::write(&path, "public_base_url = \"ftp://x\"\n").unwrap();
         assert!(Config::load(&path, false, |_| None).is_err());
+    }
+
+    /// The DID method and cryptosuite are parsed once, at load: a typo stops the start with
+    /// the setting named, instead of surfacing at the first signature.
+    #[test]
+    fn did_method_and_cryptosuite_are_typed_at_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("attest.toml");
+        std::fs::write(
+            &path,
+            "did_method = \"key\"\ncryptosuite = \"eddsa-jcs-2022\"\n",
+        )
+        .unwrap();
+        let c = Config::load(&path, false, |_| None).unwrap().config;
+        assert_eq!(c.did_method, DidMethod::Key);
+        assert_eq!(c.cryptosuite, Cryptosuite::EddsaJcs2022);
+        let defaults = Config::load(&dir.path().join("new.toml"), false, |_| None)
+            .unwrap()
+            .config;
+        assert_eq!(defaults.did_method, DidMethod::Web);
+        assert_eq!(defaults.cryptosuite, Cryptosuite::EddsaRdfc2022);
+        for (text, key) in [
+            ("did_method = \"peer\"\n", "did_method"),
+            ("cryptosuite = \"eddsa-2099\"\n", "cryptosuite"),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let refused = Config::load(&path, false, |_| None)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(refused.contains(&format!("setting `{key}`")), "{refused}");
+        }
+        let env = |k: &str| (k == "ATTEST_DID_METHOD").then(|| "WEB".to_string());
+        assert!(Config::load(&path, false, env).is_err(), "names are exact");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! well-formed UTF-8 JSON, no duplicate member names, and a nesting limit. The API's request
 //! bodies and the CLI's input files read JSON here, so both refuse the same documents.
 
+use crate::problem::ProblemCode;
 use serde::de::{DeserializeSeed, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::fmt;
@@ -29,13 +30,13 @@ pub enum JsonError {
 
 impl JsonError {
     /// The machine code the API answers with and the CLI prints.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ProblemCode {
         match self {
-            Self::InvalidUtf8 => "invalid_utf8",
-            Self::Empty => "empty_body",
-            Self::DuplicateKey(_) => "duplicate_key",
-            Self::TooDeep => "too_deep",
-            Self::Malformed(_) | Self::Trailing(_) => "malformed_json",
+            Self::InvalidUtf8 => ProblemCode::InvalidUtf8,
+            Self::Empty => ProblemCode::EmptyBody,
+            Self::DuplicateKey(_) => ProblemCode::DuplicateKey,
+            Self::TooDeep => ProblemCode::TooDeep,
+            Self::Malformed(_) | Self::Trailing(_) => ProblemCode::MalformedJson,
         }
     }
 }
@@ -139,7 +140,7 @@ mod tests {
 
     #[test]
     fn each_failure_has_its_own_code() {
-        let code = |bytes: &[u8]| parse_strict(bytes).unwrap_err().code();
+        let code = |bytes: &[u8]| parse_strict(bytes).unwrap_err().code().as_str();
         assert_eq!(code(b"{\"a\":1,\"a\":2}"), "duplicate_key");
         assert_eq!(code(&[0xff, 0xfe]), "invalid_utf8");
         assert_eq!(code(b" \n"), "empty_body");

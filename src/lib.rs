@@ -15,6 +15,7 @@ pub mod crypto;
 pub mod domain;
 pub mod http;
 pub mod json;
+pub mod problem;
 pub mod render;
 
 pub mod metrics;

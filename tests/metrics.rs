@@ -2,6 +2,9 @@
 //! latency histograms, the domain counters (only committed changes), status-list publishes,
 //! verification verdicts and pool gauges; and nothing personal or client-chosen in a label.
 //! One test in this file: the recorder is process-wide, so the counts are exact.
+//!
+//! A test binary of its own (not a module of `tests/api/`): the recorder is installed once
+//! per process, and any other test's requests in the same process would change the counts.
 
 mod common;
 

@@ -2,6 +2,12 @@
 //! lineages, status lists that make the server fetch for an attacker or vouch for someone
 //! else's credential, proofs that cost work before they are refused, and verification load
 //! that must not stall the cheap routes.
+//!
+//! A test binary of its own (not a module of `tests/api/`): the load test starts a server with
+//! `ATTEST_CANONICALIZATION_LIMIT` raised, and starting a server sets that limit process-wide
+//! (`vc::rdfc::set_canonicalization_limit`), which would let the poison graphs of other tests
+//! (tests/api/rdfc_poison.rs) run for minutes; it also times the cheap routes while the CPU is
+//! loaded, which other tests in the same process would disturb.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

@@ -1,7 +1,7 @@
 //! The fuzz harnesses: one function per parser an anonymous client can reach, each taking raw
 //! bytes and running them through the same public entry points the server uses. A harness
 //! returns normally for every input (refusals are fine); a panic, an abort or a hang is a
-//! finding. The fuzz targets in `fuzz_targets/` call these, and `tests/fuzz_regressions.rs`
+//! finding. The fuzz targets in `fuzz_targets/` call these, and `tests/api/fuzz_regressions.rs`
 //! includes this file to replay the seed corpora and every crash reproducer under `cargo test`.
 //!
 //! Properties checked beyond "no panic" are ones the parsers promise: an encoder and its

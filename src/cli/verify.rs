@@ -1,7 +1,7 @@
 //! `attest verify` and `attest render`: the same services the HTTP API uses.
 
 use crate::domain::ids::CredentialId;
-use crate::service::verify::{self, Status};
+use crate::service::verify::{self, CheckKind, Status};
 use crate::service::{Context, certificate, listing};
 use anyhow::{Context as _, bail};
 use std::io::Read;
@@ -57,7 +57,7 @@ pub async fn run_verify(ctx: &Context, input: &str, json: bool) -> anyhow::Resul
                 println!("  {label:<12} {v}");
             }
         }
-        if verdict.status_of("issuer") != Some(Status::Passed)
+        if verdict.status_of(CheckKind::Issuer) != Some(Status::Passed)
             && let Some(name) = c.get("issuerName").and_then(|v| v.as_str())
         {
             println!("  {:<12} claims to be “{name}”", "");

@@ -19,8 +19,6 @@ pub enum KeyError {
 pub struct IssuerKey {
     key_id: String,
     signing: SigningKey,
-    /// Parsed once: jsonwebtoken would otherwise re-parse the PKCS#8 DER on every encode.
-    jwt_key: jsonwebtoken::EncodingKey,
 }
 
 impl fmt::Debug for IssuerKey {
@@ -43,16 +41,9 @@ impl IssuerKey {
     }
 
     fn from_signing_key(key_id: &str, signing: SigningKey) -> Self {
-        // A freshly built or parsed key always re-encodes; failure would be a dalek bug.
-        let der = signing
-            .to_pkcs8_der()
-            .map(|d| d.as_bytes().to_vec())
-            .unwrap_or_default();
-        let jwt_key = jsonwebtoken::EncodingKey::from_ed_der(&der);
         Self {
             key_id: key_id.to_owned(),
             signing,
-            jwt_key,
         }
     }
 
@@ -66,10 +57,6 @@ impl IssuerKey {
 
     pub fn public_key(&self) -> VerifyingKey {
         self.signing.verifying_key()
-    }
-
-    pub fn jwt_encoding_key(&self) -> &jsonwebtoken::EncodingKey {
-        &self.jwt_key
     }
 
     /// Writes the key as PKCS#8 PEM, creating the file with mode 0600 and refusing to
@@ -107,6 +94,20 @@ impl IssuerKey {
         let signing = SigningKey::from_pkcs8_pem(&pem)
             .map_err(|_| fail("not an Ed25519 PKCS#8 PEM private key".into()))?;
         Ok(Self::from_signing_key(key_id, signing))
+    }
+}
+
+/// jsonwebtoken's signer interface, so a JWS is signed by the key that holds the secret: the
+/// stock provider would need the PKCS#8 bytes copied out and re-parsed per signature.
+impl jsonwebtoken::signature::Signer<Vec<u8>> for IssuerKey {
+    fn try_sign(&self, message: &[u8]) -> Result<Vec<u8>, jsonwebtoken::signature::Error> {
+        Ok(self.sign(message).to_vec())
+    }
+}
+
+impl jsonwebtoken::crypto::JwtSigner for IssuerKey {
+    fn algorithm(&self) -> jsonwebtoken::Algorithm {
+        jsonwebtoken::Algorithm::EdDSA
     }
 }
 

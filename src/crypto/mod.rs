@@ -2,7 +2,6 @@
 //! `sign()`, never prints (its `Debug` shows the key id), and is zeroized on drop by
 //! ed25519-dalek's `zeroize` support.
 
-pub mod jwt_provider;
 mod key;
 mod keyring;
 

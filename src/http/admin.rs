@@ -6,6 +6,7 @@ use super::error::{ApiError, ApiResult};
 use super::extract::Query;
 use super::openapi::{BadRequest, NotFound, schemas as s};
 use crate::app::AppState;
+use crate::problem::ProblemCode;
 use crate::service::Role;
 use axum::Json;
 use axum::extract::State;
@@ -47,7 +48,7 @@ pub async fn audit(
     let limit = p.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) || p.after.is_some_and(|a| a < 0) {
         return Err(ApiError::bad_request(
-            "invalid_query",
+            ProblemCode::InvalidQuery,
             "`limit` must be 1 to 1000 and `after` not negative",
         ));
     }
@@ -99,18 +100,19 @@ pub async fn erase_candidate(
     caller: Caller,
     super::extract::Path(candidate_id): super::extract::Path<String>,
     StrictJson(body): StrictJson<{ 16 * 1024 }>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<s::Erased>> {
     let actor = caller.require(Role::Admin)?;
     let body: EraseBody = serde_json::from_value(body).map_err(|e| {
         ApiError::bad_request(
-            "invalid_request",
+            ProblemCode::InvalidRequest,
             format!("expected {{\"reason\": \"…\"}}: {e}"),
         )
     })?;
     let erased =
         crate::service::erasure::erase_candidate(&ctx, actor, &candidate_id, &body.reason).await?;
-    Ok(Json(
-        json!({"candidate_id": candidate_id, "attempts": erased.attempts,
-                   "credentials": erased.credentials}),
-    ))
+    Ok(Json(s::Erased {
+        candidate_id,
+        attempts: erased.attempts,
+        credentials: erased.credentials,
+    }))
 }

@@ -3,6 +3,7 @@
 
 use super::error::ApiError;
 use crate::app::AppState;
+use crate::problem::ProblemCode;
 use crate::service::{Actor, Role, ServiceError, tokens};
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -36,7 +37,7 @@ impl FromRequestParts<AppState> for Caller {
             .ok_or_else(|| {
                 ApiError::from(ServiceError::new(
                     crate::service::ErrorClass::Unauthenticated,
-                    "unauthenticated",
+                    ProblemCode::Unauthenticated,
                     "a bearer token is required (Authorization: Bearer …)",
                 ))
             })?;

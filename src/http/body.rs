@@ -8,6 +8,7 @@
 use super::error::ApiError;
 use crate::json::{self, JsonError};
 use crate::vc::baking::{ImageKind, kind_of};
+use crate::problem::ProblemCode;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::{StatusCode, header};
@@ -99,7 +100,7 @@ fn is_json(essence: &str) -> bool {
 fn unsupported(expected: &str) -> ApiError {
     ApiError::new(
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
+        ProblemCode::UnsupportedMediaType,
         format!("this route reads {expected}; say so with the Content-Type header"),
     )
 }
@@ -110,7 +111,7 @@ async fn read_limited(req: Request, limit: usize) -> Result<Bytes, ApiError> {
         .map_err(|_| {
             ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
+                ProblemCode::PayloadTooLarge,
                 format!("the request body exceeds {limit} bytes"),
             )
         })
@@ -137,10 +138,13 @@ mod tests {
     fn refusals_keep_the_readers_code() {
         assert_eq!(
             parse_strict(b"{\"a\":1,\"a\":2}").unwrap_err().code,
-            "duplicate_key"
+            ProblemCode::DuplicateKey
         );
         let deep = format!("{}{}", "[".repeat(100), "]".repeat(100));
-        assert_eq!(parse_strict(deep.as_bytes()).unwrap_err().code, "too_deep");
+        assert_eq!(
+            parse_strict(deep.as_bytes()).unwrap_err().code,
+            ProblemCode::TooDeep
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::app::AppState;
 use crate::domain::ids::CredentialId;
 use crate::domain::status::StatusAction;
 use crate::service::badge::Format;
+use crate::problem::ProblemCode;
 use crate::service::{Role, listing, status, vc_api};
 use crate::vc::{credential, jwt};
 use axum::Json;
@@ -21,7 +22,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 pub fn parse_id(text: &str) -> Result<CredentialId, ApiError> {
-    CredentialId::parse(text).map_err(|e| ApiError::bad_request("invalid_id", e.to_string()))
+    CredentialId::parse(text)
+        .map_err(|e| ApiError::bad_request(ProblemCode::InvalidId, e.to_string()))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -238,19 +240,22 @@ pub async fn list(
     let limit = p.limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {
         return Err(ApiError::bad_request(
-            "invalid_query",
+            ProblemCode::InvalidQuery,
             "`limit` must be 1 to 500",
         ));
     }
-    if p.state
+    let state = p
+        .state
         .as_deref()
-        .is_some_and(|s| crate::domain::status::CredentialState::parse(s).is_none())
-    {
-        return Err(ApiError::bad_request(
-            "invalid_query",
-            "`state` must be active, suspended or revoked",
-        ));
-    }
+        .map(|s| {
+            crate::domain::status::CredentialState::parse(s).ok_or_else(|| {
+                ApiError::bad_request(
+                    ProblemCode::InvalidQuery,
+                    "`state` must be active, suspended or revoked",
+                )
+            })
+        })
+        .transpose()?;
     let cursor = p
         .cursor
         .as_deref()
@@ -259,7 +264,7 @@ pub async fn list(
     let filter = listing::Filter {
         candidate_id: p.candidate_id,
         achievement: p.achievement,
-        state: p.state,
+        state,
         before: p.before,
     };
     let page = listing::page(&ctx, filter, cursor.as_ref(), limit).await?;
@@ -302,7 +307,7 @@ async fn act(
     let id = parse_id(&raw_id)?;
     let body: ActionBody = serde_json::from_value(body).map_err(|e| {
         ApiError::bad_request(
-            "invalid_request",
+            ProblemCode::InvalidRequest,
             format!("expected {{\"reason\": \"…\"}}: {e}"),
         )
     })?;

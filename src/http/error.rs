@@ -1,6 +1,7 @@
 //! RFC 9457 problem details. Every error leaves the server as `application/problem+json` with a
 //! stable `code`; 5xx bodies are generic (the cause is logged, never sent).
 
+use crate::problem::ProblemCode;
 use crate::service::{ErrorClass, ServiceError};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -11,13 +12,13 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ProblemCode,
     pub detail: String,
     pub extra: Option<Value>,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ProblemCode, detail: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -26,14 +27,14 @@ impl ApiError {
         }
     }
 
-    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn bad_request(code: ProblemCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, detail)
     }
 
     pub fn not_found(what: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ProblemCode::NotFound,
             format!("{what} not found"),
         )
     }
@@ -57,14 +58,14 @@ impl From<ServiceError> for ApiError {
         let status = status_of(e.class);
         match e.class {
             ErrorClass::Internal => {
-                tracing::error!(code = e.code, cause = %e.message, "internal error");
+                tracing::error!(code = %e.code, cause = %e.message, "internal error");
                 Self::new(
                     status,
-                    "internal_error",
+                    ProblemCode::InternalError,
                     "the server could not complete the request",
                 )
             }
-            ErrorClass::Unavailable if e.code == "storage_unavailable" => {
+            ErrorClass::Unavailable if e.code == ProblemCode::StorageUnavailable => {
                 tracing::warn!(cause = %e.message, "storage refuses writes");
                 Self::new(
                     status,

@@ -6,6 +6,7 @@ use super::error::{ApiError, ApiResult, status_of};
 use super::openapi::{BadRequest, Conflict, NotFound, Unprocessable, schemas as s};
 use crate::app::AppState;
 use crate::domain::ids::CredentialId;
+use crate::problem::ProblemCode;
 use crate::service::issue::{self, Submitted};
 use crate::service::{Role, ServiceError};
 use axum::Json;
@@ -75,7 +76,7 @@ fn below_pass_mark(attempt_id: &str, outcome: &Submitted) -> ServiceError {
             "the score is below the pass mark; nothing was issued (attempt `{attempt_id}` is recorded)"
         ),
     };
-    ServiceError::unprocessable("below_pass_mark", detail)
+    ServiceError::unprocessable(ProblemCode::BelowPassMark, detail)
         .with_details(json!({"attempt_id": attempt_id}))
 }
 
@@ -152,20 +153,20 @@ pub async fn submit_batch(
             .and_then(Value::as_array)
             .ok_or_else(|| {
                 ApiError::bad_request(
-                    "invalid_batch",
+                    ProblemCode::InvalidBatch,
                     "expected a list of exam results or {\"results\": [...]}",
                 )
             })?,
         _ => {
             return Err(ApiError::bad_request(
-                "invalid_batch",
+                ProblemCode::InvalidBatch,
                 "expected a list of exam results",
             ));
         }
     };
     if items.is_empty() || items.len() > BATCH_MAX_ITEMS {
         return Err(ApiError::bad_request(
-            "invalid_batch",
+            ProblemCode::InvalidBatch,
             format!(
                 "a batch holds 1 to {BATCH_MAX_ITEMS} results, not {}",
                 items.len()
@@ -217,18 +218,30 @@ pub async fn submit_batch(
     responses((status = 200, description = "Oldest first, at most 500", body = s::PendingList)),
     security(("bearer" = []))
 )]
-pub async fn pending(State(ctx): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+pub async fn pending(
+    State(ctx): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<s::PendingList>> {
     caller.require(Role::Admin)?;
     let rows = crate::service::pending::pending(&ctx, 500).await?;
-    let items: Vec<Value> = rows
+    let items = rows
         .into_iter()
         .map(|r| {
-            let detail: Value = r.detail.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or_default();
-            json!({"attempt_id": r.attempt_id, "candidate_id": r.candidate_id, "achievement": r.achievement,
-                   "missing": detail["missing"], "received_at": r.received_at})
+            let detail: Value = r
+                .detail
+                .as_deref()
+                .and_then(|d| serde_json::from_str(d).ok())
+                .unwrap_or_default();
+            s::PendingResult {
+                attempt_id: r.attempt_id.to_string(),
+                candidate_id: r.candidate_id.to_string(),
+                achievement: r.achievement.to_string(),
+                missing: detail["missing"].clone(),
+                received_at: r.received_at,
+            }
         })
         .collect();
-    Ok(Json(json!({"items": items})))
+    Ok(Json(s::PendingList { items }))
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
@@ -260,16 +273,17 @@ pub async fn cancel(
     caller: Caller,
     super::extract::Path(attempt_id): super::extract::Path<String>,
     StrictJson(body): StrictJson<{ 16 * 1024 }>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<s::Cancelled>> {
     let actor = caller.require(Role::Admin)?;
     let body: CancelBody = serde_json::from_value(body).map_err(|e| {
         ApiError::bad_request(
-            "invalid_request",
+            ProblemCode::InvalidRequest,
             format!("expected {{\"reason\": \"…\"}}: {e}"),
         )
     })?;
     crate::service::pending::cancel(&ctx, actor, &attempt_id, &body.reason).await?;
-    Ok(Json(
-        json!({"attempt_id": attempt_id, "status": "cancelled"}),
-    ))
+    Ok(Json(s::Cancelled {
+        attempt_id,
+        status: "cancelled",
+    }))
 }

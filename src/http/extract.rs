@@ -3,6 +3,7 @@
 //! `text/plain` "Invalid URL: Invalid UTF-8 in `id`").
 
 use super::error::ApiError;
+use crate::problem::ProblemCode;
 use axum::extract::FromRequestParts;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -14,7 +15,7 @@ pub struct Path<T>(pub T);
 
 impl From<PathRejection> for ApiError {
     fn from(rejection: PathRejection) -> Self {
-        Self::bad_request("invalid_path", rejection.body_text())
+        Self::bad_request(ProblemCode::InvalidPath, rejection.body_text())
     }
 }
 
@@ -25,12 +26,12 @@ pub struct Query<T>(pub T);
 
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
-        Self::bad_request("invalid_query", rejection.body_text())
+        Self::bad_request(ProblemCode::InvalidQuery, rejection.body_text())
     }
 }
 
 impl From<MultipartRejection> for ApiError {
     fn from(rejection: MultipartRejection) -> Self {
-        Self::bad_request("invalid_form", rejection.body_text())
+        Self::bad_request(ProblemCode::InvalidForm, rejection.body_text())
     }
 }

@@ -12,6 +12,7 @@ use super::error::{ApiError, ApiResult};
 use crate::app::AppState;
 use crate::clock::SharedClock;
 use crate::config::Limits;
+use crate::problem::ProblemCode;
 use crate::service::capacity::RenderPermit;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
@@ -143,7 +144,7 @@ pub async fn rate_limit(
     {
         let mut response = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
+            ProblemCode::RateLimited,
             format!("too many requests from this client; retry in {retry_after} s"),
         )
         .into_response();
@@ -158,7 +159,7 @@ pub async fn rate_limit(
 fn too_large(max: usize) -> Response {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
+        ProblemCode::PayloadTooLarge,
         format!("the request body exceeds {max} bytes"),
     )
     .into_response()
@@ -185,7 +186,7 @@ pub async fn timeout(State(timeout): State<Duration>, req: Request, next: Next) 
         Ok(response) => response,
         Err(_) => ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "timeout",
+            ProblemCode::Timeout,
             format!(
                 "the request was not answered within {} s",
                 timeout.as_secs()
@@ -201,7 +202,7 @@ pub async fn pdf_permit(ctx: &AppState) -> ApiResult<RenderPermit> {
     let busy = || {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "busy",
+            ProblemCode::Busy,
             "too many certificates are being rendered; retry shortly",
         )
     };

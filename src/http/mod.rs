@@ -23,6 +23,7 @@ pub mod security_headers;
 pub mod verify;
 
 use crate::app::AppState;
+use crate::problem::ProblemCode;
 use axum::http::StatusCode;
 use axum::middleware::{from_fn, from_fn_with_state, map_request, map_response};
 use axum::routing::get;
@@ -35,7 +36,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// Every operation served, as `(method, path)`: what `tests/openapi.rs` expects the served
+/// Every operation served, as `(method, path)`: what `tests/api/openapi.rs` expects the served
 /// document to hold, and probes on the running server. `/credentials/{id}.{json,jwt,pdf}` are
 /// answered by the `/credentials/{id}` route, and so are `.png` and `.svg`.
 pub const ROUTES: &[(&str, &str)] = &[
@@ -135,7 +136,7 @@ pub fn routes(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
+                ProblemCode::MethodNotAllowed,
                 "this method is not allowed here",
             )
         })

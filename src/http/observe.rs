@@ -9,6 +9,7 @@
 use super::error::ApiError;
 use crate::app::AppState;
 use crate::metrics;
+use crate::problem::ProblemCode;
 use crate::service::{ErrorClass, ServiceError};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -82,7 +83,7 @@ pub async fn metrics_endpoint(State(ctx): State<AppState>, headers: HeaderMap) -
     {
         return ApiError::from(ServiceError::new(
             ErrorClass::Unauthenticated,
-            "unauthenticated",
+            ProblemCode::Unauthenticated,
             "this server's metrics need its metrics token (Authorization: Bearer …)",
         ))
         .into_response();

@@ -11,6 +11,7 @@ use super::error::{ApiError, ApiResult};
 use super::extract::Path;
 use super::openapi::{BadRequest, Conflict, NotFound};
 use crate::app::AppState;
+use crate::problem::ProblemCode;
 use crate::service::Role;
 use crate::service::oid4vci::{self, Oid4vciError, metadata, offer, qr, token};
 use axum::Json;
@@ -136,7 +137,7 @@ pub async fn create_offer(
     let id = parse_id(&raw)?;
     let request: OfferRequest = serde_json::from_value(body).map_err(|e| {
         ApiError::bad_request(
-            "invalid_request",
+            ProblemCode::InvalidRequest,
             format!("expected {{\"tx_code\": true|false}}: {e}"),
         )
     })?;

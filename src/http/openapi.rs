@@ -11,6 +11,7 @@
 //! so it is written once.
 
 mod resources;
+mod responses;
 pub mod schemas;
 
 use super::error::PROBLEM_JSON;

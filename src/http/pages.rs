@@ -8,9 +8,11 @@ use super::extract::Path;
 use super::openapi::{BadRequest, NotFound, schemas as s};
 use super::verify::read_presented;
 use crate::app::AppState;
+use crate::domain::status::CredentialState;
+use crate::problem::ProblemCode;
 use crate::render::format_date;
 use crate::service::share::{self, Facts};
-use crate::service::verify::{self, Presented, Status, Verdict};
+use crate::service::verify::{self, CheckKind, Presented, Status, Verdict};
 use crate::service::{ErrorClass, ServiceError};
 use askama::Template;
 use axum::extract::multipart::MultipartRejection;
@@ -95,7 +97,7 @@ fn view_of(verdict: &Verdict, our_name: &str, links: Option<Links>) -> VerdictVi
             .unwrap_or_default()
             .to_owned()
     };
-    let known = verdict.status_of("issuer") == Some(Status::Passed);
+    let known = verdict.status_of(CheckKind::Issuer) == Some(Status::Passed);
     let trust = c.get("issuerTrust").and_then(Value::as_str);
     let issuer = match (text("issuerName"), text("issuer"), trust) {
         (name, id, Some(trust)) if known && !name.is_empty() => format!("{name} ({id}, {trust})"),
@@ -137,7 +139,7 @@ fn view_of(verdict: &Verdict, our_name: &str, links: Option<Links>) -> VerdictVi
             .checks
             .iter()
             .map(|k| CheckRow {
-                name: k.check,
+                name: k.check.as_str(),
                 status: status_word(k.status),
                 detail: k.detail.clone(),
             })
@@ -227,10 +229,9 @@ pub async fn verify_submit(
     let mut input = Vec::new();
     while let Ok(Some(field)) = form.next_field().await {
         let name = field.name().unwrap_or_default().to_owned();
-        let bytes = field
-            .bytes()
-            .await
-            .map_err(|_| ApiError::bad_request("invalid_form", "the form could not be read"))?;
+        let bytes = field.bytes().await.map_err(|_| {
+            ApiError::bad_request(ProblemCode::InvalidForm, "the form could not be read")
+        })?;
         if (name == "credential" || name == "file") && !bytes.iter().all(u8::is_ascii_whitespace) {
             input = bytes.to_vec();
         }
@@ -358,14 +359,14 @@ pub async fn share_page(
     let has_badge = f
         .row
         .achievement
-        .as_deref()
-        .is_some_and(|code| ctx.catalog.find(code).is_some());
+        .as_ref()
+        .is_some_and(|code| ctx.catalog.find(code.as_str()).is_some());
     let badge_url = |ext: &str| match has_badge {
         true => format!("{base}/credentials/{id}.{ext}"),
         false => String::new(),
     };
-    let notice = match f.row.state.as_str() {
-        "revoked" => format!(
+    let notice = match f.row.state {
+        CredentialState::Revoked => format!(
             "This credential was revoked{}. It is no longer valid.",
             f.row
                 .state_reason
@@ -373,11 +374,11 @@ pub async fn share_page(
                 .map(|r| format!(": {r}"))
                 .unwrap_or_default()
         ),
-        "suspended" => {
+        CredentialState::Suspended => {
             "This credential is suspended at present. Employers checking it will see that."
                 .to_owned()
         }
-        _ => String::new(),
+        CredentialState::Active => String::new(),
     };
     let s = ShareView {
         holder: f.holder.clone(),
@@ -407,10 +408,10 @@ pub async fn share_page(
             .path
             .iter()
             .map(|(name, state, on)| {
-                if state == "active" {
+                if *state == CredentialState::Active {
                     format!("{name}, {}", format_date(*on))
                 } else {
-                    format!("{name}, {} ({state})", format_date(*on))
+                    format!("{name}, {} ({})", format_date(*on), state.as_str())
                 }
             })
             .collect(),

@@ -6,6 +6,7 @@ use super::body::{LimitedBody, parse_strict};
 use super::error::{ApiError, ApiResult};
 use super::openapi::{BadRequest, schemas as s};
 use crate::app::AppState;
+use crate::problem::ProblemCode;
 use crate::service::verify::presentation::{self, PresentedVp, parse_vp_input};
 use crate::vc::presentation::Expected;
 use axum::Json;
@@ -59,12 +60,20 @@ pub struct PresentationVerdict {
 /// Reads JSON (any accepted shape) or a bare compact JWT.
 pub fn read_presentation(bytes: &[u8]) -> Result<(PresentedVp, Expected), ApiError> {
     let text = std::str::from_utf8(bytes)
-        .map_err(|_| ApiError::bad_request("invalid_utf8", "the request body is not valid UTF-8"))?
+        .map_err(|_| {
+            ApiError::bad_request(
+                ProblemCode::InvalidUtf8,
+                "the request body is not valid UTF-8",
+            )
+        })?
         .trim();
     let value = if text.starts_with('{') || text.starts_with('"') {
         parse_strict(text.as_bytes())?
     } else if text.is_empty() {
-        return Err(ApiError::bad_request("empty_body", "nothing to verify"));
+        return Err(ApiError::bad_request(
+            ProblemCode::EmptyBody,
+            "nothing to verify",
+        ));
     } else {
         Value::String(text.to_owned())
     };

@@ -7,6 +7,7 @@ use super::extract::Path;
 use super::openapi::{NotFound, schemas as s};
 use super::respond::typed;
 use crate::app::AppState;
+use crate::problem::ProblemCode;
 use crate::service::context::{CREDENTIAL_SCHEMA, EXAM_RESULT_SCHEMA};
 use crate::service::{keys, status};
 use crate::vc::contexts::{OB_V3, VC_V2};
@@ -145,8 +146,8 @@ pub async fn schema(Path(name): Path<String>) -> ApiResult<Response> {
     summary = "Alive",
     responses((status = 200, description = "The process answers", body = s::Health))
 )]
-pub async fn healthz() -> Json<Value> {
-    Json(json!({"status": "ok"}))
+pub async fn healthz() -> Json<s::Health> {
+    Json(s::Health { status: "ok" })
 }
 
 /// Ready means able to serve: the database accepts writes and the active key can sign. Any failure
@@ -160,21 +161,21 @@ pub async fn healthz() -> Json<Value> {
     responses((status = 200, description = "The database answers and the key signs",
         body = s::Health))
 )]
-pub async fn readyz(State(ctx): State<AppState>) -> ApiResult<Json<Value>> {
+pub async fn readyz(State(ctx): State<AppState>) -> ApiResult<Json<s::Health>> {
     // Writes, not only `SELECT 1`: a full disk leaves reads working (see store/health.rs).
     let checked = match ctx.store.writable().await {
         Ok(()) => keys::check_active_key(&ctx).await,
         Err(e) => Err(e.into()),
     };
     if let Err(e) = checked {
-        tracing::warn!(code = e.code, cause = %e.message, "not ready");
+        tracing::warn!(code = %e.code, cause = %e.message, "not ready");
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "not_ready",
+            ProblemCode::NotReady,
             "the database or the signing key is not usable; retry shortly",
         ));
     }
-    Ok(Json(json!({"status": "ready"})))
+    Ok(Json(s::Health { status: "ready" }))
 }
 
 /// `GET /status/{list}`: cached bytes, `ETag`, `304` on `If-None-Match`, JWT on request.

@@ -5,6 +5,7 @@ use super::body::{CredentialBody, parse_strict};
 use super::error::{ApiError, ApiResult};
 use super::openapi::{BadRequest, schemas as s};
 use crate::app::AppState;
+use crate::problem::ProblemCode;
 use crate::service::verify::{self, Presented, Verdict};
 use crate::vc::baking;
 use axum::Json;
@@ -17,7 +18,9 @@ pub const LIMIT: usize = 256 * 1024;
 
 /// Reads JSON (any accepted shape), a bare compact JWT, or a baked badge (PNG or SVG, told by
 /// its first bytes: Open Badges 3.0 §5.3) carrying either.
-pub fn read_presented(bytes: &[u8]) -> Result<(Presented, Option<Vec<String>>), ApiError> {
+pub fn read_presented(
+    bytes: &[u8],
+) -> Result<(Presented, Option<Vec<verify::CheckKind>>), ApiError> {
     if baking::kind_of(bytes).is_some() {
         let payload =
             baking::extract(bytes).map_err(|e| ApiError::bad_request(e.code(), e.to_string()))?;
@@ -26,14 +29,22 @@ pub fn read_presented(bytes: &[u8]) -> Result<(Presented, Option<Vec<String>>), 
     read_text(bytes)
 }
 
-fn read_text(bytes: &[u8]) -> Result<(Presented, Option<Vec<String>>), ApiError> {
+fn read_text(bytes: &[u8]) -> Result<(Presented, Option<Vec<verify::CheckKind>>), ApiError> {
     let text = std::str::from_utf8(bytes)
-        .map_err(|_| ApiError::bad_request("invalid_utf8", "the request body is not valid UTF-8"))?
+        .map_err(|_| {
+            ApiError::bad_request(
+                ProblemCode::InvalidUtf8,
+                "the request body is not valid UTF-8",
+            )
+        })?
         .trim();
     let value = if text.starts_with('{') || text.starts_with('[') || text.starts_with('"') {
         parse_strict(text.as_bytes())?
     } else if text.is_empty() {
-        return Err(ApiError::bad_request("empty_body", "nothing to verify"));
+        return Err(ApiError::bad_request(
+            ProblemCode::EmptyBody,
+            "nothing to verify",
+        ));
     } else {
         Value::String(text.to_owned())
     };

@@ -2,6 +2,7 @@
 //! an entry breaks every later hash. `verify_chain` is what `attest audit verify` runs.
 
 use super::{Actor, ServiceResult};
+use crate::problem::ProblemCode;
 use crate::store::{AuditRow, SharedStore, Tx};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -32,7 +33,7 @@ pub fn reason(raw: &str) -> ServiceResult<&str> {
     let reason = raw.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(super::ServiceError::invalid(
-            "invalid_reason",
+            ProblemCode::InvalidReason,
             "`reason` must be 1 to 500 characters",
         ));
     }
@@ -42,7 +43,7 @@ pub fn reason(raw: &str) -> ServiceResult<&str> {
 /// Appends inside the caller's transaction, so the entry exists exactly when the change does.
 pub async fn append(tx: &mut dyn Tx, at: i64, entry: Entry<'_>) -> ServiceResult<()> {
     let (seq, prev_hash) = match tx.last_audit().await? {
-        Some((seq, hash)) => (seq + 1, hash),
+        Some(head) => (head.seq + 1, head.hash),
         None => (1, GENESIS.to_owned()),
     };
     let mut row = AuditRow {

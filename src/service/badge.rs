@@ -93,7 +93,8 @@ pub async fn baked(ctx: &Context, id: &CredentialId, format: Format) -> ServiceR
     let row = listing::get(ctx, id).await?;
     let code = row
         .achievement
-        .as_deref()
+        .as_ref()
+        .map(|c| c.as_str())
         .ok_or_else(|| ServiceError::not_found("badge"))?;
     let a = achievement_of(ctx, code).map_err(|_| ServiceError::not_found("badge"))?;
     let svg = badge::badge_svg(&ctx.catalog.program, a);

@@ -1,6 +1,7 @@
 //! `POST /api/v1/exam-results/batch` and `attest issue`: many results in one transaction.
 
-use super::issue::{Prepared, RACE_RETRIES, Submitted, newly_issued, prepare, process};
+use super::error::retry_on_conflict;
+use super::issue::{Prepared, Submitted, newly_issued, prepare, process};
 use super::{Actor, Context, ErrorClass, ServiceError, ServiceResult};
 use serde_json::Value;
 
@@ -19,9 +20,8 @@ pub async fn submit_batch(
 ) -> ServiceResult<Vec<BatchItem>> {
     let prepared: Vec<ServiceResult<Prepared>> =
         items.iter().map(|item| prepare(ctx, item)).collect();
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
+    let prepared = &prepared;
+    let out = retry_on_conflict(|| async move {
         let mut tx = ctx.store.begin().await?;
         let ids: Vec<&str> = prepared
             .iter()
@@ -31,7 +31,7 @@ pub async fn submit_batch(
         tx.prefetch_attempts(&ids).await?;
         let mut out = Vec::with_capacity(items.len());
         let mut failure = None;
-        for (index, (item, p)) in items.iter().zip(&prepared).enumerate() {
+        for (index, (item, p)) in items.iter().zip(prepared).enumerate() {
             let attempt_id = item
                 .get("attempt_id")
                 .and_then(Value::as_str)
@@ -41,7 +41,7 @@ pub async fn submit_batch(
                 Ok(p) => match process(ctx, tx.as_mut(), actor, p).await {
                     Err(e)
                         if matches!(e.class, ErrorClass::Internal | ErrorClass::Unavailable)
-                            || e.code == "conflict" =>
+                            || e.is_conflict() =>
                     {
                         failure = Some(e);
                         break;
@@ -55,22 +55,17 @@ pub async fn submit_batch(
                 outcome,
             });
         }
-        let committed = match failure {
+        match failure {
             Some(e) => Err(e),
-            None => tx.commit().await.map_err(ServiceError::from),
-        };
-        match committed {
-            Ok(()) => {
-                crate::metrics::credentials_issued(
-                    out.iter()
-                        .filter_map(|item| item.outcome.as_ref().ok())
-                        .map(newly_issued)
-                        .sum(),
-                );
-                return Ok(out);
-            }
-            Err(e) if e.code == "conflict" && attempt < RACE_RETRIES => continue,
-            Err(e) => return Err(e),
+            None => tx.commit().await.map(|()| out).map_err(ServiceError::from),
         }
-    }
+    })
+    .await?;
+    crate::metrics::credentials_issued(
+        out.iter()
+            .filter_map(|item| item.outcome.as_ref().ok())
+            .map(newly_issued)
+            .sum(),
+    );
+    Ok(out)
 }

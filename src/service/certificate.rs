@@ -8,6 +8,7 @@ use super::capacity::RenderPermit;
 use super::error::ErrorClass;
 use super::{Context, ServiceError, ServiceResult, share};
 use crate::domain::ids::CredentialId;
+use crate::problem::ProblemCode;
 use crate::render::{Attachment, CertificateView, Fonts, LineageLink, render_certificate};
 use std::sync::LazyLock;
 use time::OffsetDateTime;
@@ -65,7 +66,7 @@ pub async fn render(ctx: &Context, id: &CredentialId) -> ServiceResult<Vec<u8>> 
     let busy = |_| {
         ServiceError::new(
             ErrorClass::Unavailable,
-            "busy",
+            ProblemCode::Busy,
             "too many certificates are being rendered; retry shortly",
         )
     };

@@ -7,6 +7,7 @@
 
 use super::capacity::RenderGate;
 use super::{ErrorClass, ServiceError, ServiceResult};
+use crate::problem::ProblemCode;
 
 #[derive(Debug)]
 pub struct CpuPool {
@@ -37,7 +38,7 @@ impl CpuPool {
         let busy = || {
             ServiceError::new(
                 ErrorClass::Unavailable,
-                "busy",
+                ProblemCode::Busy,
                 "the server is busy with other verifications; try again shortly",
             )
         };
@@ -68,7 +69,7 @@ mod tests {
             tokio::task::yield_now().await;
         }
         let refused = pool.run(|| 1).await;
-        assert_eq!(refused.err().map(|e| e.code), Some("busy"));
+        assert_eq!(refused.err().map(|e| e.code), Some(ProblemCode::Busy));
         tx.send(()).unwrap();
         assert!(first.await.unwrap().unwrap());
         assert_eq!(pool.run(|| 2).await.unwrap(), 2);

@@ -7,6 +7,7 @@
 use super::audit::{self, Entry};
 use super::{Actor, Context, ServiceError, ServiceResult};
 use crate::domain::ids::CandidateId;
+use crate::problem::ProblemCode;
 use serde_json::json;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -24,7 +25,7 @@ pub async fn erase_candidate(
     reason: &str,
 ) -> ServiceResult<Erased> {
     let id = CandidateId::parse(candidate_id)
-        .map_err(|e| ServiceError::invalid("invalid_id", e.to_string()))?;
+        .map_err(|e| ServiceError::invalid(ProblemCode::InvalidId, e.to_string()))?;
     let reason = crate::service::audit::reason(reason)?;
     let now = ctx.now().unix_timestamp();
     let mut tx = ctx.store.begin().await?;

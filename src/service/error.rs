@@ -1,6 +1,7 @@
 //! Service errors: each carries a stable machine `code` and a human message; the HTTP layer
 //! maps the [`ErrorClass`] to a status once, and the CLI to an exit code.
 
+use crate::problem::ProblemCode;
 use crate::store::StoreError;
 use serde_json::Value;
 
@@ -26,14 +27,14 @@ pub enum ErrorClass {
 #[error("{code}: {message}")]
 pub struct ServiceError {
     pub class: ErrorClass,
-    pub code: &'static str,
+    pub code: ProblemCode,
     pub message: String,
     /// Extra machine-readable facts (validation errors, missing prerequisites, …).
     pub details: Option<Value>,
 }
 
 impl ServiceError {
-    pub fn new(class: ErrorClass, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(class: ErrorClass, code: ProblemCode, message: impl Into<String>) -> Self {
         Self {
             class,
             code,
@@ -47,28 +48,56 @@ impl ServiceError {
         self
     }
 
-    pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn invalid(code: ProblemCode, message: impl Into<String>) -> Self {
         Self::new(ErrorClass::Invalid, code, message)
     }
 
-    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn unprocessable(code: ProblemCode, message: impl Into<String>) -> Self {
         Self::new(ErrorClass::Unprocessable, code, message)
     }
 
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: ProblemCode, message: impl Into<String>) -> Self {
         Self::new(ErrorClass::Conflict, code, message)
     }
 
     pub fn not_found(what: &str) -> Self {
         Self::new(
             ErrorClass::NotFound,
-            "not_found",
+            ProblemCode::NotFound,
             format!("{what} not found"),
         )
     }
 
     pub fn internal(message: impl Into<String>) -> Self {
-        Self::new(ErrorClass::Internal, "internal_error", message)
+        Self::new(ErrorClass::Internal, ProblemCode::InternalError, message)
+    }
+
+    /// A transaction lost a race (unique key taken by a concurrent writer, a deadlock victim or
+    /// a serialization failure): nothing was written, so the whole unit may run again.
+    pub fn is_conflict(&self) -> bool {
+        self.code == ProblemCode::Conflict
+    }
+}
+
+/// How many times a transaction that lost a race is run in all.
+const RACE_ATTEMPTS: usize = 3;
+
+/// Runs `unit` (one whole transaction) again when it loses a race ([`ServiceError::is_conflict`]),
+/// up to [`RACE_ATTEMPTS`] times in all; the rerun reads what the winner wrote.
+///
+/// `unit` makes a fresh future per run (an `async move` block over references): an async
+/// closure's future is not provably `Send` for the axum handlers that await this.
+pub async fn retry_on_conflict<T, F, Fut>(mut unit: F) -> ServiceResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ServiceResult<T>>,
+{
+    let mut attempt = 1;
+    loop {
+        match unit().await {
+            Err(e) if e.is_conflict() && attempt < RACE_ATTEMPTS => attempt += 1,
+            other => return other,
+        }
     }
 }
 
@@ -76,10 +105,12 @@ impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Unavailable(m) => {
-                Self::new(ErrorClass::Unavailable, "database_unavailable", m)
+                Self::new(ErrorClass::Unavailable, ProblemCode::DatabaseUnavailable, m)
             }
-            StoreError::Storage(m) => Self::new(ErrorClass::Unavailable, "storage_unavailable", m),
-            StoreError::Conflict(m) => Self::new(ErrorClass::Conflict, "conflict", m),
+            StoreError::Storage(m) => {
+                Self::new(ErrorClass::Unavailable, ProblemCode::StorageUnavailable, m)
+            }
+            StoreError::Conflict(m) => Self::new(ErrorClass::Conflict, ProblemCode::Conflict, m),
             other => Self::internal(other.to_string()),
         }
     }

@@ -6,6 +6,7 @@
 
 use super::{ServiceError, ServiceResult};
 use crate::domain::exam::ExamResult;
+use crate::problem::ProblemCode;
 use crate::store::AttemptRow;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -61,7 +62,7 @@ pub fn fingerprint(result: &ExamResult, body: &Value) -> ServiceResult<Fingerpri
 pub fn same_request(existing: &AttemptRow, new: &Fingerprint) -> ServiceResult<()> {
     if existing.body_hash == ERASED {
         return Err(ServiceError::conflict(
-            "attempt_erased",
+            ProblemCode::AttemptErased,
             format!(
                 "attempt `{}` belonged to a candidate whose data was erased",
                 existing.attempt_id
@@ -84,7 +85,7 @@ pub fn same_request(existing: &AttemptRow, new: &Fingerprint) -> ServiceResult<(
     let field = first_difference(&stored, &new.redacted, String::new())
         .unwrap_or_else(|| "candidate.email".to_owned());
     Err(ServiceError::conflict(
-        "attempt_conflict",
+        ProblemCode::AttemptConflict,
         format!(
             "attempt `{}` was already submitted with a different `{field}`",
             existing.attempt_id

@@ -2,12 +2,15 @@
 //! credential, its status index, its lineage and its audit entry then commit in one
 //! transaction, so a crash leaves either all of them or none. `attempt_id` makes retries safe.
 
+use super::error::retry_on_conflict;
 use super::idempotency::{self, Fingerprint};
 use super::{Actor, Context, ServiceError, ServiceResult, keys, lineage, signing, status};
+use crate::domain::attempt::AttemptOutcome;
 use crate::domain::catalog::Achievement;
 use crate::domain::exam::{ExamResult, OnMissingPrerequisites};
 use crate::domain::ids::CredentialId;
 use crate::domain::validity::ValidityPeriod;
+use crate::problem::ProblemCode;
 use crate::store::{AttemptRow, CredentialRow, Tx};
 use crate::vc::credential::{self, CredentialDraft, IdentityHash};
 use rand::RngCore;
@@ -52,26 +55,26 @@ pub fn prepare(ctx: &Context, body: &Value) -> ServiceResult<Prepared> {
             first["path"].as_str().unwrap_or_default(),
             first["message"].as_str().unwrap_or_default()
         );
-        return Err(ServiceError::invalid("schema_violation", message)
+        return Err(ServiceError::invalid(ProblemCode::SchemaViolation, message)
             .with_details(json!({"errors": problems})));
     }
     let result: ExamResult = serde_json::from_value(body.clone())
-        .map_err(|e| ServiceError::invalid("invalid_exam_result", e.to_string()))?;
+        .map_err(|e| ServiceError::invalid(ProblemCode::InvalidExamResult, e.to_string()))?;
     result
         .check_name()
-        .map_err(|m| ServiceError::unprocessable("invalid_name", m))?;
+        .map_err(|m| ServiceError::unprocessable(ProblemCode::InvalidName, m))?;
     result
         .check()
-        .map_err(|m| ServiceError::invalid("invalid_exam_result", m))?;
+        .map_err(|m| ServiceError::invalid(ProblemCode::InvalidExamResult, m))?;
     let achievement = ctx.catalog.get(&result.achievement).ok_or_else(|| {
         ServiceError::unprocessable(
-            "unknown_achievement",
+            ProblemCode::UnknownAchievement,
             format!("`{}` is not in the catalog", result.achievement),
         )
     })?;
     if result.exam.max_score != achievement.max_score {
         return Err(ServiceError::unprocessable(
-            "score_scale_mismatch",
+            ProblemCode::ScoreScaleMismatch,
             format!(
                 "`{}` is scored out of {}, not {}",
                 achievement.code, achievement.max_score, result.exam.max_score
@@ -82,7 +85,7 @@ pub fn prepare(ctx: &Context, body: &Value) -> ServiceResult<Prepared> {
         && !achievement.exam_versions.contains(&result.exam.version)
     {
         return Err(ServiceError::unprocessable(
-            "unknown_exam_version",
+            ProblemCode::UnknownExamVersion,
             format!(
                 "exam version `{}` is not accepted for `{}`",
                 result.exam.version, achievement.code
@@ -96,29 +99,19 @@ pub fn prepare(ctx: &Context, body: &Value) -> ServiceResult<Prepared> {
     })
 }
 
-pub(super) const RACE_RETRIES: usize = 3;
-
 pub async fn submit(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult<Submitted> {
     let prepared = prepare(ctx, body)?;
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
+    // A concurrent request with the same attempt_id (or index) won: read its result.
+    let prepared = &prepared;
+    let submitted = retry_on_conflict(|| async move {
         let mut tx = ctx.store.begin().await?;
-        let outcome = match process(ctx, tx.as_mut(), actor, &prepared).await {
-            Ok(s) => tx.commit().await.map(|()| s).map_err(ServiceError::from),
-            Err(e) => Err(e),
-        };
-        match outcome {
-            // A concurrent request with the same attempt_id (or index) won: read its result.
-            Err(e) if e.code == "conflict" && attempt < RACE_RETRIES => continue,
-            other => {
-                if let Ok(submitted) = &other {
-                    crate::metrics::credentials_issued(newly_issued(submitted));
-                }
-                return other;
-            }
-        }
-    }
+        let submitted = process(ctx, tx.as_mut(), actor, prepared).await?;
+        tx.commit().await?;
+        Ok(submitted)
+    })
+    .await?;
+    crate::metrics::credentials_issued(newly_issued(&submitted));
+    Ok(submitted)
 }
 
 pub(super) async fn process(
@@ -137,11 +130,12 @@ pub(super) async fn process(
         .get(&r.achievement)
         .ok_or_else(|| ServiceError::internal("achievement vanished from the catalog"))?;
     let mut attempt = AttemptRow {
-        attempt_id: r.attempt_id.to_string(),
+        attempt_id: r.attempt_id.clone(),
         body_hash: p.fingerprint.hash.clone(),
-        candidate_id: r.candidate.id.to_string(),
-        achievement: r.achievement.to_string(),
-        outcome: String::new(),
+        candidate_id: r.candidate.id.clone(),
+        achievement: r.achievement.clone(),
+        // Settled below, on every path that records the attempt.
+        outcome: AttemptOutcome::Issued,
         credential_id: None,
         body: p.fingerprint.redacted.to_string(),
         received_at: now.unix_timestamp(),
@@ -149,7 +143,7 @@ pub(super) async fn process(
         candidate_email: None,
     };
     if r.exam.score < achievement.pass_mark {
-        attempt.outcome = "below_pass_mark".into();
+        attempt.outcome = AttemptOutcome::BelowPassMark;
         tx.insert_attempt(&attempt).await?;
         return Ok(Submitted::BelowPassMark {
             score: r.exam.score,
@@ -166,7 +160,7 @@ pub(super) async fn process(
     if !resolution.missing.is_empty() {
         let missing: Vec<String> = resolution.missing.iter().map(ToString::to_string).collect();
         if r.on_missing_prerequisites == OnMissingPrerequisites::Hold {
-            attempt.outcome = "pending".into();
+            attempt.outcome = AttemptOutcome::Pending;
             // Needed to issue it later; cleared once the attempt is settled.
             attempt.candidate_email = Some(r.candidate.email.clone());
             attempt.detail = Some(json!({"missing": missing}).to_string());
@@ -177,7 +171,7 @@ pub(super) async fn process(
             });
         }
         return Err(ServiceError::unprocessable(
-            "prerequisites_missing",
+            ProblemCode::PrerequisitesMissing,
             format!(
                 "`{}` requires {} first",
                 achievement.code,
@@ -187,8 +181,8 @@ pub(super) async fn process(
         .with_details(json!({"missing": missing})));
     }
     let id = issue_one(ctx, tx, actor, r, achievement, &resolution.satisfied, now).await?;
-    attempt.outcome = "issued".into();
-    attempt.credential_id = Some(id.to_string());
+    attempt.outcome = AttemptOutcome::Issued;
+    attempt.credential_id = Some(id);
     tx.insert_attempt(&attempt).await?;
     let released = release_pending(ctx, tx, actor, r.candidate.id.as_str(), now).await?;
     Ok(Submitted::Issued {
@@ -200,25 +194,22 @@ pub(super) async fn process(
 
 fn repeat(existing: AttemptRow, p: &Prepared) -> ServiceResult<Submitted> {
     idempotency::same_request(&existing, &p.fingerprint)?;
-    match existing.outcome.as_str() {
-        "issued" => {
-            let id = existing
+    match existing.outcome {
+        AttemptOutcome::Issued => {
+            let credential_id = existing
                 .credential_id
-                .as_deref()
-                .and_then(|i| CredentialId::parse(i).ok());
-            let credential_id =
-                id.ok_or_else(|| ServiceError::internal("issued attempt without credential"))?;
+                .ok_or_else(|| ServiceError::internal("issued attempt without credential"))?;
             Ok(Submitted::Issued {
                 credential_id,
                 repeat: true,
                 released: Vec::new(),
             })
         }
-        "below_pass_mark" => Ok(Submitted::BelowPassMark {
+        AttemptOutcome::BelowPassMark => Ok(Submitted::BelowPassMark {
             score: p.result.exam.score,
             pass_mark: 0,
         }),
-        "pending" => {
+        AttemptOutcome::Pending => {
             let detail: Value = existing
                 .detail
                 .as_deref()
@@ -237,8 +228,8 @@ fn repeat(existing: AttemptRow, p: &Prepared) -> ServiceResult<Submitted> {
                 repeat: true,
             })
         }
-        _ => Err(ServiceError::conflict(
-            "attempt_cancelled",
+        AttemptOutcome::Cancelled => Err(ServiceError::conflict(
+            ProblemCode::AttemptCancelled,
             format!("attempt `{}` was cancelled", existing.attempt_id),
         )),
     }
@@ -275,8 +266,13 @@ async fn release_pending(
                     now,
                 )
                 .await?;
-                tx.set_attempt_outcome(&pending.attempt_id, "issued", Some(&id.to_string()), None)
-                    .await?;
+                tx.set_attempt_outcome(
+                    &pending.attempt_id,
+                    AttemptOutcome::Issued,
+                    Some(&id),
+                    None,
+                )
+                .await?;
                 released.push(id);
                 progressed = true;
             }
@@ -334,9 +330,9 @@ async fn issue_one(
         actor,
         signing::Record {
             id,
-            attempt_id: Some(r.attempt_id.to_string()),
-            candidate_id: Some(r.candidate.id.to_string()),
-            achievement: Some(achievement.code.to_string()),
+            attempt_id: Some(r.attempt_id.clone()),
+            candidate_id: Some(r.candidate.id.clone()),
+            achievement: Some(achievement.code.clone()),
             holder_name: r.holder_name().to_owned(),
             issued_at: now,
             valid_until: Some(validity.until().unix_timestamp()),

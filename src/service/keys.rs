@@ -4,6 +4,7 @@
 use super::audit::{self, Entry};
 use super::{Actor, Context, ServiceError, ServiceResult};
 use crate::crypto::{IssuerKey, KeyRecord};
+use crate::problem::ProblemCode;
 use serde_json::json;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -121,7 +122,7 @@ async fn refuse_unknown_files(ctx: &Context) -> ServiceResult<()> {
         return Ok(());
     }
     Err(ServiceError::conflict(
-        "unknown_key_files",
+        ProblemCode::UnknownKeyFiles,
         format!(
             "the keys directory {} holds {} but the database {} has no signing keys: \
              database_url most likely names the wrong (or a new, empty) database. Nothing was \
@@ -151,7 +152,7 @@ pub async fn adopt(ctx: &Context, actor: &Actor) -> ServiceResult<Vec<KeyRecord>
     let mut tx = ctx.store.begin().await?;
     if !tx.keys().await?.is_empty() {
         return Err(ServiceError::conflict(
-            "keys_exist",
+            ProblemCode::KeysExist,
             "this database already has signing keys; adopt only into a database without any",
         ));
     }
@@ -159,7 +160,7 @@ pub async fn adopt(ctx: &Context, actor: &Actor) -> ServiceResult<Vec<KeyRecord>
     for (n, id) in files.iter().enumerate() {
         if *id != format!("key-{}", n + 1) {
             return Err(ServiceError::invalid(
-                "key_files_not_contiguous",
+                ProblemCode::KeyFilesNotContiguous,
                 format!("expected key-{}.pem before {id}.pem", n + 1),
             ));
         }
@@ -233,7 +234,7 @@ async fn create(
     let mut polls = 0;
     loop {
         match create_once(ctx, actor, only_first).await {
-            Err(e) if e.code == "rotation_in_progress" && polls < FIRST_KEY_POLLS => {
+            Err(e) if e.code == ProblemCode::RotationInProgress && polls < FIRST_KEY_POLLS => {
                 polls += 1;
                 tokio::time::sleep(FIRST_KEY_POLL).await;
             }
@@ -264,13 +265,15 @@ async fn create_once(
     let key_id = format!("key-{}", existing.len() + 1);
     let busy = || {
         ServiceError::conflict(
-            "rotation_in_progress",
+            ProblemCode::RotationInProgress,
             format!("another rotation to `{key_id}` is in progress; retry shortly"),
         )
     };
     let abandoned = match tx.key_intent(&key_id).await? {
         None => false,
-        Some((_, started)) if now.unix_timestamp() - started >= ROTATION_ABANDONED_AFTER => true,
+        Some(intent) if now.unix_timestamp() - intent.started_at >= ROTATION_ABANDONED_AFTER => {
+            true
+        }
         Some(_) => return Err(busy()),
     };
     tx.put_key_intent(&key_id, &token, now.unix_timestamp())
@@ -285,7 +288,7 @@ async fn create_once(
     let ours = tx
         .key_intent(&key_id)
         .await?
-        .is_some_and(|(t, _)| t == token);
+        .is_some_and(|intent| intent.token == token);
     if !ours || existing.iter().any(|k| k.key_id == key_id) {
         return Err(busy());
     }

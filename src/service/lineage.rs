@@ -24,8 +24,8 @@ pub fn resolve<'a>(
     let mut missing = Vec::new();
     for code in &achievement.prerequisites {
         let found = holdings.iter().find(|c| {
-            c.achievement.as_deref() == Some(code.as_str())
-                && c.state == "active"
+            c.achievement.as_ref() == Some(code)
+                && c.state == crate::domain::status::CredentialState::Active
                 && (achievement.expired_prerequisites_count
                     || c.valid_until.is_none_or(|u| u > now))
         });
@@ -43,8 +43,8 @@ pub fn lineage_refs(base_url: &str, catalog: &Catalog, rows: &[&CredentialRow]) 
             credential_url: credential_url(base_url, &c.credential_id),
             achievement_name: c
                 .achievement
-                .as_deref()
-                .and_then(|code| catalog.find(code))
+                .as_ref()
+                .and_then(|code| catalog.find(code.as_str()))
                 .map(|a| a.name.clone())
                 .unwrap_or_default(),
             issued_on: OffsetDateTime::from_unix_timestamp(c.issued_at)

@@ -6,6 +6,8 @@
 
 use super::{Context, ServiceError, ServiceResult};
 use crate::domain::ids::CredentialId;
+use crate::domain::status::CredentialState;
+use crate::problem::ProblemCode;
 use crate::store::{CredentialQuery, CredentialRow};
 use std::fmt;
 
@@ -21,7 +23,7 @@ impl Cursor {
     pub fn parse(text: &str) -> ServiceResult<Self> {
         let bad = || {
             ServiceError::invalid(
-                "invalid_cursor",
+                ProblemCode::InvalidCursor,
                 "`cursor` must be the `next_cursor` of a previous page",
             )
         };
@@ -51,7 +53,7 @@ impl fmt::Display for Cursor {
 pub struct Filter {
     pub candidate_id: Option<String>,
     pub achievement: Option<String>,
-    pub state: Option<String>,
+    pub state: Option<CredentialState>,
     pub before: Option<i64>,
 }
 
@@ -110,7 +112,7 @@ mod tests {
         assert_eq!(Cursor::parse(&c.to_string()).unwrap(), c);
         for bad in ["", "1795186800", "x:y", "1795186800:not-a-uuid", ":"] {
             let e = Cursor::parse(bad).unwrap_err();
-            assert_eq!(e.code, "invalid_cursor", "{bad}");
+            assert_eq!(e.code, ProblemCode::InvalidCursor, "{bad}");
         }
     }
 }

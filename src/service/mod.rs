@@ -25,6 +25,7 @@ pub mod tokens;
 pub mod vc_api;
 pub mod verify;
 
+pub use crate::domain::role::Role;
 pub use context::Context;
 pub use error::{ErrorClass, ServiceError, ServiceResult};
 
@@ -42,29 +43,6 @@ impl Actor {
         Self {
             name: format!("cli:{user}"),
             role: Role::Admin,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Issuer,
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Issuer => "issuer",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "issuer" => Some(Role::Issuer),
-            "admin" => Some(Role::Admin),
-            _ => None,
         }
     }
 }

@@ -3,12 +3,17 @@
 
 use super::audit::{self, Entry};
 use super::{Actor, Context, ServiceError, ServiceResult};
+use crate::domain::attempt::AttemptOutcome;
+use crate::problem::ProblemCode;
 use crate::store::AttemptRow;
 use serde_json::json;
 
 /// Results held for missing prerequisites, newest first.
 pub async fn pending(ctx: &Context, limit: i64) -> ServiceResult<Vec<AttemptRow>> {
-    Ok(ctx.store.attempts_with_outcome("pending", limit).await?)
+    Ok(ctx
+        .store
+        .attempts_with_outcome(AttemptOutcome::Pending, limit)
+        .await?)
 }
 
 /// Cancels a held result: it will not be issued when its prerequisites arrive.
@@ -19,7 +24,7 @@ pub async fn cancel(
     reason: &str,
 ) -> ServiceResult<()> {
     let id = crate::domain::ids::AttemptId::parse(attempt_id)
-        .map_err(|e| ServiceError::invalid("invalid_id", e.to_string()))?;
+        .map_err(|e| ServiceError::invalid(ProblemCode::InvalidId, e.to_string()))?;
     let reason = crate::service::audit::reason(reason)?;
     let now = ctx.now().unix_timestamp();
     let mut tx = ctx.store.begin().await?;
@@ -27,14 +32,19 @@ pub async fn cancel(
         .attempt(&id)
         .await?
         .ok_or_else(|| ServiceError::not_found("exam attempt"))?;
-    if attempt.outcome != "pending" {
+    if attempt.outcome != AttemptOutcome::Pending {
         return Err(ServiceError::conflict(
-            "not_pending",
+            ProblemCode::NotPending,
             format!("attempt `{attempt_id}` is {}, not pending", attempt.outcome),
         ));
     }
-    tx.set_attempt_outcome(attempt_id, "cancelled", None, attempt.detail.as_deref())
-        .await?;
+    tx.set_attempt_outcome(
+        &id,
+        AttemptOutcome::Cancelled,
+        None,
+        attempt.detail.as_deref(),
+    )
+    .await?;
     audit::append(
         tx.as_mut(),
         now,

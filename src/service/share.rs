@@ -3,6 +3,7 @@
 
 use super::{Context, ServiceError, ServiceResult};
 use crate::domain::ids::CredentialId;
+use crate::domain::status::CredentialState;
 use crate::store::{CredentialQuery, CredentialRow};
 use serde_json::Value;
 use time::{Date, OffsetDateTime};
@@ -22,7 +23,7 @@ pub struct Facts {
     /// Prerequisites this credential builds on: (achievement name, issued on).
     pub builds_on: Vec<(String, Date)>,
     /// The holder's credentials in this program, oldest first: (achievement name, state, issued).
-    pub path: Vec<(String, String, Date)>,
+    pub path: Vec<(String, CredentialState, Date)>,
     /// Achievements this one opens, with what each requires.
     pub next: Vec<String>,
 }
@@ -41,7 +42,10 @@ pub async fn facts(ctx: &Context, id: &CredentialId) -> ServiceResult<Facts> {
         .ok_or_else(|| ServiceError::not_found("credential"))?;
     let credential: Value =
         serde_json::from_str(&row.json).map_err(|e| ServiceError::internal(e.to_string()))?;
-    let achievement = row.achievement.as_deref().and_then(|c| ctx.catalog.find(c));
+    let achievement = row
+        .achievement
+        .as_ref()
+        .and_then(|c| ctx.catalog.find(c.as_str()));
     let text = |p: &str| {
         credential
             .pointer(p)
@@ -58,8 +62,8 @@ pub async fn facts(ctx: &Context, id: &CredentialId) -> ServiceResult<Facts> {
         if let Some(p) = ctx.store.credential(&prerequisite).await? {
             let name = p
                 .achievement
-                .as_deref()
-                .and_then(|c| ctx.catalog.find(c))
+                .as_ref()
+                .and_then(|c| ctx.catalog.find(c.as_str()))
                 .map(|a| a.name.clone())
                 .unwrap_or_default();
             builds_on.push((name, date(p.issued_at)));
@@ -71,7 +75,7 @@ pub async fn facts(ctx: &Context, id: &CredentialId) -> ServiceResult<Facts> {
         let mut held = ctx
             .store
             .credentials_page(&CredentialQuery {
-                candidate_id: Some(candidate.clone()),
+                candidate_id: Some(candidate.to_string()),
                 limit: 200,
                 ..Default::default()
             })
@@ -79,17 +83,17 @@ pub async fn facts(ctx: &Context, id: &CredentialId) -> ServiceResult<Facts> {
         held.reverse();
         let held_codes: Vec<String> = held
             .iter()
-            .filter(|h| h.state == "active")
-            .filter_map(|h| h.achievement.clone())
+            .filter(|h| h.state == CredentialState::Active)
+            .filter_map(|h| h.achievement.as_ref().map(ToString::to_string))
             .collect();
         for h in &held {
             let name = h
                 .achievement
-                .as_deref()
-                .and_then(|c| ctx.catalog.find(c))
+                .as_ref()
+                .and_then(|c| ctx.catalog.find(c.as_str()))
                 .map(|a| a.name.clone())
                 .unwrap_or_default();
-            path.push((name, h.state.clone(), date(h.issued_at)));
+            path.push((name, h.state, date(h.issued_at)));
         }
         for a in ctx.catalog.achievements() {
             let opens = a

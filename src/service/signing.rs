@@ -3,6 +3,7 @@
 
 use super::{Context, ServiceError, ServiceResult};
 use crate::crypto::{IssuerKey, KeyRecord};
+use crate::problem::ProblemCode;
 use crate::vc::{jwt, proof};
 use serde_json::Value;
 use std::sync::Arc;
@@ -47,11 +48,7 @@ impl SigningJob {
         created: OffsetDateTime,
         suite: Option<proof::Cryptosuite>,
     ) -> ServiceResult<Self> {
-        let cryptosuite = match suite {
-            Some(s) => s,
-            None => proof::Cryptosuite::parse(&ctx.config.cryptosuite)
-                .map_err(|e| ServiceError::internal(e.to_string()))?,
-        };
+        let cryptosuite = suite.unwrap_or(ctx.config.cryptosuite);
         Ok(Self {
             key: key.clone(),
             options: proof::ProofOptions {
@@ -82,8 +79,10 @@ impl SigningJob {
                 // A poison graph gets a code of its own, so a caller can tell it from other
                 // documents that cannot be signed.
                 let code = match e {
-                    proof::ProofError::CanonicalizationLimit(_) => "canonicalization_limit",
-                    _ => "cannot_sign",
+                    proof::ProofError::CanonicalizationLimit(_) => {
+                        ProblemCode::CanonicalizationLimit
+                    }
+                    _ => ProblemCode::CannotSign,
                 };
                 ServiceError::invalid(code, format!("the credential cannot be secured: {e}"))
             })?;
@@ -100,9 +99,9 @@ impl SigningJob {
 /// What the database records beside a signed credential.
 pub struct Record<'a> {
     pub id: crate::domain::ids::CredentialId,
-    pub attempt_id: Option<String>,
-    pub candidate_id: Option<String>,
-    pub achievement: Option<String>,
+    pub attempt_id: Option<crate::domain::ids::AttemptId>,
+    pub candidate_id: Option<crate::domain::ids::CandidateId>,
+    pub achievement: Option<crate::domain::ids::AchievementCode>,
     pub holder_name: String,
     pub issued_at: OffsetDateTime,
     pub valid_until: Option<i64>,
@@ -163,7 +162,7 @@ fn rows<'a>(
         list_number: record.status.list_number,
         list_index: i64::from(record.status.index),
         key_id: record.key_id.to_owned(),
-        state: "active".into(),
+        state: crate::domain::status::CredentialState::Active,
         state_reason: None,
         state_changed_at: None,
         json: String::new(),

@@ -3,6 +3,7 @@
 
 use super::audit::{self, Entry};
 use super::{Actor, Context, ErrorClass, Role, ServiceError, ServiceResult};
+use crate::problem::ProblemCode;
 use crate::store::TokenRow;
 use base64::Engine;
 use rand::RngCore;
@@ -39,7 +40,7 @@ pub async fn create(
     let name = name.trim();
     if name.is_empty() || name.len() > 64 || name.chars().any(char::is_control) {
         return Err(ServiceError::invalid(
-            "invalid_name",
+            ProblemCode::InvalidName,
             "token name must be 1 to 64 printable characters",
         ));
     }
@@ -50,16 +51,17 @@ pub async fn create(
     let row = TokenRow {
         token_id: token_id.clone(),
         name: name.to_owned(),
-        role: role.as_str().to_owned(),
+        role,
         secret_hash: hash_secret(&secret),
         created_at: now,
         revoked_at: None,
     };
     let mut tx = ctx.store.begin().await?;
     tx.insert_token(&row).await.map_err(|e| match e {
-        crate::store::StoreError::Conflict(_) => {
-            ServiceError::conflict("token_name_taken", format!("a token named `{name}` exists"))
-        }
+        crate::store::StoreError::Conflict(_) => ServiceError::conflict(
+            ProblemCode::TokenNameTaken,
+            format!("a token named `{name}` exists"),
+        ),
         other => other.into(),
     })?;
     audit::append(
@@ -110,7 +112,7 @@ pub async fn list(ctx: &Context) -> ServiceResult<Vec<TokenRow>> {
 fn unauthenticated() -> ServiceError {
     ServiceError::new(
         ErrorClass::Unauthenticated,
-        "unauthenticated",
+        ProblemCode::Unauthenticated,
         "a valid bearer token is required",
     )
 }
@@ -131,8 +133,7 @@ pub async fn authenticate(ctx: &Context, presented: &str) -> ServiceResult<Actor
     if !matches || row.revoked_at.is_some() {
         return Err(unauthenticated());
     }
-    let role = Role::parse(&row.role)
-        .ok_or_else(|| ServiceError::internal("stored token role is invalid"))?;
+    let role = row.role;
     Ok(Actor {
         name: row.name,
         role,
@@ -145,7 +146,7 @@ pub fn require(actor: &Actor, role: Role) -> ServiceResult<()> {
     } else {
         Err(ServiceError::new(
             ErrorClass::Forbidden,
-            "forbidden",
+            ProblemCode::Forbidden,
             format!("this needs a token with role `{}`", role.as_str()),
         ))
     }

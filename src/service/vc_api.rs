@@ -17,6 +17,7 @@
 use super::{Actor, Context, ServiceError, ServiceResult, keys, related, signing, status};
 use crate::domain::ids::CredentialId;
 use crate::domain::status::StatusPurpose;
+use crate::problem::ProblemCode;
 use crate::vc::check::{
     CredentialCheckError, check_unsigned, is_v1, parse_datetime, validity_fields,
 };
@@ -39,40 +40,41 @@ pub async fn issue(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult<
         .cloned()
         .ok_or_else(|| {
             ServiceError::invalid(
-                "invalid_request",
+                ProblemCode::InvalidRequest,
                 "expected {\"credential\": {...}, \"options\": {...}}",
             )
         })?;
     let suite = match body.pointer("/options/cryptosuite") {
         None => None,
-        Some(Value::String(name)) => Some(
-            Cryptosuite::parse(name)
-                .map_err(|e| ServiceError::invalid("unsupported_cryptosuite", e.to_string()))?,
-        ),
+        Some(Value::String(name)) => Some(Cryptosuite::parse(name).map_err(|e| {
+            ServiceError::invalid(ProblemCode::UnsupportedCryptosuite, e.to_string())
+        })?),
         Some(_) => {
             return Err(ServiceError::invalid(
-                "invalid_request",
+                ProblemCode::InvalidRequest,
                 "`options.cryptosuite` must be a string",
             ));
         }
     };
     check_unsigned(&credential).map_err(|e| match e {
         CredentialCheckError::UnknownContext(_) => {
-            ServiceError::invalid("unknown_context", e.to_string())
+            ServiceError::invalid(ProblemCode::UnknownContext, e.to_string())
         }
-        CredentialCheckError::Invalid(m) => ServiceError::invalid("invalid_credential", m),
+        CredentialCheckError::Invalid(m) => {
+            ServiceError::invalid(ProblemCode::InvalidCredential, m)
+        }
     })?;
     check_terms(&credential).map_err(|e| match e {
         TermProblem::UnknownContext(url) => ServiceError::invalid(
-            "unknown_context",
+            ProblemCode::UnknownContext,
             format!("context `{url}` is not one this issuer holds"),
         ),
-        TermProblem::Dropped(why) => ServiceError::invalid("undefined_term", why),
+        TermProblem::Dropped(why) => ServiceError::invalid(ProblemCode::UndefinedTerm, why),
     })?;
     refuse_entries_in_our_lists(ctx, &credential)?;
     if let Some(url) = related::first_mismatch(&related::compare(ctx, &credential).await) {
         return Err(ServiceError::invalid(
-            "related_resource_digest_mismatch",
+            ProblemCode::RelatedResourceDigestMismatch,
             format!("the digest given for relatedResource `{url}` does not match the resource"),
         ));
     }
@@ -83,7 +85,7 @@ pub async fn issue(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult<
         .and_then(Value::as_str)
     {
         crate::domain::exam::check_holder_name("credentialSubject.name", name)
-            .map_err(|m| ServiceError::invalid("invalid_name", m))?;
+            .map_err(|m| ServiceError::invalid(ProblemCode::InvalidName, m))?;
     }
     let v1 = is_v1(&credential);
     if v1 {
@@ -103,7 +105,7 @@ pub async fn issue(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult<
         Some(id) if id == ours => {}
         _ => {
             return Err(ServiceError::invalid(
-                "issuer_mismatch",
+                ProblemCode::IssuerMismatch,
                 format!("`issuer` must be this issuer (`{ours}`) or absent"),
             ));
         }
@@ -147,7 +149,7 @@ pub async fn issue(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult<
         .get(until_field)
         .map(|v| parse_datetime(until_field, v).map(|t| t.unix_timestamp()))
         .transpose()
-        .map_err(|e| ServiceError::invalid("invalid_credential", e.to_string()))?;
+        .map_err(|e| ServiceError::invalid(ProblemCode::InvalidCredential, e.to_string()))?;
     let signed = signing::SigningJob::new(ctx, &record, &key, credential, now, suite)?
         .run_pooled(ctx)
         .await?;
@@ -190,7 +192,7 @@ fn refuse_entries_in_our_lists(ctx: &Context, credential: &Value) -> ServiceResu
         .any(|e| names_ours(&e["id"]) || names_ours(&e["statusListCredential"]))
     {
         return Err(ServiceError::invalid(
-            "status_assigned_by_issuer",
+            ProblemCode::StatusAssignedByIssuer,
             "entries in this issuer's status lists are assigned by the issuer; leave them out",
         ));
     }
@@ -213,22 +215,22 @@ async fn record_id(
     tx: &mut dyn crate::store::Tx,
     given: &Value,
 ) -> ServiceResult<CredentialId> {
-    let given = given
-        .as_str()
-        .ok_or_else(|| ServiceError::invalid("invalid_credential", "`id` must be a URL string"))?;
+    let given = given.as_str().ok_or_else(|| {
+        ServiceError::invalid(ProblemCode::InvalidCredential, "`id` must be a URL string")
+    })?;
     let ours = format!("{}/credentials/", ctx.base_url());
     let Some(uuid) = given.strip_prefix(&ours) else {
         return Ok(CredentialId::random());
     };
     let id = CredentialId::parse(uuid).map_err(|_| {
         ServiceError::invalid(
-            "invalid_credential",
+            ProblemCode::InvalidCredential,
             format!("an `id` under {ours} must end in a UUID"),
         )
     })?;
     if tx.credential(&id).await?.is_some() {
         return Err(ServiceError::conflict(
-            "credential_id_taken",
+            ProblemCode::CredentialIdTaken,
             format!("a credential with id `{given}` already exists"),
         ));
     }

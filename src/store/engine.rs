@@ -23,90 +23,15 @@ macro_rules! store_engine {
         use sqlx::Row as _;
 
         type Conn = <$db as sqlx::Database>::Connection;
-        type DbRow = <$db as sqlx::Database>::Row;
 
         const CREDENTIAL_COLUMNS: &str = "credential_id, attempt_id, candidate_id, achievement, holder_name, \
             issued_at, valid_until, list_number, list_index, key_id, state, state_reason, \
             state_changed_at, json, jwt";
 
+        use $crate::store::decode::{attempt_row, audit_row, credential_row, key_record, token_row};
+
         fn parse_id(text: String) -> StoreResult<CredentialId> {
-            CredentialId::parse(&text).map_err(|e| StoreError::Corrupt(e.to_string()))
-        }
-
-        fn credential_row(row: &DbRow) -> StoreResult<CredentialRow> {
-            let id: String = row.try_get("credential_id")?;
-            Ok(CredentialRow {
-                credential_id: CredentialId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                attempt_id: row.try_get("attempt_id")?,
-                candidate_id: row.try_get("candidate_id")?,
-                achievement: row.try_get("achievement")?,
-                holder_name: row.try_get("holder_name")?,
-                issued_at: row.try_get("issued_at")?,
-                valid_until: row.try_get("valid_until")?,
-                list_number: row.try_get("list_number")?,
-                list_index: row.try_get("list_index")?,
-                key_id: row.try_get("key_id")?,
-                state: row.try_get("state")?,
-                state_reason: row.try_get("state_reason")?,
-                state_changed_at: row.try_get("state_changed_at")?,
-                json: row.try_get("json")?,
-                jwt: row.try_get("jwt")?,
-            })
-        }
-
-        fn key_record(row: &DbRow) -> StoreResult<KeyRecord> {
-            let public: String = row.try_get("public_key")?;
-            let time = |t: i64| {
-                time::OffsetDateTime::from_unix_timestamp(t).map_err(|e| StoreError::Corrupt(e.to_string()))
-            };
-            let retired: Option<i64> = row.try_get("retired_at")?;
-            Ok(KeyRecord {
-                key_id: row.try_get("key_id")?,
-                public_key: $crate::vc::multibase::parse_ed25519_multikey(&public)
-                    .ok_or_else(|| StoreError::Corrupt("signing_keys.public_key".into()))?,
-                created_at: time(row.try_get("created_at")?)?,
-                retired_at: retired.map(time).transpose()?,
-            })
-        }
-
-        fn attempt_row(row: &DbRow) -> StoreResult<AttemptRow> {
-            Ok(AttemptRow {
-                attempt_id: row.try_get("attempt_id")?,
-                body_hash: row.try_get("body_hash")?,
-                candidate_id: row.try_get("candidate_id")?,
-                achievement: row.try_get("achievement")?,
-                outcome: row.try_get("outcome")?,
-                credential_id: row.try_get("credential_id")?,
-                body: row.try_get("body")?,
-                received_at: row.try_get("received_at")?,
-                detail: row.try_get("detail")?,
-                candidate_email: row.try_get("candidate_email")?,
-            })
-        }
-
-        fn token_row(row: &DbRow) -> StoreResult<TokenRow> {
-            Ok(TokenRow {
-                token_id: row.try_get("token_id")?,
-                name: row.try_get("name")?,
-                role: row.try_get("role")?,
-                secret_hash: row.try_get("secret_hash")?,
-                created_at: row.try_get("created_at")?,
-                revoked_at: row.try_get("revoked_at")?,
-            })
-        }
-
-        fn audit_row(row: &DbRow) -> StoreResult<AuditRow> {
-            Ok(AuditRow {
-                seq: row.try_get("seq")?,
-                at: row.try_get("at")?,
-                actor: row.try_get("actor")?,
-                action: row.try_get("action")?,
-                credential_id: row.try_get("credential_id")?,
-                reason: row.try_get("reason")?,
-                detail: row.try_get("detail")?,
-                prev_hash: row.try_get("prev_hash")?,
-                hash: row.try_get("hash")?,
-            })
+            $crate::store::decode::credential_id(&text)
         }
 
         /// `lock` is the engine's row-lock suffix inside a write transaction, empty otherwise.
@@ -183,14 +108,7 @@ macro_rules! store_engine {
                 .bind(id.to_string())
                 .fetch_optional(&self.pool)
                 .await?;
-                Ok(match row {
-                    Some(r) => Some(IssuedJson {
-                        json: r.try_get("json")?,
-                        list_number: r.try_get("list_number")?,
-                        list_revision: r.try_get("revision")?,
-                    }),
-                    None => None,
-                })
+                row.as_ref().map($crate::store::decode::issued_json).transpose()
             }
 
             async fn credentials_page(&self, q: &CredentialQuery) -> StoreResult<Vec<CredentialRow>> {
@@ -212,7 +130,7 @@ macro_rules! store_engine {
                 let rows = sqlx::query(sql)
                     .bind(&q.candidate_id)
                     .bind(&q.achievement)
-                    .bind(&q.state)
+                    .bind(q.state.map(|s| s.as_str()))
                     .bind(q.before)
                     .bind(q.limit)
                     .bind(&q.before_id)
@@ -262,16 +180,7 @@ macro_rules! store_engine {
                     .bind(list_id)
                     .fetch_optional(&self.pool)
                     .await?;
-                let Some(r) = row else { return Ok(None) };
-                Ok(Some(PublicationRow {
-                    list_id: r.try_get("list_id")?,
-                    revision: r.try_get("revision")?,
-                    etag: r.try_get("etag")?,
-                    json: r.try_get("json")?,
-                    jwt: r.try_get("jwt")?,
-                    published_at: r.try_get("published_at")?,
-                    valid_until: r.try_get("valid_until")?,
-                }))
+                row.as_ref().map($crate::store::decode::publication_row).transpose()
             }
 
             async fn audit(&self, after_seq: i64, limit: i64) -> StoreResult<Vec<AuditRow>> {
@@ -294,11 +203,15 @@ macro_rules! store_engine {
                 rows.iter().map(|r| parse_id(r.try_get("prerequisite_id")?)).collect()
             }
 
-            async fn attempts_with_outcome(&self, outcome: &str, limit: i64) -> StoreResult<Vec<AttemptRow>> {
+            async fn attempts_with_outcome(
+                &self,
+                outcome: $crate::domain::attempt::AttemptOutcome,
+                limit: i64,
+            ) -> StoreResult<Vec<AttemptRow>> {
                 let rows = sqlx::query(
                     "SELECT * FROM exam_attempts WHERE outcome = $1 ORDER BY received_at DESC, attempt_id LIMIT $2",
                 )
-                .bind(outcome)
+                .bind(outcome.as_str())
                 .bind(limit)
                 .fetch_all(&self.pool)
                 .await?;

@@ -26,16 +26,16 @@ macro_rules! store_tx_io {
                 let columns = format!("credentials ({CREDENTIAL_COLUMNS})");
                 self.insert_rows(&columns, unsent.credentials, |mut b, r| {
                     b.push_bind(r.credential_id.to_string())
-                        .push_bind(r.attempt_id)
-                        .push_bind(r.candidate_id)
-                        .push_bind(r.achievement)
+                        .push_bind(r.attempt_id.map(|v| v.as_str().to_owned()))
+                        .push_bind(r.candidate_id.map(|v| v.as_str().to_owned()))
+                        .push_bind(r.achievement.map(|v| v.as_str().to_owned()))
                         .push_bind(r.holder_name)
                         .push_bind(r.issued_at)
                         .push_bind(r.valid_until)
                         .push_bind(r.list_number)
                         .push_bind(r.list_index)
                         .push_bind(r.key_id)
-                        .push_bind(r.state)
+                        .push_bind(r.state.as_str())
                         .push_bind(r.state_reason)
                         .push_bind(r.state_changed_at)
                         .push_bind(r.json)
@@ -62,12 +62,12 @@ macro_rules! store_tx_io {
                      credential_id, body, received_at, detail, candidate_email)",
                     unsent.attempts,
                     |mut b, r| {
-                        b.push_bind(r.attempt_id)
+                        b.push_bind(r.attempt_id.as_str().to_owned())
                             .push_bind(r.body_hash)
-                            .push_bind(r.candidate_id)
-                            .push_bind(r.achievement)
-                            .push_bind(r.outcome)
-                            .push_bind(r.credential_id)
+                            .push_bind(r.candidate_id.as_str().to_owned())
+                            .push_bind(r.achievement.as_str().to_owned())
+                            .push_bind(r.outcome.as_str())
+                            .push_bind(r.credential_id.map(|id| id.to_string()))
                             .push_bind(r.body)
                             .push_bind(r.received_at)
                             .push_bind(r.detail)
@@ -158,7 +158,7 @@ macro_rules! store_tx_io {
                     }
                     for row in &rows {
                         let found = attempt_row(row)?;
-                        self.state.attempts.insert(found.attempt_id.clone(), Some(found));
+                        self.state.attempts.insert(found.attempt_id.as_str().to_owned(), Some(found));
                     }
                 }
                 Ok(())

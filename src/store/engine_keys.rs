@@ -30,15 +30,12 @@ macro_rules! store_tx_keys {
                 Ok(())
             }
 
-            async fn key_intent_row(&mut self, key_id: &str) -> StoreResult<Option<(String, i64)>> {
+            async fn key_intent_row(&mut self, key_id: &str) -> StoreResult<Option<$crate::store::KeyIntent>> {
                 let row = sqlx::query("SELECT token, started_at FROM key_intents WHERE key_id = $1")
                     .bind(key_id)
                     .fetch_optional(&mut *self.tx)
                     .await?;
-                Ok(match row {
-                    Some(r) => Some((r.try_get("token")?, r.try_get("started_at")?)),
-                    None => None,
-                })
+                row.as_ref().map($crate::store::decode::key_intent).transpose()
             }
 
             async fn put_key_intent_row(&mut self, key_id: &str, token: &str, at: i64) -> StoreResult<()> {

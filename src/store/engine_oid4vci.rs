@@ -5,21 +5,6 @@
 
 macro_rules! store_tx_oid4vci {
     (db: $db:ty, tx: $tx:ident, for_update: $for_update:literal $(,)?) => {
-        fn oid4vci_offer_row(row: &DbRow) -> StoreResult<$crate::store::OfferRow> {
-            Ok($crate::store::OfferRow {
-                code_hash: row.try_get("code_hash")?,
-                credential_id: row.try_get("credential_id")?,
-                origin: row.try_get("origin")?,
-                tx_code_hash: row.try_get("tx_code_hash")?,
-                tx_code_failures: row.try_get("tx_code_failures")?,
-                created_at: row.try_get("created_at")?,
-                expires_at: row.try_get("expires_at")?,
-                redeemed_at: row.try_get("redeemed_at")?,
-                token_hash: row.try_get("token_hash")?,
-                token_expires_at: row.try_get("token_expires_at")?,
-            })
-        }
-
         /// Copies given to wallets for one record, oldest first.
         async fn oid4vci_wallet_copies(
             pool: &sqlx::Pool<$db>,
@@ -31,19 +16,7 @@ macro_rules! store_tx_oid4vci {
             .bind(credential_id)
             .fetch_all(pool)
             .await?;
-            rows.iter()
-                .map(|r| {
-                    Ok($crate::store::WalletCopyRow {
-                        copy_id: r.try_get("copy_id")?,
-                        credential_id: r.try_get("credential_id")?,
-                        offer_hash: r.try_get("offer_hash")?,
-                        configuration_id: r.try_get("configuration_id")?,
-                        holder_did: r.try_get("holder_did")?,
-                        issued_at: r.try_get("issued_at")?,
-                        credential: r.try_get("credential")?,
-                    })
-                })
-                .collect()
+            rows.iter().map($crate::store::oid4vci_rows::wallet_copy).collect()
         }
 
         impl $tx {
@@ -91,7 +64,7 @@ macro_rules! store_tx_oid4vci {
                     $for_update
                 ));
                 let row = sqlx::query(sql).bind(hash).fetch_optional(&mut *self.tx).await?;
-                row.as_ref().map(oid4vci_offer_row).transpose()
+                row.as_ref().map($crate::store::oid4vci_rows::offer).transpose()
             }
 
             async fn save_offer_row(&mut self, o: &$crate::store::OfferRow) -> StoreResult<()> {

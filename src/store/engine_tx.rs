@@ -81,7 +81,7 @@ macro_rules! store_tx {
                 self.rotate_key_rows(key).await
             }
 
-            async fn key_intent(&mut self, key_id: &str) -> StoreResult<Option<(String, i64)>> {
+            async fn key_intent(&mut self, key_id: &str) -> StoreResult<Option<$crate::store::KeyIntent>> {
                 self.key_intent_row(key_id).await
             }
 
@@ -89,10 +89,10 @@ macro_rules! store_tx {
                 self.put_key_intent_row(key_id, token, at).await
             }
 
-            async fn open_status_list(&mut self, size: u32, now: i64) -> StoreResult<(i64, i64)> {
+            async fn open_status_list(&mut self, size: u32, now: i64) -> StoreResult<$crate::store::OpenSlot> {
                 use $crate::store::tx_state::OpenList;
                 if let Some(open) = self.state.open_list.filter(|o| o.allocated < o.size) {
-                    return Ok((open.number, open.allocated));
+                    return Ok(open.slot());
                 }
                 self.flush().await?;
                 // The newest list, locked: only it can have room (lists open when it is full).
@@ -106,8 +106,9 @@ macro_rules! store_tx {
                         let (number, allocated): (i64, i64) = (row.try_get("list_number")?, row.try_get("allocated")?);
                         let list_size: i64 = row.try_get("size")?;
                         if allocated < list_size {
-                            self.state.open_list = Some(OpenList { number, allocated, size: list_size });
-                            return Ok((number, allocated));
+                            let open = OpenList { number, allocated, size: list_size };
+                            self.state.open_list = Some(open);
+                            return Ok(open.slot());
                         }
                         number + 1
                     }
@@ -125,8 +126,9 @@ macro_rules! store_tx {
                 .bind(now)
                 .execute(&mut *self.tx)
                 .await?;
-                self.state.open_list = Some(OpenList { number: next, allocated: 0, size: i64::from(size) });
-                Ok((next, 0))
+                let open = OpenList { number: next, allocated: 0, size: i64::from(size) };
+                self.state.open_list = Some(open);
+                Ok(open.slot())
             }
 
             async fn free_index(&mut self, list_number: i64, candidates: &[i64]) -> StoreResult<Option<i64>> {
@@ -221,21 +223,21 @@ macro_rules! store_tx {
 
             async fn set_attempt_outcome(
                 &mut self,
-                attempt_id: &str,
-                outcome: &str,
-                credential_id: Option<&str>,
+                attempt_id: &AttemptId,
+                outcome: $crate::domain::attempt::AttemptOutcome,
+                credential_id: Option<&CredentialId>,
                 detail: Option<&str>,
             ) -> StoreResult<()> {
                 self.flush().await?;
-                self.state.attempts.remove(attempt_id);
+                self.state.attempts.remove(attempt_id.as_str());
                 sqlx::query(
                     "UPDATE exam_attempts SET outcome = $1, credential_id = $2, detail = $3, \
                      candidate_email = NULL WHERE attempt_id = $4",
                 )
-                .bind(outcome)
-                .bind(credential_id)
+                .bind(outcome.as_str())
+                .bind(credential_id.map(ToString::to_string))
                 .bind(detail)
-                .bind(attempt_id)
+                .bind(attempt_id.as_str())
                 .execute(&mut *self.tx)
                 .await?;
                 Ok(())
@@ -247,7 +249,7 @@ macro_rules! store_tx {
                 sqlx::query(
                     "UPDATE credentials SET state = $1, state_reason = $2, state_changed_at = $3 WHERE credential_id = $4",
                 )
-                .bind(&c.state)
+                .bind(c.state.as_str())
                 .bind(&c.reason)
                 .bind(c.at)
                 .bind(id.to_string())
@@ -263,7 +265,7 @@ macro_rules! store_tx {
                 Ok(())
             }
 
-            async fn list_bits(&mut self, list_number: i64) -> StoreResult<(i64, i64, Vec<(i64, String)>)> {
+            async fn list_bits(&mut self, list_number: i64) -> StoreResult<$crate::store::ListBits> {
                 self.flush().await?;
                 let row = sqlx::query("SELECT revision, size FROM status_lists WHERE list_number = $1")
                     .bind(list_number)
@@ -275,11 +277,11 @@ macro_rules! store_tx {
                 .bind(list_number)
                 .fetch_all(&mut *self.tx)
                 .await?;
-                let bits = rows
-                    .iter()
-                    .map(|r| Ok((r.try_get("list_index")?, r.try_get("state")?)))
-                    .collect::<Result<Vec<_>, sqlx::Error>>()?;
-                Ok((row.try_get("revision")?, row.try_get("size")?, bits))
+                Ok($crate::store::ListBits {
+                    revision: row.try_get("revision")?,
+                    size: row.try_get("size")?,
+                    set: rows.iter().map($crate::store::decode::list_bit).collect::<StoreResult<_>>()?,
+                })
             }
 
             async fn save_publication(&mut self, p: &PublicationRow) -> StoreResult<()> {
@@ -310,7 +312,7 @@ macro_rules! store_tx {
                 )
                 .bind(&t.token_id)
                 .bind(&t.name)
-                .bind(&t.role)
+                .bind(t.role.as_str())
                 .bind(&t.secret_hash)
                 .bind(t.created_at)
                 .bind(t.revoked_at)
@@ -328,7 +330,7 @@ macro_rules! store_tx {
                 Ok(done.rows_affected() > 0)
             }
 
-            async fn last_audit(&mut self) -> StoreResult<Option<(i64, String)>> {
+            async fn last_audit(&mut self) -> StoreResult<Option<$crate::store::AuditHead>> {
                 if let Some(head) = &self.state.audit_head {
                     return Ok(head.clone());
                 }
@@ -339,16 +341,13 @@ macro_rules! store_tx {
                 let row = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
                     .fetch_optional(&mut *self.tx)
                     .await?;
-                let head = match row {
-                    Some(r) => Some((r.try_get("seq")?, r.try_get("hash")?)),
-                    None => None,
-                };
+                let head = row.as_ref().map($crate::store::decode::audit_head).transpose()?;
                 self.state.audit_head = Some(head.clone());
                 Ok(head)
             }
 
             async fn insert_audit(&mut self, a: &AuditRow) -> StoreResult<()> {
-                self.state.audit_head = Some(Some((a.seq, a.hash.clone())));
+                self.state.audit_head = Some(Some($crate::store::AuditHead { seq: a.seq, hash: a.hash.clone() }));
                 self.state.unsent.audit.push(a.clone());
                 Ok(())
             }

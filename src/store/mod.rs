@@ -2,6 +2,7 @@
 //! a write transaction ([`Tx`]); SQLite and PostgreSQL implement both with the same SQL
 //! (see `engine.rs`). Row types stay in this module: nothing above it sees sqlx.
 
+mod decode;
 mod engine;
 mod engine_flush;
 mod engine_keys;
@@ -20,6 +21,7 @@ pub use rows::*;
 pub use sqlite::SqliteStore;
 
 use crate::crypto::KeyRecord;
+use crate::domain::attempt::AttemptOutcome;
 use crate::domain::ids::{AttemptId, CredentialId};
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -170,7 +172,7 @@ pub trait Store: Send + Sync + 'static {
     async fn lineage_of(&self, credential_id: &CredentialId) -> StoreResult<Vec<CredentialId>>;
     async fn attempts_with_outcome(
         &self,
-        outcome: &str,
+        outcome: AttemptOutcome,
         limit: i64,
     ) -> StoreResult<Vec<AttemptRow>>;
     /// A consistent copy of the whole database at `path` (SQLite `VACUUM INTO`; PostgreSQL
@@ -203,12 +205,12 @@ pub trait Tx: Send {
     /// Retires the active key (if any) at `at` and makes `key` the active one; the rotation's
     /// intent (if any) is settled with it.
     async fn rotate_key(&mut self, key: &KeyRecord) -> StoreResult<()>;
-    /// The recorded intent to create `key_id`: `(token, started_at)`.
-    async fn key_intent(&mut self, key_id: &str) -> StoreResult<Option<(String, i64)>>;
+    /// The recorded intent to create `key_id`.
+    async fn key_intent(&mut self, key_id: &str) -> StoreResult<Option<KeyIntent>>;
     /// Records (or takes over) the intent to create `key_id`.
     async fn put_key_intent(&mut self, key_id: &str, token: &str, at: i64) -> StoreResult<()>;
     /// The list new credentials go to: the newest one with room, or a new one.
-    async fn open_status_list(&mut self, size: u32, now: i64) -> StoreResult<(i64, i64)>;
+    async fn open_status_list(&mut self, size: u32, now: i64) -> StoreResult<OpenSlot>;
     /// A free index of `list_number` not handed out before in this transaction: one that an
     /// earlier call found free, or else one of `candidates` (random draws, asked about in one
     /// query; the free ones left over serve later calls). `None` when all candidates are taken.
@@ -246,18 +248,18 @@ pub trait Tx: Send {
     async fn pending_attempts(&mut self, candidate_id: &str) -> StoreResult<Vec<AttemptRow>>;
     async fn set_attempt_outcome(
         &mut self,
-        attempt_id: &str,
-        outcome: &str,
-        credential_id: Option<&str>,
+        attempt_id: &AttemptId,
+        outcome: AttemptOutcome,
+        credential_id: Option<&CredentialId>,
         detail: Option<&str>,
     ) -> StoreResult<()>;
     async fn credential(&mut self, id: &CredentialId) -> StoreResult<Option<CredentialRow>>;
     async fn set_state(&mut self, id: &CredentialId, change: &StateChange) -> StoreResult<()>;
-    async fn list_bits(&mut self, list_number: i64) -> StoreResult<(i64, i64, Vec<(i64, String)>)>;
+    async fn list_bits(&mut self, list_number: i64) -> StoreResult<ListBits>;
     async fn save_publication(&mut self, row: &PublicationRow) -> StoreResult<()>;
     async fn insert_token(&mut self, row: &TokenRow) -> StoreResult<()>;
     async fn revoke_token(&mut self, name: &str, at: i64) -> StoreResult<bool>;
-    async fn last_audit(&mut self) -> StoreResult<Option<(i64, String)>>;
+    async fn last_audit(&mut self) -> StoreResult<Option<AuditHead>>;
     async fn insert_audit(&mut self, row: &AuditRow) -> StoreResult<()>;
     /// Removes a candidate's personal data (issue 15 §3): the holder name column of their
     /// credentials, their attempts' request bodies and emails (a pending attempt is

@@ -1,6 +1,9 @@
 //! Rows of the OID4VCI tables (migration 0004, issue 18). Codes, tokens, PINs and nonces are
 //! stored as SHA-256 hex hashes only.
 
+use super::StoreResult;
+use super::decode::Columns;
+
 /// A credential offer (OID4VCI 1.0 §4.1) and, once redeemed, its access token (§6).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OfferRow {
@@ -27,4 +30,32 @@ pub struct WalletCopyRow {
     pub holder_did: String,
     pub issued_at: i64,
     pub credential: String,
+}
+
+/// Decoded here, once for both engines, like the rows of `decode.rs`.
+pub(crate) fn offer(row: &impl Columns) -> StoreResult<OfferRow> {
+    Ok(OfferRow {
+        code_hash: row.text("code_hash")?,
+        credential_id: row.text("credential_id")?,
+        origin: row.text("origin")?,
+        tx_code_hash: row.opt_text("tx_code_hash")?,
+        tx_code_failures: row.int("tx_code_failures")?,
+        created_at: row.int("created_at")?,
+        expires_at: row.int("expires_at")?,
+        redeemed_at: row.opt_int("redeemed_at")?,
+        token_hash: row.opt_text("token_hash")?,
+        token_expires_at: row.opt_int("token_expires_at")?,
+    })
+}
+
+pub(crate) fn wallet_copy(row: &impl Columns) -> StoreResult<WalletCopyRow> {
+    Ok(WalletCopyRow {
+        copy_id: row.text("copy_id")?,
+        credential_id: row.text("credential_id")?,
+        offer_hash: row.text("offer_hash")?,
+        configuration_id: row.text("configuration_id")?,
+        holder_did: row.text("holder_did")?,
+        issued_at: row.int("issued_at")?,
+        credential: row.text("credential")?,
+    })
 }

@@ -1,20 +1,25 @@
-//! Rows as stored. Timestamps are Unix seconds; ids and enums are text.
+//! Rows as the store hands them over: states, outcomes and roles as the domain's closed types
+//! (decoded once, in `decode.rs`; an unknown value is `StoreError::Corrupt`, not a string for
+//! every caller to re-check). Timestamps are Unix seconds.
 
-use crate::domain::ids::CredentialId;
+use crate::domain::attempt::AttemptOutcome;
+use crate::domain::ids::{AchievementCode, AttemptId, CandidateId, CredentialId};
+use crate::domain::role::Role;
+use crate::domain::status::CredentialState;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CredentialRow {
     pub credential_id: CredentialId,
-    pub attempt_id: Option<String>,
-    pub candidate_id: Option<String>,
-    pub achievement: Option<String>,
+    pub attempt_id: Option<AttemptId>,
+    pub candidate_id: Option<CandidateId>,
+    pub achievement: Option<AchievementCode>,
     pub holder_name: String,
     pub issued_at: i64,
     pub valid_until: Option<i64>,
     pub list_number: i64,
     pub list_index: i64,
     pub key_id: String,
-    pub state: String,
+    pub state: CredentialState,
     pub state_reason: Option<String>,
     pub state_changed_at: Option<i64>,
     pub json: String,
@@ -33,12 +38,12 @@ pub struct IssuedJson {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttemptRow {
-    pub attempt_id: String,
+    pub attempt_id: AttemptId,
     pub body_hash: String,
-    pub candidate_id: String,
-    pub achievement: String,
-    pub outcome: String,
-    pub credential_id: Option<String>,
+    pub candidate_id: CandidateId,
+    pub achievement: AchievementCode,
+    pub outcome: AttemptOutcome,
+    pub credential_id: Option<CredentialId>,
     /// The request as normalized, without the candidate's email (issue 15 §3).
     pub body: String,
     pub received_at: i64,
@@ -52,7 +57,7 @@ pub struct AttemptRow {
 pub struct TokenRow {
     pub token_id: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub secret_hash: String,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
@@ -84,7 +89,7 @@ pub struct AuditRow {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StateChange {
-    pub state: String,
+    pub state: CredentialState,
     pub reason: String,
     pub at: i64,
 }
@@ -94,11 +99,47 @@ pub struct StateChange {
 pub struct CredentialQuery {
     pub candidate_id: Option<String>,
     pub achievement: Option<String>,
-    pub state: Option<String>,
+    pub state: Option<CredentialState>,
     /// Only credentials issued strictly before this (Unix seconds) — keyset pagination.
     pub before: Option<i64>,
     /// With `before`: also those issued in that very second whose id sorts below this one,
     /// so a page boundary inside one second (a batch shares its `issued_at`) loses nothing.
     pub before_id: Option<String>,
     pub limit: i64,
+}
+
+/// Where the next credential's status bit goes: the open list and its next free index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenSlot {
+    pub list_number: i64,
+    pub next_index: i64,
+}
+
+/// A status list as its bitstring is built: the revision it will replace, its size, and every
+/// credential on it that is not active.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListBits {
+    pub revision: i64,
+    pub size: i64,
+    pub set: Vec<ListBit>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListBit {
+    pub index: i64,
+    pub state: CredentialState,
+}
+
+/// The newest audit entry: the next one chains onto its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditHead {
+    pub seq: i64,
+    pub hash: String,
+}
+
+/// A key rotation in progress: who started it (a random token) and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyIntent {
+    pub token: String,
+    pub started_at: i64,
 }

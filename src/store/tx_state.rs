@@ -23,10 +23,20 @@ pub(crate) struct OpenList {
     pub size: i64,
 }
 
+impl OpenList {
+    /// Where the next credential on this list goes.
+    pub fn slot(self) -> super::OpenSlot {
+        super::OpenSlot {
+            list_number: self.number,
+            next_index: self.allocated,
+        }
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct TxState {
     pub active_key: Option<Option<KeyRecord>>,
-    pub audit_head: Option<Option<(i64, String)>>,
+    pub audit_head: Option<Option<super::AuditHead>>,
     /// Attempts by id that this transaction read, prefetched (`None`: absent) or wrote.
     pub attempts: HashMap<String, Option<AttemptRow>>,
     pub open_list: Option<OpenList>,
@@ -110,11 +120,11 @@ impl Unsent {
 
 impl TxState {
     pub fn remember_attempt(&mut self, row: &AttemptRow) {
-        if row.outcome == "pending" {
+        if row.outcome == crate::domain::attempt::AttemptOutcome::Pending {
             self.any_pending = Some(true);
         }
         self.attempts
-            .insert(row.attempt_id.clone(), Some(row.clone()));
+            .insert(row.attempt_id.as_str().to_owned(), Some(row.clone()));
     }
 
     pub fn add_credential_later(&mut self, row: CredentialRow, body: DeferredBody) {
@@ -203,7 +213,7 @@ mod tests {
             list_number: list,
             list_index: index,
             key_id: "key-1".into(),
-            state: "active".into(),
+            state: crate::domain::status::CredentialState::Active,
             state_reason: None,
             state_changed_at: None,
             json: "{}".into(),
@@ -291,11 +301,11 @@ mod tests {
             ..TxState::default()
         };
         let row = AttemptRow {
-            attempt_id: "a".into(),
+            attempt_id: crate::domain::ids::AttemptId::parse("a").unwrap(),
             body_hash: String::new(),
-            candidate_id: "c".into(),
-            achievement: "x".into(),
-            outcome: "pending".into(),
+            candidate_id: crate::domain::ids::CandidateId::parse("c").unwrap(),
+            achievement: crate::domain::ids::AchievementCode::parse("x").unwrap(),
+            outcome: crate::domain::attempt::AttemptOutcome::Pending,
             credential_id: None,
             body: "{}".into(),
             received_at: 0,

@@ -14,6 +14,7 @@
 //! compressed chunk from another baker is inflated only up to that size), and SVG is parsed
 //! without DTDs, so no entity can expand.
 
+use crate::problem::ProblemCode;
 use std::io::Read;
 
 pub const PNG_KEYWORD: &str = "openbadgecredential";
@@ -58,11 +59,11 @@ pub enum BakingError {
 
 impl BakingError {
     /// Stable machine codes for the problem documents.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ProblemCode {
         match self {
-            BakingError::Invalid(..) => "invalid_image",
-            BakingError::NoCredential(_) => "no_baked_credential",
-            BakingError::TooLarge => "baked_credential_too_large",
+            BakingError::Invalid(..) => ProblemCode::InvalidImage,
+            BakingError::NoCredential(_) => ProblemCode::NoBakedCredential,
+            BakingError::TooLarge => ProblemCode::BakedCredentialTooLarge,
         }
     }
 }

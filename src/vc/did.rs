@@ -4,7 +4,6 @@
 
 use super::contexts::{DID_V1, MULTIKEY_V1};
 use super::multibase::{ed25519_multikey, parse_ed25519_multikey};
-use crate::config::DidMethod;
 use crate::crypto::KeyRecord;
 use base64::Engine;
 use ed25519_dalek::VerifyingKey;
@@ -54,6 +53,34 @@ pub fn key_from_did_document(doc: &Value, did: &str, vm: &str) -> Result<Verifyi
         .as_str()
         .and_then(parse_ed25519_multikey)
         .ok_or_else(|| format!("{vm} is not an Ed25519 Multikey"))
+}
+
+/// Which DID method names this issuer (config `did_method`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DidMethod {
+    /// `did:web` of `public_base_url`: the production identity, resolvable at
+    /// `/.well-known/did.json`.
+    Web,
+    /// `did:key` of the active key: self-certifying, for local and test use.
+    Key,
+}
+
+impl DidMethod {
+    /// The configuration spelling: `web` or `key`.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "web" => Some(Self::Web),
+            "key" => Some(Self::Key),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Web => "web",
+            Self::Key => "key",
+        }
+    }
 }
 
 /// How this deployment names itself and its keys.

@@ -6,6 +6,7 @@
 use crate::crypto::IssuerKey;
 use base64::Engine;
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+use jsonwebtoken::crypto::JwtSigner;
 use jsonwebtoken::{Algorithm, Header};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
@@ -55,9 +56,32 @@ pub fn encode(credential: &Value, key: &IssuerKey, kid: &str) -> Result<String, 
     header.typ = Some(TYP.into());
     header.cty = Some("vc".into());
     header.kid = Some(kid.into());
-    crate::crypto::jwt_provider::install();
-    jsonwebtoken::encode(&header, &claims, key.jwt_encoding_key())
-        .map_err(|e| JwtError::Sign(e.to_string()))
+    compact_jws(&header, &claims, key)
+}
+
+/// The JWS Compact Serialization (RFC 7515 §7.1) of `claims`, signed by `signer` itself.
+/// `jsonwebtoken::encode` only signs through a process-wide provider fed the private key's
+/// PKCS#8 bytes; this builds the same signing input (the header and claims as serde_json
+/// writes them, base64url without padding) and hands it to the key's own signer.
+fn compact_jws(
+    header: &Header,
+    claims: &Map<String, Value>,
+    signer: &dyn JwtSigner,
+) -> Result<String, JwtError> {
+    if signer.algorithm() != header.alg {
+        return Err(JwtError::Sign(
+            "the key does not sign with the header's alg".into(),
+        ));
+    }
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let header = serde_json::to_vec(header).map_err(|e| JwtError::Sign(e.to_string()))?;
+    let claims = serde_json::to_vec(claims).map_err(|e| JwtError::Sign(e.to_string()))?;
+    let (header, claims) = (b64.encode(header), b64.encode(claims));
+    let signing_input = format!("{header}.{claims}");
+    let signature = signer
+        .try_sign(signing_input.as_bytes())
+        .map_err(|e| JwtError::Sign(e.to_string()))?;
+    Ok(format!("{signing_input}.{}", b64.encode(signature)))
 }
 
 pub fn issuer_id(credential: &Value) -> Option<String> {
@@ -135,6 +159,29 @@ mod tests {
         let credential = json!({"@context": ["https://www.w3.org/ns/credentials/v2"],
             "id": "urn:uuid:1", "issuer": "did:example:1", "validFrom": "2026-11-20T15:00:00Z"});
         encode(&credential, key, "did:example:1#key-1").unwrap()
+    }
+
+    /// The same bytes as jsonwebtoken's own encoder with its stock provider (Ed25519 is
+    /// deterministic), so signing through the key changed nothing a verifier can see.
+    #[test]
+    fn tokens_are_byte_identical_to_the_stock_encoder() {
+        use ed25519_dalek::pkcs8::EncodePrivateKey;
+        let key = IssuerKey::from_secret_bytes("key-1", &[7; 32]);
+        let der = ed25519_dalek::SigningKey::from_bytes(&[7; 32])
+            .to_pkcs8_der()
+            .unwrap();
+        let ours = token(&key);
+        let parts = parse(&ours).unwrap();
+        let header: Header = serde_json::from_value(Value::Object(parts.header.clone())).unwrap();
+        let stock = jsonwebtoken::encode(
+            &header,
+            &parts.payload,
+            &jsonwebtoken::EncodingKey::from_ed_der(der.as_bytes()),
+        )
+        .unwrap();
+        assert_eq!(ours, stock);
+        assert_eq!(parts.header["alg"], "EdDSA");
+        assert_eq!(parts.header["kid"], "did:example:1#key-1");
     }
 
     #[test]

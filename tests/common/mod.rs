@@ -81,7 +81,7 @@ impl TestApp {
             ),
             ("ATTEST_PUBLIC_BASE_URL".into(), base.clone()),
             ("ATTEST_LISTEN".into(), addr.to_string()),
-            // Tests send bursts from one address; tests/limits.rs turns limits on.
+            // Tests send bursts from one address; tests/api/limits.rs turns limits on.
             ("ATTEST_RATE_LIMIT_PER_MINUTE".into(), "0".into()),
         ]);
         for (k, v) in overrides {

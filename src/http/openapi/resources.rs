@@ -1,40 +1,11 @@
 //! Shapes of the admin listings, status changes and public resources, for the OpenAPI
 //! document only (never constructed; checked against the running server by schemathesis).
-//! Re-exported by `schemas`.
+//! Bodies the handlers build from a struct live in `responses.rs` instead. Re-exported by
+//! `schemas`.
 #![allow(dead_code)] // never constructed
 
 use serde_json::Value;
 use utoipa::ToSchema;
-
-#[derive(ToSchema)]
-pub struct PendingResult {
-    pub attempt_id: String,
-    pub candidate_id: String,
-    pub achievement: String,
-    pub missing: Value,
-    pub received_at: i64,
-}
-
-#[derive(ToSchema)]
-pub struct PendingList {
-    pub items: Vec<PendingResult>,
-}
-
-#[derive(ToSchema)]
-pub struct Erased {
-    pub candidate_id: String,
-    /// Exam attempts whose request body and email were removed.
-    pub attempts: u64,
-    /// Credentials whose stored holder name was removed (the signed credential is kept).
-    pub credentials: u64,
-}
-
-#[derive(ToSchema)]
-pub struct Cancelled {
-    pub attempt_id: String,
-    #[schema(pattern = "^cancelled$")]
-    pub status: String,
-}
 
 #[derive(ToSchema)]
 #[schema(rename_all = "lowercase")]
@@ -141,12 +112,6 @@ pub struct DidDocument {
 #[derive(ToSchema)]
 pub struct JwkSet {
     pub keys: Vec<Value>,
-}
-
-#[derive(ToSchema)]
-pub struct Health {
-    #[schema(example = "ok")]
-    pub status: String,
 }
 
 /// The JSON Schemas served under `/schemas/`.

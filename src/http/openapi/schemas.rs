@@ -12,6 +12,7 @@ use utoipa::openapi::{Ref, RefOr};
 use utoipa::{PartialSchema, ToSchema};
 
 pub use super::resources::*;
+pub use super::responses::*;
 
 /// RFC 9457 problem details. `code` is stable and is what clients branch on; some codes add
 /// members (e.g. `errors` for `schema_violation`, `attempt_id` for `below_pass_mark`).

@@ -113,7 +113,11 @@ pub async fn issue(ctx: &Context, access_token: &str, body: &Value) -> Oid4vciRe
         .credential(&id)
         .await?
         .ok_or_else(|| ServiceError::internal("an offer names a missing credential"))?;
-    let achievement = record.achievement.clone().unwrap_or_default();
+    let achievement = record
+        .achievement
+        .as_ref()
+        .map(|c| c.as_str().to_owned())
+        .unwrap_or_default();
     let request = parse(body, &achievement)?;
     let format = match parse_configuration_id(&request.configuration_id) {
         Some((code, format)) if code == achievement => format,

@@ -63,7 +63,7 @@ fn configuration(ctx: &Context, a: &Achievement, format: Format) -> Value {
     let (definition, signing) = match format {
         Format::LdpVc => (
             json!({"@context": [VC_V2, OB_V3], "type": types}),
-            json!([ctx.config.cryptosuite]),
+            json!([ctx.config.cryptosuite.name()]),
         ),
         Format::JwtVcJson => (json!({"type": types}), json!(["EdDSA"])),
     };

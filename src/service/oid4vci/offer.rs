@@ -7,6 +7,8 @@
 use super::metadata::{Format, configuration_id};
 use super::{PRE_AUTHORIZED_GRANT, hash, secret};
 use crate::domain::ids::CredentialId;
+use crate::domain::status::CredentialState;
+use crate::problem::ProblemCode;
 use crate::service::{Actor, Context, ErrorClass, ServiceError, ServiceResult, audit};
 use crate::store::{CredentialRow, OfferRow};
 use rand::Rng;
@@ -43,7 +45,7 @@ pub(crate) fn tx_code_hash(code_hash: &str, tx_code: &str) -> String {
 
 /// Why a record cannot go to a wallet now, if it cannot.
 pub(crate) fn refusal(row: &CredentialRow, now: i64) -> Option<&'static str> {
-    if row.state != "active" {
+    if row.state != CredentialState::Active {
         return Some("the credential is not active (revoked or suspended)");
     }
     if row.valid_until.is_some_and(|until| until <= now) {
@@ -68,9 +70,13 @@ pub async fn create(
         .await?
         .ok_or_else(|| ServiceError::not_found("credential"))?;
     if let Some(why) = refusal(&row, now.unix_timestamp()) {
-        return Err(ServiceError::conflict("not_offerable", why));
+        return Err(ServiceError::conflict(ProblemCode::NotOfferable, why));
     }
-    let code = row.achievement.clone().unwrap_or_default();
+    let code = row
+        .achievement
+        .as_ref()
+        .map(|c| c.as_str().to_owned())
+        .unwrap_or_default();
     let ttl = match origin {
         Origin::Api(_) => ctx.config.offer_ttl_seconds,
         Origin::SharePage => ctx.config.share_offer_ttl_seconds,
@@ -159,7 +165,7 @@ pub async fn share_page_offer(ctx: &Context, id: &CredentialId) -> ServiceResult
     }
     match create(ctx, id, Origin::SharePage, false).await {
         Ok(offer) => Ok(Some(offer)),
-        Err(e) if e.code == "not_offerable" => Ok(None),
+        Err(e) if e.code == ProblemCode::NotOfferable => Ok(None),
         Err(e) if e.class == ErrorClass::Unavailable => {
             tracing::warn!(cause = %e.message, "share page shown without a wallet offer");
             Ok(None)

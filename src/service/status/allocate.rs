@@ -22,7 +22,10 @@ pub async fn allocate(
     now: OffsetDateTime,
 ) -> ServiceResult<StatusRef> {
     let size = ctx.config.status_list_size;
-    let (list_number, _) = tx.open_status_list(size, now.unix_timestamp()).await?;
+    let list_number = tx
+        .open_status_list(size, now.unix_timestamp())
+        .await?
+        .list_number;
     for _ in 0..RANDOM_PROBES {
         let draws: Vec<i64> = {
             let mut rng = rand::thread_rng();

@@ -4,7 +4,9 @@
 
 use crate::domain::ids::CredentialId;
 use crate::domain::status::{ActionRefused, CredentialState, StatusAction, Transition};
+use crate::problem::ProblemCode;
 use crate::service::audit::{self, Entry};
+use crate::service::error::retry_on_conflict;
 use crate::service::{Actor, Context, ServiceError, ServiceResult};
 use crate::store::{StateChange, Tx};
 use serde_json::json;
@@ -36,19 +38,10 @@ pub async fn change(
     cascade: bool,
 ) -> ServiceResult<ChangeOutcome> {
     let reason = crate::service::audit::reason(reason)?;
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        match change_once(ctx, actor, id, action, reason, cascade).await {
-            // A deadlock victim or serialization failure (PostgreSQL, several instances
-            // changing related credentials at once): nothing was written, so run it again.
-            Err(e) if e.code == "conflict" && attempt < RACE_RETRIES => continue,
-            other => return other,
-        }
-    }
+    // A deadlock victim or serialization failure (PostgreSQL, several instances changing
+    // related credentials at once): nothing was written, so run it again.
+    retry_on_conflict(|| change_once(ctx, actor, id, action, reason, cascade)).await
 }
-
-const RACE_RETRIES: usize = 3;
 
 async fn change_once(
     ctx: &Context,
@@ -80,7 +73,7 @@ async fn change_once(
             } else if tx
                 .credential(&dep)
                 .await?
-                .is_some_and(|r| r.state != "revoked")
+                .is_some_and(|r| r.state != CredentialState::Revoked)
             {
                 // Everything a cascade would revoke, indirect dependents included.
                 dependents.push(dep.to_string());
@@ -114,11 +107,10 @@ async fn apply(
         .credential(id)
         .await?
         .ok_or_else(|| ServiceError::not_found("credential"))?;
-    let state = CredentialState::parse(&row.state)
-        .ok_or_else(|| ServiceError::internal("stored state is invalid"))?;
+    let state = row.state;
     match state.apply(action) {
         Err(ActionRefused::RevokedIsFinal) => Err(ServiceError::conflict(
-            "revoked_is_final",
+            ProblemCode::RevokedIsFinal,
             "the credential is revoked; revocation is final and cannot be reinstated or suspended",
         )),
         Ok(Transition::Unchanged(s)) => Ok((s, false)),
@@ -126,7 +118,7 @@ async fn apply(
             tx.set_state(
                 id,
                 &StateChange {
-                    state: new.as_str().into(),
+                    state: new,
                     reason: reason.into(),
                     at: now,
                 },

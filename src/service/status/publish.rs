@@ -3,7 +3,7 @@
 //! `status_list_validity_seconds` only (VC DM 2.0 §4.9 `validUntil`), so a superseded list
 //! replayed by someone stops passing soon.
 
-use crate::domain::status::{Bitstring, CredentialState, StatusPurpose};
+use crate::domain::status::{Bitstring, StatusPurpose};
 use crate::domain::validity::CLOCK_SKEW;
 use crate::service::{Context, ServiceError, ServiceResult, keys, signing};
 use crate::store::PublicationRow;
@@ -165,14 +165,15 @@ async fn publish(
     // The revision is read before the bits: a change committed after that read bumps the
     // revision, so the next fetch rebuilds. (On PostgreSQL each statement has its own snapshot;
     // bits can then only be newer than their label, never older.)
-    let (revision, size, states) = tx.list_bits(number).await?;
-    let mut bits =
-        Bitstring::zeroed(u32::try_from(size).map_err(|_| ServiceError::internal("list size"))?);
-    for (index, state) in states {
-        let set = CredentialState::parse(&state).is_some_and(|s| s.bit(purpose));
-        if set {
+    let listed = tx.list_bits(number).await?;
+    let revision = listed.revision;
+    let mut bits = Bitstring::zeroed(
+        u32::try_from(listed.size).map_err(|_| ServiceError::internal("list size"))?,
+    );
+    for bit in listed.set {
+        if bit.state.bit(purpose) {
             bits.set(
-                u32::try_from(index).map_err(|_| ServiceError::internal("list index"))?,
+                u32::try_from(bit.index).map_err(|_| ServiceError::internal("list index"))?,
                 true,
             );
         }

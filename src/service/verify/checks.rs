@@ -3,7 +3,7 @@
 //! (§4.11 `credentialSchema`, or the §4 rules for other issuers' credentials).
 
 use super::keys::KeyOrigin;
-use super::{Check, Status, check};
+use super::{Check, CheckKind, Status, check};
 use crate::service::Context;
 use crate::vc::check::parse_datetime;
 use crate::vc::jwt;
@@ -17,20 +17,24 @@ pub(super) fn issuer_check(credential: &Value, origin: Option<KeyOrigin>, proof_
     let did = jwt::issuer_id(credential).unwrap_or_else(|| "(no issuer)".into());
     if origin.is_some() && !proof_ok {
         return check(
-            "issuer",
+            CheckKind::Issuer,
             Status::Unknown,
             format!("{did} is named as the issuer, but the proof does not confirm it"),
         );
     }
     match origin {
-        Some(KeyOrigin::Ours) => check("issuer", Status::Passed, format!("{did} (this issuer)")),
+        Some(KeyOrigin::Ours) => check(
+            CheckKind::Issuer,
+            Status::Passed,
+            format!("{did} (this issuer)"),
+        ),
         Some(_) => check(
-            "issuer",
+            CheckKind::Issuer,
             Status::Passed,
             format!("{did} (a trusted issuer)"),
         ),
         None => check(
-            "issuer",
+            CheckKind::Issuer,
             Status::Unknown,
             format!("{did} is not an issuer this service knows"),
         ),
@@ -51,7 +55,7 @@ pub(super) fn validity(
         .transpose()
     {
         Ok(v) => v,
-        Err(e) => return check("validity", Status::Failed, e.to_string()),
+        Err(e) => return check(CheckKind::Validity, Status::Failed, e.to_string()),
     };
     let until = match credential
         .get(until_field)
@@ -59,7 +63,7 @@ pub(super) fn validity(
         .transpose()
     {
         Ok(v) => v,
-        Err(e) => return check("validity", Status::Failed, e.to_string()),
+        Err(e) => return check(CheckKind::Validity, Status::Failed, e.to_string()),
     };
     if let Some((nbf, exp, _)) = jwt_times {
         let agrees = |claim: &Option<Value>, field: Option<OffsetDateTime>| match (claim, field) {
@@ -69,14 +73,14 @@ pub(super) fn validity(
         };
         if !agrees(nbf, from) {
             return check(
-                "validity",
+                CheckKind::Validity,
                 Status::Failed,
                 "the JWT `nbf` disagrees with validFrom",
             );
         }
         if !agrees(exp, until) {
             return check(
-                "validity",
+                CheckKind::Validity,
                 Status::Failed,
                 "the JWT `exp` disagrees with validUntil",
             );
@@ -87,25 +91,28 @@ pub(super) fn validity(
     // credential dated into the future: allow the documented skew for "not yet valid" only.
     if let Some(from) = from.filter(|f| now + crate::domain::validity::CLOCK_SKEW < *f) {
         return check(
-            "validity",
+            CheckKind::Validity,
             Status::Failed,
             format!("not valid until {}", day(from)),
         );
     }
     if let Some(until) = until.filter(|u| now > *u) {
-        return check(
-            "validity",
-            Status::Failed,
-            format!("expired on {}", day(until)),
-        );
+        return Check {
+            expired: true,
+            ..check(
+                CheckKind::Validity,
+                Status::Failed,
+                format!("expired on {}", day(until)),
+            )
+        };
     }
     match until {
         Some(u) => check(
-            "validity",
+            CheckKind::Validity,
             Status::Passed,
             format!("valid until {}", day(u)),
         ),
-        None => check("validity", Status::Passed, "no expiry date"),
+        None => check(CheckKind::Validity, Status::Passed, "no expiry date"),
     }
 }
 
@@ -123,12 +130,12 @@ pub(super) fn schema(ctx: &Context, credential: &Value) -> Check {
     if names_ours {
         return match ctx.credential_schema.iter_errors(credential).next() {
             None => check(
-                "schema",
+                CheckKind::Schema,
                 Status::Passed,
                 "matches credential.schema.json (Open Badges 3.0)",
             ),
             Some(e) => check(
-                "schema",
+                CheckKind::Schema,
                 Status::Failed,
                 format!("{} {}", e.instance_path(), e),
             ),
@@ -139,7 +146,11 @@ pub(super) fn schema(ctx: &Context, credential: &Value) -> Check {
         map.remove("proof");
     }
     match crate::vc::check::check_unsigned(&unsigned) {
-        Ok(()) => check("schema", Status::Passed, "VC Data Model 2.0 structure"),
-        Err(e) => check("schema", Status::Failed, e.to_string()),
+        Ok(()) => check(
+            CheckKind::Schema,
+            Status::Passed,
+            "VC Data Model 2.0 structure",
+        ),
+        Err(e) => check(CheckKind::Schema, Status::Failed, e.to_string()),
     }
 }

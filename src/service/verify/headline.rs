@@ -2,7 +2,7 @@
 //! VALID needs more than the API's `verified`: the issuer must be this service or a trusted
 //! issuer, since anyone can make a valid signature with a key of their own.
 
-use super::{Status, Verdict};
+use super::{CheckKind, Status, Verdict};
 
 /// What a person should read first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,21 +64,19 @@ impl Headline {
 
 impl Verdict {
     pub fn headline(&self) -> Headline {
-        let is = |name: &str, s: Status| self.status_of(name) == Some(s);
-        if is("proof", Status::Failed) {
+        let is = |kind: CheckKind, s: Status| self.status_of(kind) == Some(s);
+        if is(CheckKind::Proof, Status::Failed) {
             Headline::Invalid
-        } else if !is("issuer", Status::Passed) {
+        } else if !is(CheckKind::Issuer, Status::Passed) {
             // Before revoked or expired: those would suggest the issuer once vouched for it.
             Headline::UnknownIssuer
         } else if self.verified {
             Headline::Valid
-        } else if is("revocation", Status::Failed) {
+        } else if is(CheckKind::Revocation, Status::Failed) {
             Headline::Revoked
-        } else if is("suspension", Status::Failed) {
+        } else if is(CheckKind::Suspension, Status::Failed) {
             Headline::Suspended
-        } else if self.checks.iter().any(|c| {
-            c.check == "validity" && c.status == Status::Failed && c.detail.starts_with("expired")
-        }) {
+        } else if self.checks.iter().any(|c| c.expired) {
             Headline::Expired
         } else if self.checks.iter().any(|c| c.status == Status::Unknown) {
             Headline::CannotVerify

@@ -5,7 +5,7 @@
 //! cheap checks of every proof run before any key is resolved (which may fetch), and the
 //! canonicalization runs last, on the CPU pool (VC Data Integrity §4.4).
 
-use super::{Check, Status, check, proof_detail};
+use super::{Check, CheckKind, Status, check, proof_detail};
 use crate::crypto::KeyRecord;
 use crate::service::Context;
 use crate::service::ServiceResult;
@@ -182,7 +182,7 @@ pub async fn check_embedded(
     doc: &Value,
     revisions: &mut super::status::Revisions,
 ) -> ServiceResult<Check> {
-    let fail = |m: String| Ok(check("proof", Status::Failed, m));
+    let fail = |m: String| Ok(check(CheckKind::Proof, Status::Failed, m));
     let max = ctx.config.limits.max_proofs();
     let proofs = match proof_list(doc, max) {
         Ok(p) if p.is_empty() => return fail("the credential carries no proof".into()),
@@ -258,7 +258,7 @@ pub async fn check_embedded(
     if let Err(why) = super::issued::record_check(ctx, doc, false, revisions).await {
         return fail(why);
     }
-    Ok(check("proof", Status::Passed, details.join("; ")))
+    Ok(check(CheckKind::Proof, Status::Passed, details.join("; ")))
 }
 
 const FORBIDDEN_HEADERS: [&str; 6] = ["jku", "x5u", "jwk", "x5c", "x5t", "crit"];
@@ -270,7 +270,7 @@ pub async fn check_jwt(
     parsed: &UnverifiedJwt,
     revisions: &mut super::status::Revisions,
 ) -> Check {
-    let fail = |m: String| check("proof", Status::Failed, m);
+    let fail = |m: String| check(CheckKind::Proof, Status::Failed, m);
     let alg = parsed
         .header
         .get("alg")
@@ -325,7 +325,7 @@ pub async fn check_jwt(
         return fail(why);
     }
     check(
-        "proof",
+        CheckKind::Proof,
         Status::Passed,
         format!("vc+jwt EdDSA, key {kid} ({})", origin.as_str()),
     )

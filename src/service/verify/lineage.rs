@@ -7,7 +7,7 @@
 //! shows, which anyone may copy).
 
 use super::keys::KeyOrigin;
-use super::{Check, LineageLink, Status, check};
+use super::{Check, CheckKind, LineageLink, Status, check};
 use crate::domain::ids::CredentialId;
 use crate::service::Context;
 use crate::vc::credential::digest_sri;
@@ -58,6 +58,7 @@ async fn recorded_holder(ctx: &Context, credential: &Value) -> Result<String, &'
     };
     let row = row.ok_or("this issuer has no record of the credential itself")?;
     row.candidate_id
+        .map(|c| c.to_string())
         .ok_or("this issuer recorded no candidate for the credential")
 }
 
@@ -89,18 +90,21 @@ pub async fn check_lineage(
         return if required && our_achievement {
             (
                 check(
-                    "lineage",
+                    CheckKind::Lineage,
                     Status::Failed,
                     "the achievement requires prerequisites but none are recorded",
                 ),
                 links,
             )
         } else if ours {
-            (check("lineage", Status::Passed, "no prerequisites"), links)
+            (
+                check(CheckKind::Lineage, Status::Passed, "no prerequisites"),
+                links,
+            )
         } else {
             (
                 check(
-                    "lineage",
+                    CheckKind::Lineage,
                     Status::Skipped,
                     "not a credential of this issuer: no lineage to check",
                 ),
@@ -113,7 +117,7 @@ pub async fn check_lineage(
         return if claims_ours {
             (
                 check(
-                    "lineage",
+                    CheckKind::Lineage,
                     Status::Failed,
                     "only credentials issued by this service can build on its credentials",
                 ),
@@ -122,7 +126,7 @@ pub async fn check_lineage(
         } else {
             (
                 check(
-                    "lineage",
+                    CheckKind::Lineage,
                     Status::Unknown,
                     "the prerequisites of another issuer's credential are not checked",
                 ),
@@ -134,7 +138,11 @@ pub async fn check_lineage(
         Ok(h) => h,
         Err(why) => {
             return (
-                check("lineage", Status::Failed, format!("not vouched for: {why}")),
+                check(
+                    CheckKind::Lineage,
+                    Status::Failed,
+                    format!("not vouched for: {why}"),
+                ),
                 links,
             );
         }
@@ -168,10 +176,10 @@ pub async fn check_lineage(
         if digest.as_deref() != Some(digest_sri(row.json.as_bytes()).as_str()) {
             link.status = Status::Failed;
             link.detail = "its digest does not match the credential served at that URL".into();
-        } else if row.candidate_id.as_deref() != Some(holder.as_str()) {
+        } else if row.candidate_id.as_ref().map(|c| c.as_str()) != Some(holder.as_str()) {
             link.status = Status::Failed;
             link.detail = "it was issued to someone else".into();
-        } else if row.state != "active" {
+        } else if row.state != crate::domain::status::CredentialState::Active {
             let when = row
                 .state_changed_at
                 .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
@@ -180,7 +188,7 @@ pub async fn check_lineage(
             link.status = Status::Failed;
             link.detail = format!(
                 "{} {when}: {}",
-                row.state,
+                row.state.as_str(),
                 row.state_reason.clone().unwrap_or_default()
             );
         } else {
@@ -213,5 +221,5 @@ pub async fn check_lineage(
         }
         _ => format!("builds on {}", path.join(" → ")),
     };
-    (check("lineage", worst, detail), links)
+    (check(CheckKind::Lineage, worst, detail), links)
 }

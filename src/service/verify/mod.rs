@@ -10,6 +10,7 @@ mod checks;
 mod headline;
 mod issued;
 mod keys;
+mod kind;
 mod lineage;
 pub mod presentation;
 mod related;
@@ -18,8 +19,10 @@ mod status_size;
 
 pub use headline::Headline;
 pub use issued::IssuedCache;
+pub use kind::CheckKind;
 
 use super::{Context, ServiceError, ServiceResult};
+use crate::problem::ProblemCode;
 use crate::vc::{jwt, proof};
 use checks::{issuer_check, schema, validity};
 use serde::Serialize;
@@ -39,17 +42,22 @@ pub enum Status {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Check {
-    pub check: &'static str,
+    pub check: CheckKind,
     pub status: Status,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub detail: String,
+    /// A failed `validity` check because `validUntil` has passed (the headline says EXPIRED,
+    /// not INVALID); the detail text is for people and is not read back.
+    #[serde(skip)]
+    pub expired: bool,
 }
 
-fn check(name: &'static str, status: Status, detail: impl Into<String>) -> Check {
+fn check(kind: CheckKind, status: Status, detail: impl Into<String>) -> Check {
     Check {
-        check: name,
+        check: kind,
         status,
         detail: detail.into(),
+        expired: false,
     }
 }
 
@@ -76,10 +84,10 @@ pub struct Verdict {
 }
 
 impl Verdict {
-    pub fn status_of(&self, name: &str) -> Option<Status> {
+    pub fn status_of(&self, kind: CheckKind) -> Option<Status> {
         self.checks
             .iter()
-            .find(|c| c.check == name)
+            .find(|c| c.check == kind)
             .map(|c| c.status)
     }
 }
@@ -90,20 +98,10 @@ pub enum Presented {
     Jwt(String),
 }
 
-pub const ALL_CHECKS: [&str; 7] = [
-    "proof",
-    "issuer",
-    "validity",
-    "revocation",
-    "suspension",
-    "schema",
-    "lineage",
-];
-
 /// Reads the accepted input shapes: a credential with an embedded proof, a compact vc+jwt,
 /// an `EnvelopedVerifiableCredential`, or the VC API `{verifiableCredential, options}`.
-pub fn parse_input(value: Value) -> ServiceResult<(Presented, Option<Vec<String>>)> {
-    let invalid = |m: &str| ServiceError::invalid("invalid_credential", m);
+pub fn parse_input(value: Value) -> ServiceResult<(Presented, Option<Vec<CheckKind>>)> {
+    let invalid = |m: &str| ServiceError::invalid(ProblemCode::InvalidCredential, m);
     let (inner, checks) = match value.get("verifiableCredential") {
         Some(vc) => {
             let checks = match value.pointer("/options/checks") {
@@ -111,11 +109,7 @@ pub fn parse_input(value: Value) -> ServiceResult<(Presented, Option<Vec<String>
                 Some(Value::Array(items)) => Some(
                     items
                         .iter()
-                        .map(|c| {
-                            c.as_str()
-                                .filter(|c| ALL_CHECKS.contains(c))
-                                .map(String::from)
-                        })
+                        .map(|c| c.as_str().and_then(CheckKind::parse))
                         .collect::<Option<Vec<_>>>()
                         .ok_or_else(|| invalid("`options.checks` names an unknown check"))?,
                 ),
@@ -152,7 +146,8 @@ pub fn parse_input(value: Value) -> ServiceResult<(Presented, Option<Vec<String>
         }
     };
     if let Presented::Jwt(token) = &presented {
-        jwt::parse(token).map_err(|e| ServiceError::invalid("invalid_jwt", e.to_string()))?;
+        jwt::parse(token)
+            .map_err(|e| ServiceError::invalid(ProblemCode::InvalidJwt, e.to_string()))?;
     }
     Ok((presented, checks))
 }
@@ -160,7 +155,7 @@ pub fn parse_input(value: Value) -> ServiceResult<(Presented, Option<Vec<String>
 pub async fn verify(
     ctx: &Context,
     presented: Presented,
-    only: Option<&[String]>,
+    only: Option<&[CheckKind]>,
 ) -> ServiceResult<Verdict> {
     let now = ctx.now();
     // List revisions read during this verification, shared by its checks.
@@ -175,7 +170,7 @@ pub async fn verify(
         }
         Presented::Jwt(token) => {
             let parsed = jwt::parse(&token)
-                .map_err(|e| ServiceError::invalid("invalid_jwt", e.to_string()))?;
+                .map_err(|e| ServiceError::invalid(ProblemCode::InvalidJwt, e.to_string()))?;
             let kid = parsed.header.get("kid").and_then(Value::as_str);
             let resolver = keys::Resolver::load(ctx, &Vec::from_iter(kid)).await?;
             let c = keys::check_jwt(ctx, &resolver, &token, &parsed, &mut revisions).await;
@@ -196,27 +191,27 @@ pub async fn verify(
     // Whatever was requested, nothing is fetched for a credential whose proof failed.
     let proof_ok = proof_check.status == Status::Passed;
     let origin = resolver.issuer_origin(&credential);
-    let wanted = |name: &str| only.is_none_or(|list| list.iter().any(|c| c == name));
-    let skipped = |name: &'static str| check(name, Status::Skipped, "not requested");
+    let wanted = |kind: CheckKind| only.is_none_or(|list| list.contains(&kind));
+    let skipped = |kind: CheckKind| check(kind, Status::Skipped, "not requested");
     let mut checks = Vec::new();
-    checks.push(if wanted("proof") {
+    checks.push(if wanted(CheckKind::Proof) {
         proof_check
     } else {
-        skipped("proof")
+        skipped(CheckKind::Proof)
     });
-    checks.push(if wanted("issuer") {
+    checks.push(if wanted(CheckKind::Issuer) {
         issuer_check(&credential, origin, proof_ok)
     } else {
-        skipped("issuer")
+        skipped(CheckKind::Issuer)
     });
-    checks.push(if wanted("validity") {
+    checks.push(if wanted(CheckKind::Validity) {
         validity(&credential, jwt_times.as_ref(), now)
     } else {
-        skipped("validity")
+        skipped(CheckKind::Validity)
     });
     for purpose in crate::domain::status::StatusPurpose::ALL {
-        let name = purpose.as_str();
-        checks.push(if wanted(name) {
+        let kind = CheckKind::of_status(purpose);
+        checks.push(if wanted(kind) {
             status::check_status(
                 ctx,
                 &resolver,
@@ -228,28 +223,28 @@ pub async fn verify(
             )
             .await
         } else {
-            skipped(name)
+            skipped(kind)
         });
     }
-    checks.push(if wanted("schema") {
+    checks.push(if wanted(CheckKind::Schema) {
         related::with_related(ctx, &credential, schema(ctx, &credential)).await
     } else {
-        skipped("schema")
+        skipped(CheckKind::Schema)
     });
-    let (lineage_check, links) = if wanted("lineage") {
+    let (lineage_check, links) = if wanted(CheckKind::Lineage) {
         lineage::check_lineage(ctx, &credential, origin).await
     } else {
-        (skipped("lineage"), Vec::new())
+        (skipped(CheckKind::Lineage), Vec::new())
     };
     checks.push(lineage_check);
     // VC API semantics: who the issuer is does not decide `verified` (see the module header).
     let verified = checks
         .iter()
-        .filter(|c| c.check != "issuer")
+        .filter(|c| c.check != CheckKind::Issuer)
         .all(|c| matches!(c.status, Status::Passed | Status::Skipped))
         && checks
             .iter()
-            .any(|c| c.check == "proof" && c.status == Status::Passed);
+            .any(|c| c.check == CheckKind::Proof && c.status == Status::Passed);
     crate::metrics::verification(if verified {
         "verified"
     } else if checks.iter().any(|c| c.status == Status::Failed) {

@@ -7,7 +7,8 @@
 //! error (400), an unverified one a verdict.
 
 use super::keys::Resolver;
-use super::{Check, Presented, Status, Verdict, check, parse_input, verify};
+use super::{Check, CheckKind, Presented, Status, Verdict, check, parse_input, verify};
+use crate::problem::ProblemCode;
 use crate::service::{Context, ServiceError, ServiceResult};
 use crate::vc::jwt;
 use crate::vc::presentation::{
@@ -43,16 +44,18 @@ pub struct PresentationVerdict {
 fn bad(e: PresentationError) -> ServiceError {
     match e {
         PresentationError::UnknownContext(_) => {
-            ServiceError::invalid("unknown_context", e.to_string())
+            ServiceError::invalid(ProblemCode::UnknownContext, e.to_string())
         }
-        PresentationError::Malformed(m) => ServiceError::invalid("invalid_presentation", m),
+        PresentationError::Malformed(m) => {
+            ServiceError::invalid(ProblemCode::InvalidPresentation, m)
+        }
     }
 }
 
 /// Reads `{verifiablePresentation, options: {challenge, domain}}`, a bare presentation, an
 /// `EnvelopedVerifiablePresentation` or a compact JWT string.
 pub fn parse_vp_input(value: Value) -> ServiceResult<(PresentedVp, Expected)> {
-    let invalid = |m: &str| ServiceError::invalid("invalid_presentation", m);
+    let invalid = |m: &str| ServiceError::invalid(ProblemCode::InvalidPresentation, m);
     let mut expected = Expected {
         purpose: "authentication".into(),
         ..Expected::default()
@@ -103,7 +106,8 @@ pub fn parse_vp_input(value: Value) -> ServiceResult<(PresentedVp, Expected)> {
         }
     };
     if let PresentedVp::Jwt(token) = &presented {
-        jwt::parse(token).map_err(|e| ServiceError::invalid("invalid_jwt", e.to_string()))?;
+        jwt::parse(token)
+            .map_err(|e| ServiceError::invalid(ProblemCode::InvalidJwt, e.to_string()))?;
     }
     Ok((presented, expected))
 }
@@ -119,14 +123,18 @@ async fn di_proof(ctx: &Context, vp: &Value, expected: &Expected) -> Check {
     let max = ctx.config.limits.max_proofs();
     let proofs = match crate::vc::proof::proof_list(vp, max) {
         Ok(p) if p.is_empty() => {
-            return check("proof", Status::Failed, "the presentation carries no proof");
+            return check(
+                CheckKind::Proof,
+                Status::Failed,
+                "the presentation carries no proof",
+            );
         }
         Ok(p) => p,
-        Err(e) => return check("proof", Status::Failed, e.to_string()),
+        Err(e) => return check(CheckKind::Proof, Status::Failed, e.to_string()),
     };
     let resolver = match Resolver::load(ctx, &Resolver::named_by(vp, max)).await {
         Ok(r) => r,
-        Err(e) => return check("proof", Status::Unknown, e.message),
+        Err(e) => return check(CheckKind::Proof, Status::Unknown, e.message),
     };
     let mut keys = std::collections::HashMap::new();
     for p in proofs {
@@ -141,7 +149,11 @@ async fn di_proof(ctx: &Context, vp: &Value, expected: &Expected) -> Check {
         let resolved = resolver.resolve(&vm, &owner, created).await;
         if let Err(why) = &resolved {
             // Refused before canonicalization: no key could vouch for it whatever it hashes to.
-            return check("proof", Status::Failed, format!("proof by {vm}: {why}"));
+            return check(
+                CheckKind::Proof,
+                Status::Failed,
+                format!("proof by {vm}: {why}"),
+            );
         }
         keys.insert(vm, resolved);
     }
@@ -161,14 +173,14 @@ async fn di_proof(ctx: &Context, vp: &Value, expected: &Expected) -> Check {
         .await;
     let verdicts = match outcome {
         Ok(Ok(v)) => v,
-        Ok(Err(e)) => return check("proof", Status::Failed, e.to_string()),
-        Err(e) => return check("proof", Status::Unknown, e.message),
+        Ok(Err(e)) => return check(CheckKind::Proof, Status::Failed, e.to_string()),
+        Err(e) => return check(CheckKind::Proof, Status::Unknown, e.message),
     };
     let mut details = Vec::new();
     for v in &verdicts {
         if let Err(why) = &v.result {
             return check(
-                "proof",
+                CheckKind::Proof,
                 Status::Failed,
                 format!(
                     "{} proof by {}: {why}",
@@ -181,7 +193,7 @@ async fn di_proof(ctx: &Context, vp: &Value, expected: &Expected) -> Check {
             v.cryptosuite, expected.purpose, v.verification_method
         ));
     }
-    check("proof", Status::Passed, details.join("; "))
+    check(CheckKind::Proof, Status::Passed, details.join("; "))
 }
 
 /// A `vp+jwt`: returns the presentation it carries and the check of its signature.
@@ -190,8 +202,8 @@ async fn jwt_proof(
     token: &str,
     expected: &Expected,
 ) -> ServiceResult<(Value, Check)> {
-    let parsed =
-        jwt::parse(token).map_err(|e| ServiceError::invalid("invalid_jwt", e.to_string()))?;
+    let parsed = jwt::parse(token)
+        .map_err(|e| ServiceError::invalid(ProblemCode::InvalidJwt, e.to_string()))?;
     let claims = &parsed.payload;
     // VC 1.1 JWTs carry the presentation in `vp`; VC-JOSE-COSE makes the payload the presentation.
     let vp = match claims.get("vp") {
@@ -204,7 +216,7 @@ async fn jwt_proof(
             Value::Object(vp)
         }
     };
-    let fail = |m: String| Ok((vp.clone(), check("proof", Status::Failed, m)));
+    let fail = |m: String| Ok((vp.clone(), check(CheckKind::Proof, Status::Failed, m)));
     if parsed.header.get("alg").and_then(Value::as_str) != Some("EdDSA") {
         return fail("JWT algorithm is not accepted (only EdDSA)".into());
     }
@@ -266,7 +278,7 @@ async fn jwt_proof(
         return fail(why);
     }
     let detail = format!("vp+jwt EdDSA, key {kid}");
-    Ok((vp, check("proof", Status::Passed, detail)))
+    Ok((vp, check(CheckKind::Proof, Status::Passed, detail)))
 }
 
 pub async fn verify_presentation(
@@ -298,7 +310,7 @@ pub async fn verify_presentation(
     for (i, entry) in entries.into_iter().enumerate() {
         let (presented, _) = parse_input(entry).map_err(|e| {
             ServiceError::invalid(
-                "invalid_presentation",
+                ProblemCode::InvalidPresentation,
                 format!("verifiableCredential[{i}]: {}", e.message),
             )
         })?;

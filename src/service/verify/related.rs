@@ -3,7 +3,7 @@
 //! fetched, and the detail says their digests were not checked (that alone does not make a
 //! credential unverified: they are for whoever retrieves the resource).
 
-use super::{Check, Status, check};
+use super::{Check, CheckKind, Status, check};
 use crate::service::Context;
 use crate::service::related::{Outcome, compare};
 use serde_json::Value;
@@ -19,7 +19,7 @@ pub async fn with_related(ctx: &Context, credential: &Value, schema: Check) -> C
         match outcome {
             Outcome::Mismatch(url) => {
                 return check(
-                    "schema",
+                    CheckKind::Schema,
                     Status::Failed,
                     format!("the digest of relatedResource `{url}` does not match the resource"),
                 );
@@ -38,5 +38,5 @@ pub async fn with_related(ctx: &Context, credential: &Value, schema: Check) -> C
             unchecked.join(", ")
         ));
     }
-    check("schema", Status::Passed, detail)
+    check(CheckKind::Schema, Status::Passed, detail)
 }

@@ -5,7 +5,7 @@
 //! cannot be established is `unknown`; a verdict never repeats what a fetched document said.
 
 use super::keys::{KeyOrigin, Resolver, check_embedded};
-use super::{Check, Status, check};
+use super::{Check, CheckKind, Status, check};
 use crate::cache::Bounded;
 use crate::domain::ids::CredentialId;
 use crate::domain::status::{Bitstring, StatusPurpose};
@@ -130,7 +130,7 @@ async fn our_reason(ctx: &Context, credential: &Value) -> Option<String> {
         .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())?;
     Some(format!(
         "{} {}: {}",
-        row.state,
+        row.state.as_str(),
         at.date(),
         row.state_reason.unwrap_or_default()
     ))
@@ -147,7 +147,7 @@ pub async fn check_status(
     proof_ok: bool,
     revisions: &mut Revisions,
 ) -> Check {
-    let name = purpose.as_str();
+    let name = CheckKind::of_status(purpose);
     let Some(entry) = entry_for(credential, purpose) else {
         return check(
             name,

@@ -17,7 +17,7 @@
 //! Recursion depth is capped, permutations are generated lazily, and running
 //! out is [`CanonError::Limit`]. Real credentials spend from none to a dozen.
 //!
-//! oxrdf stays the oracle: `tests/rdfc_differential.rs` requires identical
+//! oxrdf stays the oracle: `tests/api/rdfc_differential.rs` requires identical
 //! output on every fixture, vector and on generated graphs. Like oxrdf, the
 //! input is a set (duplicate quads count once) and the blank nodes related to
 //! a node through equal hashes are a set (§4.8.3 step 3.1.2).

@@ -71,7 +71,7 @@ pub fn rdfc_hash_data_cached(
 ///
 /// Sound only for documents built by attest's own credential and status
 /// list builders, whose every shape passes safe mode (asserted by the
-/// differential tests in `tests/rdfc_fastpath.rs`); a document that differs
+/// differential tests in `tests/api/rdfc_fastpath.rs`); a document that differs
 /// by one byte is a miss and gets the full check.
 pub fn rdfc_hash_data_issued(
     unsecured: &Value,
