@@ -12,6 +12,7 @@
 
 use super::error::CanonError;
 use super::loader::{ContextLoader, Engine};
+use super::onepass::canonicalize_safe;
 use super::rdfc10::canonicalize_quads;
 use super::safe::check_safe;
 use super::typefix::split_scoped_types;
@@ -24,7 +25,13 @@ use std::sync::{Arc, Mutex};
 /// Canonical N-Quads of `doc` (JSON-LD toRdf + RDFC-1.0), with the safe-mode
 /// check: fails with [`CanonError::UndefinedTerm`] instead of silently
 /// signing less than the JSON says.
+///
+/// Documents inside the fast path's subset take one conversion (`onepass`);
+/// the rest are probed first, then converted.
 pub fn canonicalize(doc: &Value, loader: &ContextLoader) -> Result<String, CanonError> {
+    if let Some(result) = canonicalize_safe(doc, loader) {
+        return result;
+    }
     check_safe(doc, loader)?;
     canonicalize_unchecked(doc, loader)
 }
@@ -93,7 +100,7 @@ pub(super) fn to_quads(
 
 /// Runs oxjsonld on JSON text. The first processor error aborts; an unknown
 /// context URL takes priority because it explains every error that follows.
-fn run_oxjsonld(
+pub(super) fn run_oxjsonld(
     bytes: &[u8],
     loader: &ContextLoader,
     lenient: bool,
@@ -131,7 +138,7 @@ const MAX_SAFE_INTEGER: u64 = 1 << 53;
 
 /// Refuses values without a portable canonical form (see
 /// [`CanonError::NotPortable`]).
-fn check_portable(v: &Value, path: &mut String) -> Result<(), CanonError> {
+pub(super) fn check_portable(v: &Value, path: &mut String) -> Result<(), CanonError> {
     let fail = |path: &String, reason| {
         Err(CanonError::NotPortable {
             path: path.clone(),

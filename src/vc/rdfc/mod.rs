@@ -40,6 +40,7 @@ mod error;
 mod inline;
 mod loader;
 mod nquads;
+mod onepass;
 mod rdfc10;
 mod safe;
 mod seen;
