@@ -15,6 +15,7 @@ use super::loader::{ContextLoader, Engine};
 use super::onepass::canonicalize_safe;
 use super::rdfc10::canonicalize_quads;
 use super::safe::check_safe;
+use super::tordf;
 use super::typefix::split_scoped_types;
 use crate::vc::jsonld;
 use oxjsonld::JsonLdParser;
@@ -78,6 +79,9 @@ pub(super) fn to_quads(
     if engine != Engine::Library {
         match jsonld::expand(doc, loader.jsonld()) {
             Ok(expanded) => {
+                if !lenient && let Some(quads) = tordf::quads(&expanded) {
+                    return Ok(quads);
+                }
                 let bytes = serde_json::to_vec(&expanded)
                     .map_err(|e| CanonError::InvalidInput(format!("cannot serialize JSON: {e}")))?;
                 match run_oxjsonld(&bytes, loader, lenient) {

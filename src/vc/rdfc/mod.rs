@@ -44,6 +44,7 @@ mod onepass;
 mod rdfc10;
 mod safe;
 mod seen;
+mod tordf;
 mod typefix;
 
 pub use canon::{canonicalize, canonicalize_unchecked, to_dataset, to_rdf};

@@ -23,6 +23,7 @@ use super::canon::{check_portable, run_oxjsonld};
 use super::error::CanonError;
 use super::loader::{ContextLoader, Engine};
 use super::rdfc10::canonicalize_quads;
+use super::tordf;
 use super::safe::{Findings, SENTINEL_SCHEME, SENTINEL_VOCAB, walk, with_sentinel};
 use crate::vc::jsonld;
 use oxrdf::{BlankNode, Literal, NamedNode};
@@ -51,8 +52,10 @@ pub(super) fn canonicalize_safe(
     if let Err(e) = check_portable(doc, &mut String::from("$")) {
         return Some(Err(e));
     }
-    let bytes = serde_json::to_vec(&expanded).ok()?;
-    let quads = run_oxjsonld(&bytes, loader, false).ok()?;
+    let quads = match tordf::quads(&expanded) {
+        Some(quads) => quads,
+        None => run_oxjsonld(&serde_json::to_vec(&expanded).ok()?, loader, false).ok()?,
+    };
     Some(canonicalize_quads(&quads))
 }
 
