@@ -26,7 +26,7 @@ use super::rdfc10::canonicalize_quads;
 use super::tordf;
 use super::safe::{Findings, SENTINEL_SCHEME, SENTINEL_VOCAB, walk, with_sentinel};
 use crate::vc::jsonld;
-use oxrdf::{BlankNode, Literal, NamedNode};
+use oxrdf::{BlankNode, GraphName, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
 use serde_json::Value;
 
 /// Canonical N-Quads of `doc` with the safe-mode check, from one conversion;
@@ -46,16 +46,17 @@ pub(super) fn canonicalize_safe(
         return None;
     }
     let expanded = jsonld::expand(&with_sentinel(doc), loader.jsonld()).ok()?;
-    if !kept(&expanded) {
-        return None;
-    }
+    // Our own conversion refuses anything a strict one would drop, so its quads
+    // only need the sentinel looked for; oxjsonld's need the expanded form read.
+    let quads = match tordf::quads(&expanded) {
+        Some(quads) if quads.iter().any(uses_sentinel) => return None,
+        Some(quads) => quads,
+        None if !kept(&expanded) => return None,
+        None => run_oxjsonld(&serde_json::to_vec(&expanded).ok()?, loader, false).ok()?,
+    };
     if let Err(e) = check_portable(doc, &mut String::from("$")) {
         return Some(Err(e));
     }
-    let quads = match tordf::quads(&expanded) {
-        Some(quads) => quads,
-        None => run_oxjsonld(&serde_json::to_vec(&expanded).ok()?, loader, false).ok()?,
-    };
     Some(canonicalize_quads(&quads))
 }
 
@@ -107,6 +108,25 @@ fn kept(v: &Value) -> bool {
         }),
         _ => false,
     }
+}
+
+/// Whether the probe's sentinel `@vocab` or `@base` shows in `quad`.
+fn uses_sentinel(quad: &Quad) -> bool {
+    let sentinel = |iri: &str| iri.starts_with(SENTINEL_VOCAB) || iri.starts_with(SENTINEL_SCHEME);
+    let subject = match &quad.subject {
+        NamedOrBlankNode::NamedNode(n) => sentinel(n.as_str()),
+        NamedOrBlankNode::BlankNode(_) => false,
+    };
+    let object = match &quad.object {
+        Term::NamedNode(n) => sentinel(n.as_str()),
+        Term::Literal(l) => sentinel(l.datatype().as_str()),
+        _ => false,
+    };
+    let graph = match &quad.graph_name {
+        GraphName::NamedNode(n) => sentinel(n.as_str()),
+        _ => false,
+    };
+    subject || object || graph || sentinel(quad.predicate.as_str())
 }
 
 fn iri(value: &str) -> bool {
