@@ -11,7 +11,7 @@ use super::cache::{Cache, next_id};
 use super::iri::{expand_iri, is_absolute_iri};
 use super::term::{TermEnv, create_term};
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::sync::Arc;
 
 /// Container mapping bits (§4.2.2 step 19), the subset supported.

@@ -9,7 +9,7 @@ use super::context::{
 };
 use super::iri::{expand_iri_defining, is_absolute_iri, is_keyword};
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Arc;
 
 /// What §4.2.2 carries between recursive calls for one local context.
