@@ -10,8 +10,8 @@ use super::ExpandError;
 use super::cache::{Cache, next_id};
 use super::iri::{expand_iri, is_absolute_iri};
 use super::term::{TermEnv, create_term};
-use serde_json::{Map, Value};
 use foldhash::{HashMap, HashMapExt};
+use serde_json::{Map, Value};
 use std::sync::Arc;
 
 /// Container mapping bits (§4.2.2 step 19), the subset supported.

@@ -165,7 +165,11 @@ fn classify_bnode(id: &str, findings: &mut Findings) {
 
 /// JSON-only checks: `@context` shape, ignored keyword-like keys, and
 /// keywords whose content does not reach the RDF.
-pub(super) fn walk(v: &Value, path: &mut String, findings: &mut Findings) -> Result<(), CanonError> {
+pub(super) fn walk(
+    v: &Value,
+    path: &mut String,
+    findings: &mut Findings,
+) -> Result<(), CanonError> {
     match v {
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
