@@ -6,7 +6,9 @@
 //! Conversion is done by oxjsonld (streaming expansion + toRdf, JSON-LD 1.1
 //! processing mode, no base IRI, contexts only from the [`ContextLoader`]),
 //! fed with our own expansion (`vc::jsonld`, contexts processed once and
-//! cached) whenever the document is inside that module's subset.
+//! cached) whenever the document is inside that module's subset; the
+//! expanded form of the plain cases becomes quads in `tordf` without
+//! oxjsonld, and safe mode shares that one conversion (`onepass`).
 //! oxjsonld's output was cross-checked against jsonld.js + rdf-canonize on
 //! the W3C vc-di-eddsa vectors (see the tests) — byte-for-byte identical.
 
