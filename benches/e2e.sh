@@ -180,6 +180,21 @@ tail -n 3000 "$WORK/ids-eddsa-jcs-2022.txt" | xargs -P 4 -I{} curl -sf "$BASE/cr
 for f in "$WORK"/one-*.jwt; do cat "$f"; echo; done >"$WORK/jwt-cold.txt"
 rm -f "$WORK"/one-*.jwt
 
+# eddsa-rdfc-2022 credentials no process has verified yet: every rdfc credential of the batches,
+# each in several key orders (top-level entries rotated, then credentialSubject's too). The
+# signature covers the canonical RDF, so every copy verifies; the verified-hash cache is keyed by
+# the exact JSON, so every copy is a miss and costs a full JSON-LD conversion and RDFC-1.0 run.
+# wrk sends them round-robin: at most one pass is made at the expected rates.
+tail -n 3000 "$WORK/ids-eddsa-rdfc-2022.txt" | xargs -P 4 -I{} curl -sf "$BASE/credentials/{}" -o "$WORK/one-{}.json"
+for f in "$WORK"/one-*.json; do jq -c . "$f"; done >"$WORK/rdfc-distinct.jsonl"
+rm -f "$WORK"/one-*.json
+jq -c 'range(0; 12) as $r | to_entries as $e | ($e | length) as $n | ($r % $n) as $k
+    | ($e[$k:] + $e[:$k] | from_entries)
+    | if $r >= $n and (.credentialSubject | type) == "object" then
+        .credentialSubject |= (to_entries | .[1:] + .[:1] | from_entries) else . end' \
+    "$WORK/rdfc-distinct.jsonl" | awk '!seen[$0]++' >"$WORK/rdfc-never-seen.jsonl"
+NEVER_SEEN="$(wc -l <"$WORK/rdfc-never-seen.jsonl")"
+
 # Verification (64 clients, every check including status), reads, PDFs: on the last server.
 # The samples are 50 credentials verified over and over (an employer re-checking), except the
 # "3,000 distinct" run.
@@ -190,6 +205,8 @@ BENCH_LINES="$WORK/jwt-cold.txt" BENCH_CONTENT_TYPE=application/vc+jwt \
     run_wrk "verify vc+jwt, 3,000 distinct" 64 rotate.lua
 BENCH_LINES="$WORK/vc-eddsa-jcs-2022.jsonl" run_wrk "verify eddsa-jcs-2022" 64 rotate.lua
 BENCH_LINES="$WORK/vc-eddsa-rdfc-2022.jsonl" run_wrk "verify eddsa-rdfc-2022" 64 rotate.lua
+BENCH_LINES="$WORK/rdfc-never-seen.jsonl" \
+    run_wrk "verify eddsa-rdfc-2022, never seen ($NEVER_SEEN distinct)" 64 rotate.lua
 export BENCH_METHOD=GET
 echo "/status/revocation-1" >"$WORK/status.txt"
 BENCH_LINES="$WORK/status.txt" run_wrk "GET /status/{list}" 64 rotate.lua

@@ -10,8 +10,8 @@ use super::ExpandError;
 use super::cache::{Cache, next_id};
 use super::iri::{expand_iri, is_absolute_iri};
 use super::term::{TermEnv, create_term};
+use foldhash::{HashMap, HashMapExt};
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Container mapping bits (§4.2.2 step 19), the subset supported.

@@ -8,8 +8,8 @@ use super::context::{
     ActiveContext, GRAPH, LANGUAGE, LIST, Options, SET, Scoped, TermDef, process,
 };
 use super::iri::{expand_iri_defining, is_absolute_iri, is_keyword};
+use foldhash::HashMap;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// What §4.2.2 carries between recursive calls for one local context.

@@ -6,14 +6,18 @@
 //! Conversion is done by oxjsonld (streaming expansion + toRdf, JSON-LD 1.1
 //! processing mode, no base IRI, contexts only from the [`ContextLoader`]),
 //! fed with our own expansion (`vc::jsonld`, contexts processed once and
-//! cached) whenever the document is inside that module's subset.
+//! cached) whenever the document is inside that module's subset; the
+//! expanded form of the plain cases becomes quads in `tordf` without
+//! oxjsonld, and safe mode shares that one conversion (`onepass`).
 //! oxjsonld's output was cross-checked against jsonld.js + rdf-canonize on
 //! the W3C vc-di-eddsa vectors (see the tests) — byte-for-byte identical.
 
 use super::error::CanonError;
 use super::loader::{ContextLoader, Engine};
+use super::onepass::canonicalize_safe;
 use super::rdfc10::canonicalize_quads;
 use super::safe::check_safe;
+use super::tordf;
 use super::typefix::split_scoped_types;
 use crate::vc::jsonld;
 use oxjsonld::JsonLdParser;
@@ -24,7 +28,13 @@ use std::sync::{Arc, Mutex};
 /// Canonical N-Quads of `doc` (JSON-LD toRdf + RDFC-1.0), with the safe-mode
 /// check: fails with [`CanonError::UndefinedTerm`] instead of silently
 /// signing less than the JSON says.
+///
+/// Documents inside the fast path's subset take one conversion (`onepass`);
+/// the rest are probed first, then converted.
 pub fn canonicalize(doc: &Value, loader: &ContextLoader) -> Result<String, CanonError> {
+    if let Some(result) = canonicalize_safe(doc, loader) {
+        return result;
+    }
     check_safe(doc, loader)?;
     canonicalize_unchecked(doc, loader)
 }
@@ -71,6 +81,9 @@ pub(super) fn to_quads(
     if engine != Engine::Library {
         match jsonld::expand(doc, loader.jsonld()) {
             Ok(expanded) => {
+                if !lenient && let Some(quads) = tordf::quads(&expanded) {
+                    return Ok(quads);
+                }
                 let bytes = serde_json::to_vec(&expanded)
                     .map_err(|e| CanonError::InvalidInput(format!("cannot serialize JSON: {e}")))?;
                 match run_oxjsonld(&bytes, loader, lenient) {
@@ -93,7 +106,7 @@ pub(super) fn to_quads(
 
 /// Runs oxjsonld on JSON text. The first processor error aborts; an unknown
 /// context URL takes priority because it explains every error that follows.
-fn run_oxjsonld(
+pub(super) fn run_oxjsonld(
     bytes: &[u8],
     loader: &ContextLoader,
     lenient: bool,
@@ -131,7 +144,7 @@ const MAX_SAFE_INTEGER: u64 = 1 << 53;
 
 /// Refuses values without a portable canonical form (see
 /// [`CanonError::NotPortable`]).
-fn check_portable(v: &Value, path: &mut String) -> Result<(), CanonError> {
+pub(super) fn check_portable(v: &Value, path: &mut String) -> Result<(), CanonError> {
     let fail = |path: &String, reason| {
         Err(CanonError::NotPortable {
             path: path.clone(),

@@ -8,7 +8,8 @@
 //!    network access, unknown URLs are errors.
 //! 2. [`check_safe`] — safe mode: refuse documents from which JSON-LD would
 //!    silently drop data (undefined terms, relative IRIs, ...), since dropped
-//!    data is not covered by the signature.
+//!    data is not covered by the signature. Inside the fast path's subset the
+//!    verdict comes from the same conversion as the canonical input (`onepass`).
 //! 3. [`canonicalize`] / [`canonicalize_unchecked`] — toRdf (oxjsonld) and
 //!    RDFC-1.0 ([`canonicalize_quads`], ours, bounded by
 //!    [`canonicalization_limit`] against poison graphs) into the canonical
@@ -40,9 +41,11 @@ mod error;
 mod inline;
 mod loader;
 mod nquads;
+mod onepass;
 mod rdfc10;
 mod safe;
 mod seen;
+mod tordf;
 mod typefix;
 
 pub use canon::{canonicalize, canonicalize_unchecked, to_dataset, to_rdf};

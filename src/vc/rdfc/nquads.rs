@@ -83,6 +83,17 @@ pub(super) fn write_quad(
 /// structure that the hash depends on.
 fn iri(out: &mut String, value: &str) {
     out.push('<');
+    // Valid IRIs (nearly all) need no escape: copied whole.
+    if !value.bytes().any(|b| {
+        matches!(
+            b,
+            b'\0'..=b' ' | b'<' | b'>' | b'"' | b'{' | b'}' | b'|' | b'^' | b'`' | b'\\'
+        )
+    }) {
+        out.push_str(value);
+        out.push('>');
+        return;
+    }
     for c in value.chars() {
         match c {
             '\0'..=' ' | '<' | '>' | '"' | '{' | '}' | '|' | '^' | '`' | '\\' => {
@@ -96,7 +107,25 @@ fn iri(out: &mut String, value: &str) {
 
 fn literal(out: &mut String, l: LiteralRef<'_>) {
     out.push('"');
-    for c in l.value().chars() {
+    let value = l.value();
+    let escaped = |b: u8| b < 0x20 || b == 0x7F || b == b'"' || b == b'\\';
+    if value.bytes().any(escaped) {
+        escape_literal(out, value);
+    } else {
+        out.push_str(value);
+    }
+    out.push('"');
+    if let Some(lang) = l.language() {
+        out.push('@');
+        out.push_str(lang);
+    } else if l.datatype() != xsd::STRING {
+        out.push_str("^^");
+        iri(out, l.datatype().as_str());
+    }
+}
+
+fn escape_literal(out: &mut String, value: &str) {
+    for c in value.chars() {
         match c {
             '\u{8}' => out.push_str("\\b"),
             '\t' => out.push_str("\\t"),
@@ -110,14 +139,6 @@ fn literal(out: &mut String, l: LiteralRef<'_>) {
             }
             _ => out.push(c),
         }
-    }
-    out.push('"');
-    if let Some(lang) = l.language() {
-        out.push('@');
-        out.push_str(lang);
-    } else if l.datatype() != xsd::STRING {
-        out.push_str("^^");
-        iri(out, l.datatype().as_str());
     }
 }
 

@@ -46,10 +46,10 @@ use std::collections::BTreeMap;
 
 /// `@vocab` of the probe: every term that no real context defines expands
 /// under it. A `urn:` IRI that cannot occur in real credentials.
-const SENTINEL_VOCAB: &str = "urn:x-attest-safe-mode:undefined-term:";
+pub(super) const SENTINEL_VOCAB: &str = "urn:x-attest-safe-mode:undefined-term:";
 /// Scheme of the probe's `@base`. A private scheme survives every form of
 /// relative reference, including network-path ones (`//host/x`).
-const SENTINEL_SCHEME: &str = "x-attest-relative-iri:";
+pub(super) const SENTINEL_SCHEME: &str = "x-attest-relative-iri:";
 /// `@base` of the probe.
 const SENTINEL_BASE: &str = "x-attest-relative-iri://relative.invalid/";
 
@@ -83,7 +83,7 @@ const KEYWORDS: &[&str] = &[
 /// At most this many JSON paths are reported per dropped term.
 const MAX_PATHS: usize = 8;
 
-type Findings = BTreeMap<(DropKind, String), Vec<String>>;
+pub(super) type Findings = BTreeMap<(DropKind, String), Vec<String>>;
 
 /// Fails with [`CanonError::UndefinedTerm`] if converting `doc` to RDF would
 /// drop any data, or [`CanonError::InlineContext`] if it embeds a context.
@@ -165,7 +165,11 @@ fn classify_bnode(id: &str, findings: &mut Findings) {
 
 /// JSON-only checks: `@context` shape, ignored keyword-like keys, and
 /// keywords whose content does not reach the RDF.
-fn walk(v: &Value, path: &mut String, findings: &mut Findings) -> Result<(), CanonError> {
+pub(super) fn walk(
+    v: &Value,
+    path: &mut String,
+    findings: &mut Findings,
+) -> Result<(), CanonError> {
     match v {
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
@@ -219,7 +223,7 @@ fn has_keyword_form(key: &str) -> bool {
 
 /// The probe document: the sentinel context prepended to every `@context`
 /// (added at the top level if the document declares none).
-fn with_sentinel(doc: &Value) -> Value {
+pub(super) fn with_sentinel(doc: &Value) -> Value {
     let mut probe = doc.clone();
     match &mut probe {
         Value::Object(map) => {

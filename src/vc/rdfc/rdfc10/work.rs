@@ -4,7 +4,7 @@
 //! parent module), and the permutations of §4.8.3 step 5.4, one at a time.
 
 use super::CanonError;
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 /// Units spent so far and the most that may be (what a unit is: see the parent module).
 pub(super) struct Budget {
