@@ -4,8 +4,10 @@
 
 pub mod files;
 mod limits;
+mod webhooks;
 
 pub use limits::Limits;
+pub use webhooks::WebhookSettings;
 
 use serde::Deserialize;
 use std::fmt;
@@ -86,6 +88,8 @@ pub struct Config {
     pub strict_key_permissions: bool,
     /// Where the file was read from (or would be written to).
     pub path: PathBuf,
+    /// Webhook delivery and expiry notices (issue 19).
+    pub webhooks: WebhookSettings,
 }
 
 impl fmt::Debug for Config {
@@ -150,6 +154,12 @@ struct FileConfig {
     cpu_max_queued: Option<u32>,
     max_proofs: Option<u32>,
     canonicalization_limit: Option<u32>,
+    webhook_backoff_base_ms: Option<u32>,
+    webhook_backoff_max_seconds: Option<u32>,
+    webhook_failure_horizon_seconds: Option<u32>,
+    webhook_timeout_seconds: Option<u32>,
+    webhook_poll_ms: Option<u32>,
+    expiry_lead_days: Option<Vec<u32>>,
 }
 
 /// The file written on first run: every key with its default and a comment.
@@ -334,6 +344,17 @@ impl Config {
             },
             &env,
         )?;
+        let webhooks = WebhookSettings::resolve(
+            webhooks::FileWebhooks {
+                webhook_backoff_base_ms: file.webhook_backoff_base_ms,
+                webhook_backoff_max_seconds: file.webhook_backoff_max_seconds,
+                webhook_failure_horizon_seconds: file.webhook_failure_horizon_seconds,
+                webhook_timeout_seconds: file.webhook_timeout_seconds,
+                webhook_poll_ms: file.webhook_poll_ms,
+                expiry_lead_days: file.expiry_lead_days,
+            },
+            &env,
+        )?;
         Ok(Config {
             listen,
             public_base_url,
@@ -365,6 +386,7 @@ impl Config {
                 None => file.strict_key_permissions.unwrap_or(false),
             },
             path: path.to_owned(),
+            webhooks,
         })
     }
 }

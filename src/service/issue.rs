@@ -3,6 +3,7 @@
 //! transaction, so a crash leaves either all of them or none. `attempt_id` makes retries safe.
 
 use super::idempotency::{self, Fingerprint};
+use super::webhooks::{self, EventType};
 use super::{Actor, Context, ServiceError, ServiceResult, keys, lineage, signing, status};
 use crate::domain::catalog::Achievement;
 use crate::domain::exam::{ExamResult, OnMissingPrerequisites};
@@ -171,6 +172,20 @@ pub(super) async fn process(
             attempt.candidate_email = Some(r.candidate.email.clone());
             attempt.detail = Some(json!({"missing": missing}).to_string());
             tx.insert_attempt(&attempt).await?;
+            let data = webhooks::attempt_data(
+                &attempt.attempt_id,
+                &attempt.candidate_id,
+                &attempt.achievement,
+                json!({"missing": missing}),
+            );
+            webhooks::enqueue(
+                tx,
+                attempt.received_at,
+                EventType::ExamResultHeld,
+                webhooks::attempt_key(&attempt.attempt_id),
+                data,
+            )
+            .await?;
             return Ok(Submitted::Pending {
                 missing,
                 repeat: false,
@@ -277,6 +292,20 @@ async fn release_pending(
                 .await?;
                 tx.set_attempt_outcome(&pending.attempt_id, "issued", Some(&id.to_string()), None)
                     .await?;
+                let data = webhooks::attempt_data(
+                    &pending.attempt_id,
+                    candidate,
+                    &pending.achievement,
+                    json!({"credential_id": id.to_string()}),
+                );
+                webhooks::enqueue(
+                    tx,
+                    now.unix_timestamp(),
+                    EventType::ExamResultReleased,
+                    webhooks::attempt_key(&pending.attempt_id),
+                    data,
+                )
+                .await?;
                 released.push(id);
                 progressed = true;
             }
@@ -329,6 +358,24 @@ async fn issue_one(
         .collect();
     let detail = json!({"attempt_id": r.attempt_id.as_str(), "achievement": achievement.code.as_str(),
                         "key_id": record.key_id, "prerequisites": prerequisite_ids});
+    let record_row = crate::store::CredentialRow {
+        credential_id: id,
+        attempt_id: Some(r.attempt_id.to_string()),
+        candidate_id: Some(r.candidate.id.to_string()),
+        achievement: Some(achievement.code.to_string()),
+        holder_name: String::new(),
+        issued_at: now.unix_timestamp(),
+        valid_until: Some(validity.until().unix_timestamp()),
+        list_number: status_ref.list_number,
+        list_index: i64::from(status_ref.index),
+        key_id: String::new(),
+        state: "active".into(),
+        state_reason: None,
+        state_changed_at: None,
+        json: String::new(),
+        jwt: String::new(),
+    };
+    webhooks::issued(tx, ctx.base_url(), &record_row).await?;
     signing::store_later(
         tx,
         actor,

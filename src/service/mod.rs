@@ -16,12 +16,14 @@ pub mod listing;
 pub mod outbound;
 pub mod pending;
 pub mod related;
+pub mod scheduler;
 pub mod share;
 pub mod signing;
 pub mod status;
 pub mod tokens;
 pub mod vc_api;
 pub mod verify;
+pub mod webhooks;
 
 pub use context::Context;
 pub use error::{ErrorClass, ServiceError, ServiceResult};

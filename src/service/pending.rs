@@ -47,6 +47,20 @@ pub async fn cancel(
         },
     )
     .await?;
+    let data = super::webhooks::attempt_data(
+        attempt_id,
+        &attempt.candidate_id,
+        &attempt.achievement,
+        json!({"reason": reason}),
+    );
+    super::webhooks::enqueue(
+        tx.as_mut(),
+        now,
+        super::webhooks::EventType::ExamResultCancelled,
+        super::webhooks::attempt_key(attempt_id),
+        data,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

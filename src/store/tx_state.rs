@@ -36,6 +36,8 @@ pub(crate) struct TxState {
     /// `(list, indexes)` found free by one query and not yet handed out.
     pub free: Option<(i64, Vec<i64>)>,
     pub unsent: Unsent,
+    /// Webhook events for the outbox, sent at commit (see `engine_outbox.rs`).
+    pub outbox: Vec<super::OutboxEvent>,
 }
 
 /// A deferred credential body: not started, or being computed on a worker thread.
