@@ -19,6 +19,7 @@ pub mod public;
 mod respond;
 pub mod security_headers;
 pub mod verify;
+pub mod webhooks;
 
 use crate::app::AppState;
 use axum::http::StatusCode;
@@ -47,6 +48,12 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/credentials/{id}/reinstate"),
     ("GET", "/api/v1/audit"),
     ("POST", "/api/v1/candidates/{id}/erase"),
+    ("POST", "/api/v1/webhooks"),
+    ("GET", "/api/v1/webhooks"),
+    ("DELETE", "/api/v1/webhooks/{id}"),
+    ("POST", "/api/v1/webhooks/{id}/test"),
+    ("POST", "/api/v1/webhooks/{id}/replay"),
+    ("GET", "/api/v1/webhooks/{id}/deliveries"),
     ("POST", "/credentials/issue"),
     ("POST", "/credentials/verify"),
     ("POST", "/presentations/verify"),
@@ -83,7 +90,12 @@ pub fn routes(state: AppState) -> Router {
         .routes(routes!(credentials::suspend))
         .routes(routes!(credentials::reinstate))
         .routes(routes!(admin::audit))
-        .routes(routes!(admin::erase_candidate));
+        .routes(routes!(admin::erase_candidate))
+        .routes(routes!(webhooks::add, webhooks::list))
+        .routes(routes!(webhooks::remove))
+        .routes(routes!(webhooks::test))
+        .routes(routes!(webhooks::replay))
+        .routes(routes!(webhooks::deliveries));
     crate::metrics::install();
     let (router, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest("/api/v1", api)

@@ -35,6 +35,17 @@ macro_rules! store_outbox {
             }
 
             async fn claim_deliveries_sql(&self, now_ms: i64, lease_ms: i64, limit: i64) -> StoreResult<Vec<DeliveryJob>> {
+                // Looked at first without the write lock: an idle queue (the usual case) then
+                // costs one read per poll, not a write transaction.
+                let any = sqlx::query(
+                    "SELECT 1 AS one FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= $1 LIMIT 1",
+                )
+                .bind(now_ms)
+                .fetch_optional(&self.pool)
+                .await?;
+                if any.is_none() {
+                    return Ok(Vec::new());
+                }
                 let _turn = self.writer_turn().await;
                 let mut tx = self.pool.begin_with($begin).await?;
                 // Only the oldest pending delivery of each (subscription, ordering key) is due:
