@@ -237,8 +237,8 @@ macro_rules! store_outbox {
                          enqueued_at, next_attempt_at) \
                          SELECT s.subscription_id, e.seq, e.ordering_key, 'pending', 0, e.created_at, 0 \
                          FROM webhook_events e JOIN webhook_subscriptions s ON s.removed_at IS NULL \
-                         AND (s.events = '*' OR s.events LIKE '%,' || e.event_type || ',%') \
-                         AND (e.target_subscription IS NULL OR e.target_subscription = s.subscription_id) \
+                         AND (e.target_subscription = s.subscription_id OR (e.target_subscription IS NULL \
+                         AND (s.events = '*' OR s.events LIKE '%,' || e.event_type || ',%'))) \
                          WHERE e.event_id IN (",
                     );
                     let mut each = q.separated(", ");
