@@ -337,7 +337,8 @@ async fn issue_one(
     let lineage = lineage::lineage_refs(ctx.base_url(), &ctx.catalog, prerequisites);
     let validity = ValidityPeriod::starting(now, achievement.validity);
     let issuer_id = ctx.identity.issuer_for(&record);
-    let unsecured = credential::build(&CredentialDraft {
+    let renews = lineage::renews(tx, r, achievement).await?;
+    let mut unsecured = credential::build(&CredentialDraft {
         base_url: ctx.base_url(),
         id,
         issuer_id: &issuer_id,
@@ -351,6 +352,12 @@ async fn issue_one(
         status: status_ref,
         lineage: &lineage,
     });
+    if let Some(link) = renews
+        .as_ref()
+        .and_then(|p| lineage::lineage_refs(ctx.base_url(), &ctx.catalog, &[p]).pop())
+    {
+        credential::add_renewal(&mut unsecured, &link);
+    }
     let job = signing::SigningJob::new(ctx, &record, &key, unsecured, now, None)?;
     let prerequisite_ids: Vec<String> = prerequisites
         .iter()
@@ -376,6 +383,10 @@ async fn issue_one(
         jwt: String::new(),
     };
     webhooks::issued(tx, ctx.base_url(), &record_row).await?;
+    if let Some(previous) = &renews {
+        tx.insert_renewal(&id, &previous.credential_id).await?;
+        webhooks::renewed(tx, ctx.base_url(), &record_row, &previous.credential_id).await?;
+    }
     signing::store_later(
         tx,
         actor,

@@ -295,6 +295,16 @@ macro_rules! store_outbox {
                 Ok(done.rows_affected() > 0)
             }
 
+            async fn latest_held_row(&mut self, candidate_id: &str, achievement: &str) -> StoreResult<Option<CredentialRow>> {
+                // No flush: one statement per result keeps a batch's write-behind intact.
+                let sql = sqlx::AssertSqlSafe(format!(
+                    "SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE candidate_id = $1 AND achievement = $2 \
+                     AND state = 'active' ORDER BY issued_at DESC, credential_id DESC LIMIT 1"
+                ));
+                let row = sqlx::query(sql).bind(candidate_id).bind(achievement).fetch_optional(&mut *self.tx).await?;
+                row.as_ref().map(credential_row).transpose()
+            }
+
             async fn insert_renewal_row(&mut self, id: &CredentialId, previous: &CredentialId) -> StoreResult<()> {
                 sqlx::query("INSERT INTO credential_renewals (credential_id, previous_id) VALUES ($1, $2)")
                     .bind(id.to_string())

@@ -394,6 +394,10 @@ macro_rules! store_tx {
             async fn insert_renewal(&mut self, id: &CredentialId, previous: &CredentialId) -> StoreResult<()> {
                 self.insert_renewal_row(id, previous).await
             }
+
+            async fn latest_held(&mut self, candidate_id: &str, achievement: &str) -> StoreResult<Option<CredentialRow>> {
+                self.latest_held_row(candidate_id, achievement).await
+            }
         }
 
 

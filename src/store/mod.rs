@@ -326,4 +326,11 @@ pub trait Tx: Send {
         id: &CredentialId,
         previous: &CredentialId,
     ) -> StoreResult<()>;
+    /// The candidate's newest active credential for `achievement` already in the database
+    /// (not one written earlier in this transaction: its body may not exist yet).
+    async fn latest_held(
+        &mut self,
+        candidate_id: &str,
+        achievement: &str,
+    ) -> StoreResult<Option<CredentialRow>>;
 }

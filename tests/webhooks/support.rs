@@ -1,6 +1,8 @@
 //! The test receiver (`receiver.py`, the reference Standard Webhooks library for Python) as a
 //! child process, and the settings that make delivery quick in tests.
 
+#![allow(dead_code)]
+
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::{Child, Command};

@@ -175,3 +175,23 @@ pub async fn issued(
     )
     .await
 }
+
+/// `credential.renewed`: names the new credential and the one it renews.
+pub async fn renewed(
+    tx: &mut dyn Tx,
+    base_url: &str,
+    row: &crate::store::CredentialRow,
+    previous: &crate::domain::ids::CredentialId,
+) -> StoreResult<()> {
+    let mut data = credential_data(base_url, row, "active", None);
+    data["previous_credential_id"] = json!(previous.to_string());
+    data["previous_credential"] = json!(format!("{base_url}/credentials/{previous}"));
+    enqueue(
+        tx,
+        row.issued_at,
+        EventType::CredentialRenewed,
+        credential_key(&row.credential_id),
+        data,
+    )
+    .await
+}
