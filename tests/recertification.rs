@@ -3,6 +3,8 @@
 //! evidence), the previous one stays valid, both pages show the link, `credential.renewed`
 //! names both, and an expired credential's share page shows how to recertify.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 #[path = "webhooks/support.rs"]
 mod support;

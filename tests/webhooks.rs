@@ -2,6 +2,8 @@
 //! the reference Standard Webhooks library for Python (`tests/webhooks/receiver.py`), and the
 //! injected clock for expiry notices. Loopback only; waits are bounded (60 s) and never timed.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 #[path = "webhooks/support.rs"]
 mod support;

@@ -56,11 +56,13 @@ impl Receiver {
             .arg(dir.path())
             .spawn()
             .expect("start receiver.py");
-        let port_file = dir.path().join("port");
+        // Owned first, so that Drop kills and reaps it whatever happens next.
+        let mut rx = Self { child, dir, port: 0 };
+        let port_file = rx.dir.path().join("port");
         for _ in 0..200 {
             if let Ok(text) = std::fs::read_to_string(&port_file) {
-                let port = text.trim().parse().expect("port");
-                return Self { child, dir, port };
+                rx.port = text.trim().parse().expect("port");
+                return rx;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
