@@ -57,7 +57,11 @@ impl Receiver {
             .spawn()
             .expect("start receiver.py");
         // Owned first, so that Drop kills and reaps it whatever happens next.
-        let mut rx = Self { child, dir, port: 0 };
+        let mut rx = Self {
+            child,
+            dir,
+            port: 0,
+        };
         let port_file = rx.dir.path().join("port");
         for _ in 0..200 {
             if let Ok(text) = std::fs::read_to_string(&port_file) {
