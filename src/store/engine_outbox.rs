@@ -296,13 +296,54 @@ macro_rules! store_outbox {
             }
 
             async fn latest_held_row(&mut self, candidate_id: &str, achievement: &str) -> StoreResult<Option<CredentialRow>> {
-                // No flush: one statement per result keeps a batch's write-behind intact.
-                let sql = sqlx::AssertSqlSafe(format!(
-                    "SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE candidate_id = $1 AND achievement = $2 \
-                     AND state = 'active' ORDER BY issued_at DESC, credential_id DESC LIMIT 1"
-                ));
-                let row = sqlx::query(sql).bind(candidate_id).bind(achievement).fetch_optional(&mut *self.tx).await?;
-                row.as_ref().map(credential_row).transpose()
+                if !self.state.held.contains_key(candidate_id) {
+                    self.prefetch_held_rows(&[candidate_id]).await?;
+                }
+                Ok(self
+                    .state
+                    .held
+                    .get(candidate_id)
+                    .and_then(|rows| rows.iter().find(|r| r.achievement.as_deref() == Some(achievement)))
+                    .cloned())
+            }
+
+            /// No flush: credentials this transaction wrote are not renewed by it (their bodies
+            /// may not exist yet), and the batch's write-behind stays intact.
+            async fn prefetch_held_rows(&mut self, candidate_ids: &[&str]) -> StoreResult<()> {
+                use $crate::store::engine_flush::IDS_PER_LOOKUP;
+                let mut unknown: Vec<&str> = candidate_ids
+                    .iter()
+                    .copied()
+                    .filter(|c| !self.state.held.contains_key(*c))
+                    .collect();
+                unknown.sort_unstable();
+                unknown.dedup();
+                let mut attempts = Vec::new();
+                for chunk in unknown.chunks(IDS_PER_LOOKUP) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(format!(
+                        "SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE state = 'active' AND candidate_id IN ("
+                    ));
+                    let mut each = q.separated(", ");
+                    for id in chunk {
+                        each.push_bind((*id).to_owned());
+                    }
+                    each.push_unseparated(") ORDER BY issued_at DESC, credential_id DESC");
+                    let rows = q.build().fetch_all(&mut *self.tx).await?;
+                    for id in chunk {
+                        self.state.held.insert((*id).to_owned(), Vec::new());
+                    }
+                    for row in &rows {
+                        let found = credential_row(row)?;
+                        if let Some(a) = &found.attempt_id {
+                            attempts.push(a.clone());
+                        }
+                        if let Some(c) = found.candidate_id.clone() {
+                            self.state.held.entry(c).or_default().push(found);
+                        }
+                    }
+                }
+                let ids: Vec<&str> = attempts.iter().map(String::as_str).collect();
+                self.fetch_attempts(&ids).await
             }
 
             async fn insert_renewal_row(&mut self, id: &CredentialId, previous: &CredentialId) -> StoreResult<()> {

@@ -398,6 +398,10 @@ macro_rules! store_tx {
             async fn latest_held(&mut self, candidate_id: &str, achievement: &str) -> StoreResult<Option<CredentialRow>> {
                 self.latest_held_row(candidate_id, achievement).await
             }
+
+            async fn prefetch_held(&mut self, candidate_ids: &[&str]) -> StoreResult<()> {
+                self.prefetch_held_rows(candidate_ids).await
+            }
         }
 
 

@@ -333,4 +333,7 @@ pub trait Tx: Send {
         candidate_id: &str,
         achievement: &str,
     ) -> StoreResult<Option<CredentialRow>>;
+    /// Reads these candidates' active credentials in a few statements, so that `latest_held`
+    /// answers them without one each (a batch), and the attempts behind them.
+    async fn prefetch_held(&mut self, candidate_ids: &[&str]) -> StoreResult<()>;
 }

@@ -38,6 +38,9 @@ pub(crate) struct TxState {
     pub unsent: Unsent,
     /// Webhook events for the outbox, sent at commit (see `engine_outbox.rs`).
     pub outbox: Vec<super::OutboxEvent>,
+    /// Candidates whose active credentials were read for recertification, and those
+    /// credentials (newest first): `Tx::latest_held` answers from here.
+    pub held: HashMap<String, Vec<CredentialRow>>,
 }
 
 /// A deferred credential body: not started, or being computed on a worker thread.
