@@ -175,3 +175,36 @@ async fn an_expired_credential_offers_the_recertification_path_and_verifies_as_e
     assert_eq!(status, 200);
     assert!(verify_page.contains("EXPIRED"), "{verify_page}");
 }
+
+#[tokio::test]
+async fn a_batch_renews_credentials_issued_before_it() {
+    let app = TestApp::spawn().await;
+    let issuer = app.token(Role::Issuer).await;
+    let old = app
+        .issue(&issuer, "RC-B0", "mlops-foundation", "cand-b")
+        .await;
+    let items = json!([
+        exam("RC-B1", "mlops-foundation", "cand-b", 812),
+        exam("RC-B2", "mlops-foundation", "cand-other", 812),
+    ]);
+    let (status, outcome) = app
+        .post("/api/v1/exam-results/batch", Some(&issuer), &items)
+        .await;
+    assert_eq!(status, 200, "{outcome}");
+    let ids: Vec<String> = outcome["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["credential_id"].as_str().expect("issued").to_owned())
+        .collect();
+    let (_, renewed) = credential(&app, &ids[0]).await;
+    let old_url = app.url(&format!("/credentials/{old}"));
+    assert!(
+        renewed["evidence"].as_array().is_some_and(|e| e
+            .iter()
+            .any(|x| x["genre"] == "Recertification" && x["id"] == old_url.as_str())),
+        "{renewed:#}"
+    );
+    let (_, first) = credential(&app, &ids[1]).await;
+    assert!(first.get("evidence").is_none());
+}
