@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::process::{Child, Command};
 use std::time::Duration;
@@ -120,4 +120,25 @@ pub fn accepted<'a>(log: &'a [Value], kind: &str) -> Vec<&'a Value> {
     log.iter()
         .filter(|e| e["answered"] == 200 && e["type"] == kind)
         .collect()
+}
+
+/// Subscribes the receiver (as admin) and gives it the secret; returns the subscription id.
+pub async fn subscribe(
+    app: &crate::common::TestApp,
+    admin: &str,
+    rx: &Receiver,
+    events: &[&str],
+) -> String {
+    let (status, body) = app
+        .post(
+            "/api/v1/webhooks",
+            Some(admin),
+            &json!({"url": rx.url(), "events": events}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let secret = body["secret"].as_str().expect("secret");
+    assert!(secret.starts_with("whsec_"), "{secret}");
+    rx.set_secret(secret);
+    body["id"].as_str().expect("id").to_owned()
 }
