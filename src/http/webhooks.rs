@@ -22,7 +22,7 @@ use utoipa::ToSchema;
 pub struct AddBody {
     /// Where deliveries are POSTed (http or https; non-public addresses only when the operator
     /// allows them with `outbound_allow`).
-    #[schema(min_length = 1, max_length = 2000)]
+    #[schema(min_length = 1, max_length = 2000, pattern = "^https?://[^/@ ]+")]
     url: String,
     /// Event types (e.g. `credential.revoked`); empty or `["*"]`: every type.
     #[serde(default)]
