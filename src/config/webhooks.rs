@@ -125,3 +125,33 @@ impl WebhookSettings {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_wins_and_bad_values_are_refused() {
+        let env = |k: &str| match k {
+            "ATTEST_EXPIRY_LEAD_DAYS" => Some("60, 14".to_owned()),
+            "ATTEST_WEBHOOK_POLL_MS" => Some("250".to_owned()),
+            _ => None,
+        };
+        let file = FileWebhooks {
+            webhook_poll_ms: Some(5),
+            webhook_timeout_seconds: Some(3),
+            ..Default::default()
+        };
+        let s = WebhookSettings::resolve(file, &env).unwrap();
+        assert_eq!(s.expiry_lead_days, [60, 14]);
+        assert_eq!((s.poll_ms, s.timeout_seconds), (250, 3));
+        assert_eq!(
+            s.backoff_base_ms,
+            WebhookSettings::default().backoff_base_ms
+        );
+        let zero = |k: &str| (k == "ATTEST_WEBHOOK_TIMEOUT_SECONDS").then(|| "0".to_owned());
+        assert!(WebhookSettings::resolve(FileWebhooks::default(), &zero).is_err());
+        let bad = |k: &str| (k == "ATTEST_EXPIRY_LEAD_DAYS").then(|| "90,soon".to_owned());
+        assert!(WebhookSettings::resolve(FileWebhooks::default(), &bad).is_err());
+    }
+}
