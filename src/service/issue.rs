@@ -172,18 +172,13 @@ pub(super) async fn process(
             attempt.candidate_email = Some(r.candidate.email.clone());
             attempt.detail = Some(json!({"missing": missing}).to_string());
             tx.insert_attempt(&attempt).await?;
-            let data = webhooks::attempt_data(
-                &attempt.attempt_id,
-                &attempt.candidate_id,
-                &attempt.achievement,
-                json!({"missing": missing}),
-            );
-            webhooks::enqueue(
+            let extra = json!({"missing": missing});
+            webhooks::attempt_event(
                 tx,
                 attempt.received_at,
                 EventType::ExamResultHeld,
-                webhooks::attempt_key(&attempt.attempt_id),
-                data,
+                &attempt,
+                extra,
             )
             .await?;
             return Ok(Submitted::Pending {
@@ -292,20 +287,12 @@ async fn release_pending(
                 .await?;
                 tx.set_attempt_outcome(&pending.attempt_id, "issued", Some(&id.to_string()), None)
                     .await?;
-                let data = webhooks::attempt_data(
-                    &pending.attempt_id,
-                    candidate,
-                    &pending.achievement,
+                let (at, extra) = (
+                    now.unix_timestamp(),
                     json!({"credential_id": id.to_string()}),
                 );
-                webhooks::enqueue(
-                    tx,
-                    now.unix_timestamp(),
-                    EventType::ExamResultReleased,
-                    webhooks::attempt_key(&pending.attempt_id),
-                    data,
-                )
-                .await?;
+                webhooks::attempt_event(tx, at, EventType::ExamResultReleased, &pending, extra)
+                    .await?;
                 released.push(id);
                 progressed = true;
             }
@@ -352,12 +339,7 @@ async fn issue_one(
         status: status_ref,
         lineage: &lineage,
     });
-    if let Some(link) = renews
-        .as_ref()
-        .and_then(|p| lineage::lineage_refs(ctx.base_url(), &ctx.catalog, &[p]).pop())
-    {
-        credential::add_renewal(&mut unsecured, &link);
-    }
+    lineage::mark_renewal(ctx, &mut unsecured, renews.as_ref());
     let job = signing::SigningJob::new(ctx, &record, &key, unsecured, now, None)?;
     let prerequisite_ids: Vec<String> = prerequisites
         .iter()
@@ -365,28 +347,19 @@ async fn issue_one(
         .collect();
     let detail = json!({"attempt_id": r.attempt_id.as_str(), "achievement": achievement.code.as_str(),
                         "key_id": record.key_id, "prerequisites": prerequisite_ids});
-    let record_row = crate::store::CredentialRow {
-        credential_id: id,
-        attempt_id: Some(r.attempt_id.to_string()),
-        candidate_id: Some(r.candidate.id.to_string()),
-        achievement: Some(achievement.code.to_string()),
-        holder_name: String::new(),
-        issued_at: now.unix_timestamp(),
-        valid_until: Some(validity.until().unix_timestamp()),
-        list_number: status_ref.list_number,
-        list_index: i64::from(status_ref.index),
-        key_id: String::new(),
-        state: "active".into(),
-        state_reason: None,
-        state_changed_at: None,
-        json: String::new(),
-        jwt: String::new(),
-    };
-    webhooks::issued(tx, ctx.base_url(), &record_row).await?;
     if let Some(previous) = &renews {
         tx.insert_renewal(&id, &previous.credential_id).await?;
-        webhooks::renewed(tx, ctx.base_url(), &record_row, &previous.credential_id).await?;
     }
+    let issued = webhooks::Issued {
+        id,
+        attempt_id: r.attempt_id.as_str(),
+        candidate_id: r.candidate.id.as_str(),
+        achievement: achievement.code.as_str(),
+        issued_at: now.unix_timestamp(),
+        valid_until: validity.until().unix_timestamp(),
+        renews: renews.as_ref().map(|p| p.credential_id),
+    };
+    webhooks::issued(tx, ctx.base_url(), &issued).await?;
     signing::store_later(
         tx,
         actor,

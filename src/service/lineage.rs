@@ -92,3 +92,16 @@ pub async fn renews(
     });
     Ok((!older).then_some(previous))
 }
+
+/// Adds the renewal link (`Recertification` evidence, `relatedResource` digest) to a draft.
+pub fn mark_renewal(
+    ctx: &crate::service::Context,
+    draft: &mut serde_json::Value,
+    previous: Option<&CredentialRow>,
+) {
+    if let Some(link) =
+        previous.and_then(|p| lineage_refs(ctx.base_url(), &ctx.catalog, &[p]).pop())
+    {
+        crate::vc::credential::add_renewal(draft, &link);
+    }
+}

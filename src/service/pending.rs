@@ -2,6 +2,7 @@
 //! see and cancel. Release happens in [`super::issue`] when the last prerequisite is issued.
 
 use super::audit::{self, Entry};
+use super::webhooks;
 use super::{Actor, Context, ServiceError, ServiceResult};
 use crate::store::AttemptRow;
 use serde_json::json;
@@ -47,20 +48,11 @@ pub async fn cancel(
         },
     )
     .await?;
-    let data = super::webhooks::attempt_data(
-        attempt_id,
-        &attempt.candidate_id,
-        &attempt.achievement,
+    let (kind, extra) = (
+        webhooks::EventType::ExamResultCancelled,
         json!({"reason": reason}),
     );
-    super::webhooks::enqueue(
-        tx.as_mut(),
-        now,
-        super::webhooks::EventType::ExamResultCancelled,
-        super::webhooks::attempt_key(attempt_id),
-        data,
-    )
-    .await?;
+    webhooks::attempt_event(tx.as_mut(), now, kind, &attempt, extra).await?;
     tx.commit().await?;
     Ok(())
 }

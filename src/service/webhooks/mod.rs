@@ -144,54 +144,69 @@ pub fn credential_data(
     })
 }
 
-/// The `data` of an exam-result event (`exam_result.held|released|cancelled`).
-pub fn attempt_data(
-    attempt_id: &str,
-    candidate_id: &str,
-    achievement: &str,
+/// An exam-result event (`exam_result.held|released|cancelled`) about `attempt`, with `extra`
+/// merged into its `data`.
+pub async fn attempt_event(
+    tx: &mut dyn Tx,
+    now: i64,
+    kind: EventType,
+    attempt: &crate::store::AttemptRow,
     extra: Value,
-) -> Value {
-    let mut data =
-        json!({"attempt_id": attempt_id, "candidate_id": candidate_id, "achievement": achievement});
+) -> StoreResult<()> {
+    let mut data = json!({"attempt_id": attempt.attempt_id, "candidate_id": attempt.candidate_id,
+                          "achievement": attempt.achievement});
     if let (Some(d), Value::Object(more)) = (data.as_object_mut(), extra) {
         d.extend(more);
     }
-    data
+    enqueue(tx, now, kind, attempt_key(&attempt.attempt_id), data).await
 }
 
-/// `credential.issued` for a credential written in this transaction.
-pub async fn issued(
-    tx: &mut dyn Tx,
-    base_url: &str,
-    row: &crate::store::CredentialRow,
-) -> StoreResult<()> {
-    let data = credential_data(base_url, row, "active", None);
+/// A credential this transaction issues, for `credential.issued` (and `credential.renewed`).
+pub struct Issued<'a> {
+    pub id: crate::domain::ids::CredentialId,
+    pub attempt_id: &'a str,
+    pub candidate_id: &'a str,
+    pub achievement: &'a str,
+    pub issued_at: i64,
+    pub valid_until: i64,
+    /// The credential it renews (recertification).
+    pub renews: Option<crate::domain::ids::CredentialId>,
+}
+
+/// `credential.issued`, and `credential.renewed` naming both when it renews one.
+pub async fn issued(tx: &mut dyn Tx, base_url: &str, i: &Issued<'_>) -> StoreResult<()> {
+    let row = crate::store::CredentialRow {
+        credential_id: i.id,
+        attempt_id: Some(i.attempt_id.to_owned()),
+        candidate_id: Some(i.candidate_id.to_owned()),
+        achievement: Some(i.achievement.to_owned()),
+        holder_name: String::new(),
+        issued_at: i.issued_at,
+        valid_until: Some(i.valid_until),
+        list_number: 0,
+        list_index: 0,
+        key_id: String::new(),
+        state: "active".into(),
+        state_reason: None,
+        state_changed_at: None,
+        json: String::new(),
+        jwt: String::new(),
+    };
+    let key = credential_key(&i.id);
+    let data = credential_data(base_url, &row, "active", None);
     enqueue(
         tx,
-        row.issued_at,
+        i.issued_at,
         EventType::CredentialIssued,
-        credential_key(&row.credential_id),
-        data,
+        key.clone(),
+        data.clone(),
     )
-    .await
-}
-
-/// `credential.renewed`: names the new credential and the one it renews.
-pub async fn renewed(
-    tx: &mut dyn Tx,
-    base_url: &str,
-    row: &crate::store::CredentialRow,
-    previous: &crate::domain::ids::CredentialId,
-) -> StoreResult<()> {
-    let mut data = credential_data(base_url, row, "active", None);
-    data["previous_credential_id"] = json!(previous.to_string());
-    data["previous_credential"] = json!(format!("{base_url}/credentials/{previous}"));
-    enqueue(
-        tx,
-        row.issued_at,
-        EventType::CredentialRenewed,
-        credential_key(&row.credential_id),
-        data,
-    )
-    .await
+    .await?;
+    if let Some(previous) = i.renews {
+        let mut data = data;
+        data["previous_credential_id"] = json!(previous.to_string());
+        data["previous_credential"] = json!(format!("{base_url}/credentials/{previous}"));
+        enqueue(tx, i.issued_at, EventType::CredentialRenewed, key, data).await?;
+    }
+    Ok(())
 }

@@ -37,10 +37,10 @@ pub fn spawn(ctx: Arc<Context>) -> tokio::task::JoinHandle<()> {
         loop {
             // Expiry notices every SCHEDULER_EVERY rounds: their scan is the larger query, and
             // a notice a few seconds late is as good as one on time.
-            if rounds % SCHEDULER_EVERY == 0 {
-                if let Err(e) = crate::service::scheduler::run_once(&ctx).await {
-                    tracing::warn!(error = %e.message, "expiry notices could not be queued");
-                }
+            if rounds.is_multiple_of(SCHEDULER_EVERY)
+                && let Err(e) = crate::service::scheduler::run_once(&ctx).await
+            {
+                tracing::warn!(error = %e.message, "expiry notices could not be queued");
             }
             rounds = rounds.wrapping_add(1);
             let sent = match run_once(&ctx).await {
