@@ -69,6 +69,25 @@ async fn events_survive_a_killed_server() {
         .filter_map(|e| e["data"]["attempt_id"].as_str())
         .collect::<BTreeSet<_>>();
     assert_eq!(issued.len(), 5, "none lost");
+
+    // The CLI sees the same subscription and its delivery log.
+    let list = String::from_utf8(cli(dir.path(), FAST, &["webhooks", "list"]).stdout).unwrap();
+    let line = list
+        .lines()
+        .find(|l| l.contains(&rx.url()))
+        .expect("listed");
+    assert!(!list.contains("whsec_"), "{list}");
+    let id = line.split('\t').next().unwrap();
+    let out = cli(dir.path(), FAST, &["webhooks", "deliveries", id]);
+    let deliveries = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        deliveries
+            .lines()
+            .filter(|l| l.contains("\tdelivered\t"))
+            .count(),
+        5,
+        "{deliveries}"
+    );
 }
 
 /// Two instances on one PostgreSQL database (`TEST_DATABASE_URL`), one subscription: every
