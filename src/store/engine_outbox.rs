@@ -109,6 +109,8 @@ macro_rules! store_outbox {
 
             async fn finish_delivery_sql(&self, r: &DeliveryResult) -> StoreResult<()> {
                 let finished = (r.state != "pending").then_some(r.attempted_at);
+                // In line with the other writers (SQLite queues them rather than fail on the lock).
+                let _turn = self.writer_turn().await;
                 sqlx::query(
                     "UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1, \
                      first_attempt_at = COALESCE(first_attempt_at, $2), next_attempt_at = $3, last_status = $4, \
@@ -130,6 +132,7 @@ macro_rules! store_outbox {
             }
 
             async fn replay_deliveries_sql(&self, sub: &str, event_id: Option<&str>, failed_only: bool) -> StoreResult<u64> {
+                let _turn = self.writer_turn().await;
                 let done = sqlx::query(
                     "UPDATE webhook_deliveries SET state = 'pending', attempts = 0, next_attempt_at = 0, \
                      first_attempt_at = NULL, claimed_until = NULL, claim_token = NULL, finished_at = NULL \
