@@ -33,6 +33,9 @@ pub async fn serve(
         let _ = stopping_tx.send(());
     };
     let upkeep = crate::metrics::spawn_upkeep();
+    // Webhook deliveries and expiry notices; stopped with the server (a delivery cut short is
+    // claimed again when its lease ends: at least once).
+    let deliveries = crate::service::webhooks::worker::spawn(state.clone());
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(signal);
     let deadline = async move {
@@ -47,6 +50,7 @@ pub async fn serve(
         () = deadline => None,
     };
     upkeep.abort();
+    deliveries.abort();
     match finished {
         Some(result) => {
             if tokio::time::timeout(CLOSE_WAIT, state.store.close())

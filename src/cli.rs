@@ -5,6 +5,7 @@ mod commands;
 mod invocation;
 mod results;
 mod verify;
+mod webhooks;
 
 use crate::config::{Config, DEFAULT_CONFIG_FILE, LogFormat};
 use clap::{Parser, Subcommand};
@@ -85,6 +86,11 @@ pub enum Command {
     Migrate,
     /// Consistent online copy of the SQLite database.
     Backup { file: PathBuf },
+    /// Webhook subscriptions (Standard Webhooks signatures).
+    Webhooks {
+        #[command(subcommand)]
+        command: webhooks::WebhooksCommand,
+    },
 }
 
 #[derive(Debug, clap::Args)]

@@ -4,8 +4,10 @@
 
 pub mod files;
 mod limits;
+mod webhooks;
 
 pub use limits::Limits;
+pub use webhooks::WebhookSettings;
 
 use crate::vc::did::DidMethod;
 use crate::vc::proof::Cryptosuite;
@@ -82,6 +84,8 @@ pub struct Config {
     pub offer_ttl_seconds: u32,
     /// Seconds the wallet offer shown on a share page can be redeemed; 0: no wallet QR there.
     pub share_offer_ttl_seconds: u32,
+    /// Webhook delivery and expiry notices (issue 19).
+    pub webhooks: WebhookSettings,
 }
 
 impl fmt::Debug for Config {
@@ -148,6 +152,12 @@ struct FileConfig {
     canonicalization_limit: Option<u32>,
     offer_ttl_seconds: Option<u32>,
     share_offer_ttl_seconds: Option<u32>,
+    webhook_backoff_base_ms: Option<u32>,
+    webhook_backoff_max_seconds: Option<u32>,
+    webhook_failure_horizon_seconds: Option<u32>,
+    webhook_timeout_seconds: Option<u32>,
+    webhook_poll_ms: Option<u32>,
+    expiry_lead_days: Option<Vec<u32>>,
 }
 
 /// The file written on first run: every key with its default and a comment.
@@ -346,6 +356,17 @@ impl Config {
             },
             &env,
         )?;
+        let webhooks = WebhookSettings::resolve(
+            webhooks::FileWebhooks {
+                webhook_backoff_base_ms: file.webhook_backoff_base_ms,
+                webhook_backoff_max_seconds: file.webhook_backoff_max_seconds,
+                webhook_failure_horizon_seconds: file.webhook_failure_horizon_seconds,
+                webhook_timeout_seconds: file.webhook_timeout_seconds,
+                webhook_poll_ms: file.webhook_poll_ms,
+                expiry_lead_days: file.expiry_lead_days,
+            },
+            &env,
+        )?;
         Ok(Config {
             listen,
             public_base_url,
@@ -379,6 +400,7 @@ impl Config {
             path: path.to_owned(),
             offer_ttl_seconds,
             share_offer_ttl_seconds,
+            webhooks,
         })
     }
 }

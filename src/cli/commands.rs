@@ -187,6 +187,7 @@ pub async fn dispatch(command: Command, loaded: Loaded) -> anyhow::Result<ExitCo
             println!("backup written to {}", file.display());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Webhooks { command } => super::webhooks::run(&ctx, &actor, command).await,
     }
 }
 

@@ -7,8 +7,8 @@
 
 use super::error::ApiError;
 use crate::json::{self, JsonError};
-use crate::vc::baking::{ImageKind, kind_of};
 use crate::problem::ProblemCode;
+use crate::vc::baking::{ImageKind, kind_of};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::{StatusCode, header};

@@ -21,6 +21,7 @@ pub mod public;
 mod respond;
 pub mod security_headers;
 pub mod verify;
+pub mod webhooks;
 
 use crate::app::AppState;
 use crate::problem::ProblemCode;
@@ -50,6 +51,12 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/credentials/{id}/reinstate"),
     ("GET", "/api/v1/audit"),
     ("POST", "/api/v1/candidates/{id}/erase"),
+    ("POST", "/api/v1/webhooks"),
+    ("GET", "/api/v1/webhooks"),
+    ("DELETE", "/api/v1/webhooks/{id}"),
+    ("POST", "/api/v1/webhooks/{id}/test"),
+    ("POST", "/api/v1/webhooks/{id}/replay"),
+    ("GET", "/api/v1/webhooks/{id}/deliveries"),
     ("POST", "/credentials/issue"),
     ("POST", "/credentials/verify"),
     ("POST", "/presentations/verify"),
@@ -97,7 +104,12 @@ pub fn routes(state: AppState) -> Router {
         .routes(routes!(credentials::reinstate))
         .routes(routes!(admin::audit))
         .routes(routes!(admin::erase_candidate))
-        .routes(routes!(oid4vci::create_offer));
+        .routes(routes!(oid4vci::create_offer))
+        .routes(routes!(webhooks::add, webhooks::list))
+        .routes(routes!(webhooks::remove))
+        .routes(routes!(webhooks::test))
+        .routes(routes!(webhooks::replay))
+        .routes(routes!(webhooks::deliveries));
     crate::metrics::install();
     let (router, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest("/api/v1", api)

@@ -54,6 +54,8 @@ pub struct VerdictView {
     pub checks: Vec<CheckRow>,
     pub lineage: Vec<LinkRow>,
     pub links: Option<Links>,
+    /// "Renews …" / "Renewed by …" (issue 19), on `/v/{id}`.
+    pub renewal: Vec<crate::service::share::RenewalLink>,
 }
 
 #[derive(Template)]
@@ -154,6 +156,7 @@ fn view_of(verdict: &Verdict, our_name: &str, links: Option<Links>) -> VerdictVi
             })
             .collect(),
         links,
+        renewal: Vec::new(),
     }
 }
 
@@ -195,7 +198,10 @@ pub async fn verify_page(
         StatusCode::OK,
         &VerifyPage {
             issuer_name: &ctx.config.issuer_name,
-            v: view_of(&verdict, &ctx.config.issuer_name, Some(links)),
+            v: VerdictView {
+                renewal: share::renewal_links(&ctx, &id, "v").await?,
+                ..view_of(&verdict, &ctx.config.issuer_name, Some(links))
+            },
         },
     )
 }
@@ -311,6 +317,8 @@ pub struct ShareView {
     pub wallet_qr: String,
     pub path: Vec<String>,
     pub next: Vec<String>,
+    pub renewal: Vec<crate::service::share::RenewalLink>,
+    pub recertify: String,
 }
 
 #[derive(Template)]
@@ -416,6 +424,13 @@ pub async fn share_page(
             })
             .collect(),
         next: f.next.clone(),
+        renewal: share::renewal_links(&ctx, &id, "c").await?,
+        recertify: String::new(),
+    };
+    let renewed = s.renewal.iter().any(|r| r.label.starts_with("Renewed"));
+    let s = ShareView {
+        recertify: share::recertification_path(&ctx, &f, renewed),
+        ..s
     };
     html(
         StatusCode::OK,

@@ -29,6 +29,12 @@ pub async fn submit_batch(
             .map(|p| p.result.attempt_id.as_str())
             .collect();
         tx.prefetch_attempts(&ids).await?;
+        let candidates: Vec<&str> = prepared
+            .iter()
+            .filter_map(|p| p.as_ref().ok())
+            .map(|p| p.result.candidate.id.as_str())
+            .collect();
+        tx.prefetch_held(&candidates).await?;
         let mut out = Vec::with_capacity(items.len());
         let mut failure = None;
         for (index, (item, p)) in items.iter().zip(prepared).enumerate() {

@@ -4,6 +4,7 @@
 
 use super::error::retry_on_conflict;
 use super::idempotency::{self, Fingerprint};
+use super::webhooks::{self, EventType};
 use super::{Actor, Context, ServiceError, ServiceResult, keys, lineage, signing, status};
 use crate::domain::attempt::AttemptOutcome;
 use crate::domain::catalog::Achievement;
@@ -165,6 +166,15 @@ pub(super) async fn process(
             attempt.candidate_email = Some(r.candidate.email.clone());
             attempt.detail = Some(json!({"missing": missing}).to_string());
             tx.insert_attempt(&attempt).await?;
+            let extra = json!({"missing": missing});
+            webhooks::attempt_event(
+                tx,
+                attempt.received_at,
+                EventType::ExamResultHeld,
+                &attempt,
+                extra,
+            )
+            .await?;
             return Ok(Submitted::Pending {
                 missing,
                 repeat: false,
@@ -273,6 +283,12 @@ async fn release_pending(
                     None,
                 )
                 .await?;
+                let (at, extra) = (
+                    now.unix_timestamp(),
+                    json!({"credential_id": id.to_string()}),
+                );
+                webhooks::attempt_event(tx, at, EventType::ExamResultReleased, &pending, extra)
+                    .await?;
                 released.push(id);
                 progressed = true;
             }
@@ -304,7 +320,8 @@ async fn issue_one(
     let lineage = lineage::lineage_refs(ctx.base_url(), &ctx.catalog, prerequisites);
     let validity = ValidityPeriod::starting(now, achievement.validity);
     let issuer_id = ctx.identity.issuer_for(&record);
-    let unsecured = credential::build(&CredentialDraft {
+    let renews = lineage::renews(tx, r, achievement).await?;
+    let mut unsecured = credential::build(&CredentialDraft {
         base_url: ctx.base_url(),
         id,
         issuer_id: &issuer_id,
@@ -318,6 +335,7 @@ async fn issue_one(
         status: status_ref,
         lineage: &lineage,
     });
+    lineage::mark_renewal(ctx, &mut unsecured, renews.as_ref());
     let job = signing::SigningJob::new(ctx, &record, &key, unsecured, now, None)?;
     let prerequisite_ids: Vec<String> = prerequisites
         .iter()
@@ -325,6 +343,19 @@ async fn issue_one(
         .collect();
     let detail = json!({"attempt_id": r.attempt_id.as_str(), "achievement": achievement.code.as_str(),
                         "key_id": record.key_id, "prerequisites": prerequisite_ids});
+    if let Some(previous) = &renews {
+        tx.insert_renewal(&id, &previous.credential_id).await?;
+    }
+    let issued = webhooks::Issued {
+        id,
+        attempt_id: &r.attempt_id,
+        candidate_id: &r.candidate.id,
+        achievement: &achievement.code,
+        issued_at: now.unix_timestamp(),
+        valid_until: validity.until().unix_timestamp(),
+        renews: renews.as_ref().map(|p| p.credential_id),
+    };
+    webhooks::issued(tx, ctx.base_url(), &issued).await?;
     signing::store_later(
         tx,
         actor,

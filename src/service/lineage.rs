@@ -54,3 +54,51 @@ pub fn lineage_refs(base_url: &str, catalog: &Catalog, rows: &[&CredentialRow]) 
         })
         .collect()
 }
+
+/// Recertification (issue 19): a passing result for an achievement the candidate already holds
+/// (active, expired or not) under the same or a later exam version renews that credential.
+/// Versions are ordered as the catalog lists them (else as text); a result for an older
+/// version renews nothing. `None` also when the earlier credential was written in this same
+/// transaction (two passes of one exam in one batch).
+pub async fn renews(
+    tx: &mut dyn crate::store::Tx,
+    result: &crate::domain::exam::ExamResult,
+    achievement: &Achievement,
+) -> crate::store::StoreResult<Option<CredentialRow>> {
+    let Some(previous) = tx
+        .latest_held(result.candidate.id.as_str(), achievement.code.as_str())
+        .await?
+    else {
+        return Ok(None);
+    };
+    let earlier_version = match &previous.attempt_id {
+        Some(a) => tx.attempt(a).await?.and_then(|row| {
+            serde_json::from_str::<serde_json::Value>(&row.body)
+                .ok()
+                .and_then(|b| b["exam"]["version"].as_str().map(String::from))
+        }),
+        None => None,
+    };
+    let rank = |v: &str| achievement.exam_versions.iter().position(|x| x == v);
+    let older = earlier_version.is_some_and(|before| {
+        let now = result.exam.version.as_str();
+        match (rank(now), rank(&before)) {
+            (Some(a), Some(b)) => a < b,
+            _ => now < before.as_str(),
+        }
+    });
+    Ok((!older).then_some(previous))
+}
+
+/// Adds the renewal link (`Recertification` evidence, `relatedResource` digest) to a draft.
+pub fn mark_renewal(
+    ctx: &crate::service::Context,
+    draft: &mut serde_json::Value,
+    previous: Option<&CredentialRow>,
+) {
+    if let Some(link) =
+        previous.and_then(|p| lineage_refs(ctx.base_url(), &ctx.catalog, &[p]).pop())
+    {
+        crate::vc::credential::add_renewal(draft, &link);
+    }
+}

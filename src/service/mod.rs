@@ -18,12 +18,14 @@ pub mod oid4vci;
 pub mod outbound;
 pub mod pending;
 pub mod related;
+pub mod scheduler;
 pub mod share;
 pub mod signing;
 pub mod status;
 pub mod tokens;
 pub mod vc_api;
 pub mod verify;
+pub mod webhooks;
 
 pub use crate::domain::role::Role;
 pub use context::Context;

@@ -150,6 +150,43 @@ impl Outbound {
         Ok(body)
     }
 
+    /// POSTs `body` to a vetted address (webhook deliveries) and returns the status; the
+    /// response body is never read, so nothing a receiver sends is stored.
+    pub async fn post(
+        &self,
+        url: &str,
+        headers: &[(&str, String)],
+        body: String,
+        timeout: Duration,
+    ) -> Result<u16, FetchError> {
+        let (parsed, addrs) = self.vet(url).await?;
+        crate::install_tls_provider();
+        let mut builder = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .dns_resolver(Arc::new(NoLookup));
+        if let Some(url::Host::Domain(name)) = parsed.host() {
+            builder = builder.resolve_to_addrs(name, &addrs);
+        }
+        let client = builder
+            .build()
+            .map_err(|_| FetchError::Failed(url.to_owned()))?;
+        let mut req = client
+            .post(parsed)
+            .header("content-type", "application/json")
+            .body(body);
+        for (name, value) in headers {
+            req = req.header(*name, value);
+        }
+        let res = req
+            .send()
+            .await
+            .map_err(|_| FetchError::Failed(url.to_owned()))?;
+        Ok(res.status().as_u16())
+    }
+
     /// Fetches a JSON document of bounded size.
     pub async fn fetch_json(&self, url: &str) -> Result<Value, FetchError> {
         let body = self

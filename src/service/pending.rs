@@ -2,6 +2,7 @@
 //! see and cancel. Release happens in [`super::issue`] when the last prerequisite is issued.
 
 use super::audit::{self, Entry};
+use super::webhooks;
 use super::{Actor, Context, ServiceError, ServiceResult};
 use crate::domain::attempt::AttemptOutcome;
 use crate::problem::ProblemCode;
@@ -57,6 +58,11 @@ pub async fn cancel(
         },
     )
     .await?;
+    let (kind, extra) = (
+        webhooks::EventType::ExamResultCancelled,
+        json!({"reason": reason}),
+    );
+    webhooks::attempt_event(tx.as_mut(), now, kind, &attempt, extra).await?;
     tx.commit().await?;
     Ok(())
 }

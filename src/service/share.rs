@@ -138,3 +138,62 @@ pub async fn facts(ctx: &Context, id: &CredentialId) -> ServiceResult<Facts> {
         row,
     })
 }
+
+/// A link between a credential and its recertification (issue 19), for the share and verify
+/// pages: "Renews …" on the newer one, "Renewed by …" on the older.
+#[derive(Debug, Clone)]
+pub struct RenewalLink {
+    pub label: String,
+    /// The other credential's page of the same kind (`/c/…` or `/v/…`).
+    pub url: String,
+}
+
+/// `page` is `c` (share) or `v` (verify).
+pub async fn renewal_links(
+    ctx: &Context,
+    id: &CredentialId,
+    page: &str,
+) -> ServiceResult<Vec<RenewalLink>> {
+    let (renews, renewed_by) = ctx.store.renewals(id).await?;
+    let mut links = Vec::new();
+    for (other, label) in [(renews, "Renews"), (renewed_by, "Renewed by")] {
+        let Some(other) = other else { continue };
+        let issued = ctx
+            .store
+            .credential(&other)
+            .await?
+            .map(|r| date(r.issued_at).to_string())
+            .unwrap_or_default();
+        links.push(RenewalLink {
+            label: format!("{label} the credential issued {issued}"),
+            url: format!("{}/{page}/{other}", ctx.base_url()),
+        });
+    }
+    Ok(links)
+}
+
+/// For an expired credential not yet renewed: how to recertify, from the catalog.
+pub fn recertification_path(ctx: &Context, f: &Facts, renewed: bool) -> String {
+    let now = ctx.now().unix_timestamp();
+    let expired = f.row.valid_until.is_some_and(|u| u <= now);
+    let Some(a) = f
+        .row
+        .achievement
+        .as_ref()
+        .and_then(|c| ctx.catalog.find(c.as_str()))
+    else {
+        return String::new();
+    };
+    if !expired || renewed || f.row.state == crate::domain::status::CredentialState::Revoked {
+        return String::new();
+    }
+    format!(
+        "This credential has expired. To recertify, pass the {} exam again ({} of {}); \
+         the program's requirements: {}/achievements/{}",
+        a.name,
+        a.pass_mark,
+        a.max_score,
+        ctx.base_url(),
+        a.code
+    )
+}

@@ -238,7 +238,46 @@ macro_rules! store_engine {
             async fn wallet_copies(&self, credential_id: &CredentialId) -> StoreResult<Vec<$crate::store::WalletCopyRow>> {
                 oid4vci_wallet_copies(&self.pool, &credential_id.to_string()).await
             }
+
+            // Webhooks
+            async fn webhook_subscriptions(&self) -> StoreResult<Vec<$crate::store::SubscriptionRow>> {
+                self.subscriptions_sql(None).await
+            }
+
+            async fn webhook_subscription(&self, id: &str) -> StoreResult<Option<$crate::store::SubscriptionRow>> {
+                Ok(self.subscriptions_sql(Some(id)).await?.pop())
+            }
+
+            async fn claim_deliveries(&self, now_ms: i64, lease_ms: i64, limit: i64) -> StoreResult<Vec<$crate::store::DeliveryJob>> {
+                self.claim_deliveries_sql(now_ms, lease_ms, limit).await
+            }
+
+            async fn finish_delivery(&self, r: &$crate::store::DeliveryResult) -> StoreResult<()> {
+                self.finish_delivery_sql(r).await
+            }
+
+            async fn replay_deliveries(&self, subscription_id: &str, event_id: Option<&str>, failed_only: bool) -> StoreResult<u64> {
+                self.replay_deliveries_sql(subscription_id, event_id, failed_only).await
+            }
+
+            async fn webhook_deliveries(&self, subscription_id: &str, limit: i64) -> StoreResult<Vec<$crate::store::DeliveryRow>> {
+                self.deliveries_sql(subscription_id, limit).await
+            }
+
+            async fn outbox_stats(&self) -> StoreResult<$crate::store::OutboxStats> {
+                self.outbox_stats_sql().await
+            }
+
+            async fn credentials_due_notice(&self, kind: &str, from: i64, to: i64, limit: i64) -> StoreResult<Vec<CredentialRow>> {
+                self.due_notice_sql(kind, from, to, limit).await
+            }
+
+            async fn renewals(&self, id: &CredentialId) -> StoreResult<(Option<CredentialId>, Option<CredentialId>)> {
+                self.renewals_sql(id).await
+            }
         }
+
+        $crate::store::engine_outbox::store_outbox! { db: $db, store: $store, tx: $tx, begin: $begin, for_update: $for_update }
     };
 }
 

@@ -371,11 +371,44 @@ macro_rules! store_tx {
                 let mut this = *self;
                 let health = this.health.clone();
                 let outcome = match this.flush().await {
-                    Ok(()) => this.tx.commit().await.map_err(StoreError::from),
+                    Ok(()) => match this.flush_outbox().await {
+                        Ok(()) => this.tx.commit().await.map_err(StoreError::from),
+                        Err(e) => Err(e),
+                    },
                     Err(e) => Err(e),
                 };
                 health.record(&outcome);
                 outcome
+            }
+
+            // Webhooks
+            async fn enqueue_event(&mut self, e: &$crate::store::OutboxEvent) -> StoreResult<()> {
+                self.state.outbox.push(e.clone());
+                Ok(())
+            }
+
+            async fn insert_subscription(&mut self, s: &$crate::store::SubscriptionRow) -> StoreResult<()> {
+                self.insert_subscription_row(s).await
+            }
+
+            async fn remove_subscription(&mut self, id: &str, at: i64) -> StoreResult<bool> {
+                self.remove_subscription_row(id, at).await
+            }
+
+            async fn record_expiry_notice(&mut self, id: &CredentialId, kind: &str, at: i64) -> StoreResult<bool> {
+                self.record_expiry_notice_row(id, kind, at).await
+            }
+
+            async fn insert_renewal(&mut self, id: &CredentialId, previous: &CredentialId) -> StoreResult<()> {
+                self.insert_renewal_row(id, previous).await
+            }
+
+            async fn latest_held(&mut self, candidate_id: &str, achievement: &str) -> StoreResult<Option<CredentialRow>> {
+                self.latest_held_row(candidate_id, achievement).await
+            }
+
+            async fn prefetch_held(&mut self, candidate_ids: &[&str]) -> StoreResult<()> {
+                self.prefetch_held_rows(candidate_ids).await
             }
         }
 

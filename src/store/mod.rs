@@ -7,6 +7,7 @@ mod engine;
 mod engine_flush;
 mod engine_keys;
 mod engine_oid4vci;
+mod engine_outbox;
 mod engine_tx;
 mod health;
 mod oid4vci_rows;
@@ -187,6 +188,51 @@ pub trait Store: Send + Sync + 'static {
     // OID4VCI (issue 18)
     /// Holder-bound copies given to wallets for this record, oldest first.
     async fn wallet_copies(&self, credential_id: &CredentialId) -> StoreResult<Vec<WalletCopyRow>>;
+    // Webhooks (issue 19; SQL in `engine_outbox.rs`)
+    /// Subscriptions not removed, oldest first.
+    async fn webhook_subscriptions(&self) -> StoreResult<Vec<SubscriptionRow>>;
+    async fn webhook_subscription(&self, id: &str) -> StoreResult<Option<SubscriptionRow>>;
+    /// Claims up to `limit` due deliveries until `now_ms + lease_ms`, in their own committed
+    /// transaction: only the oldest pending delivery per (subscription, ordering key), none
+    /// claimed by a live lease; on PostgreSQL rows another instance is claiming are skipped
+    /// (`SKIP LOCKED`), so two workers never hold one delivery at once.
+    async fn claim_deliveries(
+        &self,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<DeliveryJob>>;
+    /// Records an attempt's outcome, if the claim is still ours.
+    async fn finish_delivery(&self, result: &DeliveryResult) -> StoreResult<()>;
+    /// Makes a subscription's deliveries (failed ones, or all) pending again, due now; returns
+    /// how many.
+    async fn replay_deliveries(
+        &self,
+        subscription_id: &str,
+        event_id: Option<&str>,
+        failed_only: bool,
+    ) -> StoreResult<u64>;
+    /// A subscription's deliveries, newest first.
+    async fn webhook_deliveries(
+        &self,
+        subscription_id: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<DeliveryRow>>;
+    async fn outbox_stats(&self) -> StoreResult<OutboxStats>;
+    /// Credentials not revoked whose `valid_until` is in `[from, to)` and that have no
+    /// expiry notice `kind` yet, soonest first.
+    async fn credentials_due_notice(
+        &self,
+        kind: &str,
+        from: i64,
+        to: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<CredentialRow>>;
+    /// `(renews, renewed_by)`: the credential this one renews, and the newest that renews it.
+    async fn renewals(
+        &self,
+        id: &CredentialId,
+    ) -> StoreResult<(Option<CredentialId>, Option<CredentialId>)>;
 }
 
 /// One write transaction; dropped without `commit` it rolls back. Inserts may be held back and
@@ -288,4 +334,34 @@ pub trait Tx: Send {
     async fn take_nonce(&mut self, nonce_hash: &str, now: i64) -> StoreResult<bool>;
     /// A conflict when this offer already gave a copy of this configuration.
     async fn insert_wallet_copy(&mut self, row: &WalletCopyRow) -> StoreResult<()>;
+    // Webhooks (issue 19; SQL in `engine_outbox.rs`)
+    /// Adds an event to the outbox. It is written at commit, with a delivery row for every
+    /// subscription to its type, so it exists exactly when the change it reports does.
+    async fn enqueue_event(&mut self, event: &OutboxEvent) -> StoreResult<()>;
+    async fn insert_subscription(&mut self, row: &SubscriptionRow) -> StoreResult<()>;
+    /// Marks it removed (its pending deliveries are dropped); false when there was none.
+    async fn remove_subscription(&mut self, id: &str, at: i64) -> StoreResult<bool>;
+    /// Records that an expiry notice (`expiring:90`, `expired`) was emitted; false when it
+    /// already was (by this or another instance).
+    async fn record_expiry_notice(
+        &mut self,
+        id: &CredentialId,
+        kind: &str,
+        at: i64,
+    ) -> StoreResult<bool>;
+    async fn insert_renewal(
+        &mut self,
+        id: &CredentialId,
+        previous: &CredentialId,
+    ) -> StoreResult<()>;
+    /// The candidate's newest active credential for `achievement` already in the database
+    /// (not one written earlier in this transaction: its body may not exist yet).
+    async fn latest_held(
+        &mut self,
+        candidate_id: &str,
+        achievement: &str,
+    ) -> StoreResult<Option<CredentialRow>>;
+    /// Reads these candidates' active credentials in a few statements, so that `latest_held`
+    /// answers them without one each (a batch), and the attempts behind them.
+    async fn prefetch_held(&mut self, candidate_ids: &[&str]) -> StoreResult<()>;
 }

@@ -143,3 +143,81 @@ pub struct KeyIntent {
     pub token: String,
     pub started_at: i64,
 }
+
+// Webhooks (issue 19)
+
+/// One event of the transactional outbox, as the change's transaction writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEvent {
+    /// `msg_…`: the `webhook-id` header, the same on every retry and replay.
+    pub event_id: String,
+    pub event_type: String,
+    /// Deliveries to one subscription with the same key go out in the order they were written.
+    pub ordering_key: String,
+    /// The JSON body sent, exactly.
+    pub payload: String,
+    pub created_at: i64,
+    /// Only this subscription gets it (a test event); `None`: every subscription to the type.
+    pub target_subscription: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriptionRow {
+    pub subscription_id: String,
+    pub url: String,
+    /// `,a,b,` or `*`.
+    pub events: String,
+    pub secret: String,
+    pub created_at: i64,
+    pub removed_at: Option<i64>,
+}
+
+/// A delivery claimed by one worker until `claimed_until` (wall-clock ms).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryJob {
+    pub subscription_id: String,
+    pub event_seq: i64,
+    pub event_id: String,
+    pub event_type: String,
+    pub payload: String,
+    pub url: String,
+    pub secret: String,
+    pub attempts: i64,
+    pub first_attempt_at: Option<i64>,
+    pub claim_token: String,
+}
+
+/// What became of one delivery attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryResult {
+    pub subscription_id: String,
+    pub event_seq: i64,
+    pub claim_token: String,
+    /// `delivered`, `pending` (retry at `next_attempt_at`) or `failed`.
+    pub state: String,
+    pub attempted_at: i64,
+    pub next_attempt_at: i64,
+    pub status: Option<i64>,
+    pub error: Option<String>,
+}
+
+/// A delivery as admins list it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryRow {
+    pub subscription_id: String,
+    pub event_id: String,
+    pub event_type: String,
+    pub state: String,
+    pub attempts: i64,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub enqueued_at: i64,
+}
+
+/// Queue depth and the age of its oldest entry, for metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutboxStats {
+    pub pending: i64,
+    /// `created_at` of the oldest undelivered event (service clock), if any.
+    pub oldest_pending_at: Option<i64>,
+}

@@ -46,6 +46,11 @@ pub(crate) struct TxState {
     /// `(list, indexes)` found free by one query and not yet handed out.
     pub free: Option<(i64, Vec<i64>)>,
     pub unsent: Unsent,
+    /// Webhook events for the outbox, sent at commit (see `engine_outbox.rs`).
+    pub outbox: Vec<super::OutboxEvent>,
+    /// Candidates whose active credentials were read for recertification, and those
+    /// credentials (newest first): `Tx::latest_held` answers from here.
+    pub held: HashMap<String, Vec<CredentialRow>>,
 }
 
 /// A deferred credential body: not started, or being computed on a worker thread.

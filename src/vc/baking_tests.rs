@@ -28,13 +28,19 @@ fn png_round_trip_and_the_chunk_follows_ihdr() {
 #[test]
 fn png_refusals_have_their_codes() {
     let plain = tiny_png();
-    assert_eq!(extract(&plain).unwrap_err().code().as_str(), "no_baked_credential");
+    assert_eq!(
+        extract(&plain).unwrap_err().code().as_str(),
+        "no_baked_credential"
+    );
     let mut corrupt = bake_png(&plain, &Payload::Jwt("a.b.c".into())).unwrap();
     // A byte of the credential text (signature 8, IHDR 25, iTXt header 8, keyword…).
     let at = 33 + 8 + PNG_KEYWORD.len() + 5;
     assert_eq!(corrupt[at], b'a');
     corrupt[at] = b'x';
-    assert_eq!(extract(&corrupt).unwrap_err().code().as_str(), "invalid_image");
+    assert_eq!(
+        extract(&corrupt).unwrap_err().code().as_str(),
+        "invalid_image"
+    );
     assert_eq!(
         extract(&plain[..20]).unwrap_err().code().as_str(),
         "invalid_image",
@@ -81,15 +87,22 @@ fn svg_refusals_have_their_codes() {
         extract(SVG.as_bytes()).unwrap_err().code().as_str(),
         "no_baked_credential"
     );
-    assert_eq!(extract(b"<svg").unwrap_err().code().as_str(), "invalid_image");
+    assert_eq!(
+        extract(b"<svg").unwrap_err().code().as_str(),
+        "invalid_image"
+    );
     assert_eq!(
         extract(b"<html xmlns=\"http://www.w3.org/1999/xhtml\"/>")
             .unwrap_err()
-            .code().as_str(),
+            .code()
+            .as_str(),
         "invalid_image"
     );
     let dtd = "<!DOCTYPE svg [<!ENTITY a \"aaaa\">]><svg xmlns:openbadges=\"https://purl.imsglobal.org/ob/v3p0\"><openbadges:credential>&a;</openbadges:credential></svg>";
-    assert_eq!(extract(dtd.as_bytes()).unwrap_err().code().as_str(), "invalid_image");
+    assert_eq!(
+        extract(dtd.as_bytes()).unwrap_err().code().as_str(),
+        "invalid_image"
+    );
     // The element must be in the Open Badges namespace.
     let wrong = "<svg xmlns:ob=\"https://example.com/ob\"><ob:credential>{}</ob:credential></svg>";
     assert_eq!(

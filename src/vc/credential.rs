@@ -221,6 +221,32 @@ pub fn build(d: &CredentialDraft<'_>) -> Value {
     credential
 }
 
+/// Marks a recertification (issue 19): the credential this one renews, as `evidence` of genre
+/// `Recertification` and a `relatedResource` with its digest (VC 2.0 §5.3 "Integrity of
+/// Related Resources"), so the link is tamper-evident. The lineage check reads only
+/// `Prerequisite` evidence, so a renewal is not taken for a prerequisite.
+pub fn add_renewal(credential: &mut Value, previous: &LineageRef) {
+    let Some(map) = credential.as_object_mut() else {
+        return;
+    };
+    let evidence = json!({
+        "id": previous.credential_url,
+        "type": ["Evidence"],
+        "name": previous.achievement_name,
+        "description": format!("Recertification of the credential issued {}", previous.issued_on),
+        "genre": "Recertification",
+    });
+    let related = json!({"id": previous.credential_url, "digestSRI": previous.digest_sri, "mediaType": MEDIA_TYPE});
+    for (key, item) in [("evidence", evidence), ("relatedResource", related)] {
+        match map.get_mut(key).and_then(Value::as_array_mut) {
+            Some(items) => items.push(item),
+            None => {
+                map.insert(key.into(), Value::Array(vec![item]));
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

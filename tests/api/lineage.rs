@@ -54,11 +54,13 @@ async fn credential(app: &TestApp, id: &str) -> Value {
     app.get_json(&format!("/credentials/{id}")).await.1
 }
 
+/// Prerequisite evidence only (a recertification adds `genre: "Recertification"`, issue 19).
 fn prerequisite_urls(c: &Value) -> Vec<String> {
     c["evidence"]
         .as_array()
         .map(|e| {
             e.iter()
+                .filter(|x| x["genre"] == "Prerequisite")
                 .map(|x| x["id"].as_str().unwrap().to_owned())
                 .collect()
         })

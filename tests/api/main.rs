@@ -13,12 +13,17 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+#[path = "../oid4vci_support/mod.rs"]
+mod oid4vci_support;
 #[path = "../rdfc_common/mod.rs"]
 mod rdfc_common;
 #[path = "../render_support/mod.rs"]
 mod render_support;
+#[path = "../webhooks/support.rs"]
+mod webhook_support;
 
 mod backup;
+mod badges;
 mod browser;
 mod certificate;
 mod conformance;
@@ -35,6 +40,10 @@ mod lineage;
 mod logs;
 mod metrics_token;
 mod multi_instance;
+mod oid4vci;
+mod oid4vci_client;
+mod oid4vci_refusals;
+mod oid4vci_share_page;
 mod openapi;
 mod pg_connection_loss;
 mod privacy;
@@ -45,6 +54,7 @@ mod rdfc_poison;
 mod rdfc_reference;
 mod rdfc_safe_mode;
 mod rdfc_vectors;
+mod recertification;
 mod render_pdf_tools;
 mod render_structure;
 mod shutdown;
@@ -53,3 +63,6 @@ mod storage_faults;
 mod store_story;
 mod vc_api;
 mod verify_api;
+mod webhooks;
+mod webhooks_expiry;
+mod webhooks_instances;

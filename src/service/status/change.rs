@@ -7,6 +7,7 @@ use crate::domain::status::{ActionRefused, CredentialState, StatusAction, Transi
 use crate::problem::ProblemCode;
 use crate::service::audit::{self, Entry};
 use crate::service::error::retry_on_conflict;
+use crate::service::webhooks::{self, EventType};
 use crate::service::{Actor, Context, ServiceError, ServiceResult};
 use crate::store::{StateChange, Tx};
 use serde_json::json;
@@ -53,7 +54,8 @@ async fn change_once(
 ) -> ServiceResult<ChangeOutcome> {
     let now = ctx.now().unix_timestamp();
     let mut tx = ctx.store.begin().await?;
-    let (state, changed) = apply(tx.as_mut(), actor, id, action, reason, now, None).await?;
+    let base = ctx.base_url();
+    let (state, changed) = apply(tx.as_mut(), base, actor, id, action, reason, now, None).await?;
     let mut cascaded = Vec::new();
     let mut dependents = Vec::new();
     if action == StatusAction::Revoke {
@@ -65,8 +67,17 @@ async fn change_once(
             }
             if cascade {
                 let cause = format!("prerequisite {id} revoked: {reason}");
-                let (_, did_change) =
-                    apply(tx.as_mut(), actor, &dep, action, &cause, now, Some(id)).await?;
+                let (_, did_change) = apply(
+                    tx.as_mut(),
+                    base,
+                    actor,
+                    &dep,
+                    action,
+                    &cause,
+                    now,
+                    Some(id),
+                )
+                .await?;
                 if did_change {
                     cascaded.push(dep.to_string());
                 }
@@ -94,8 +105,10 @@ async fn change_once(
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn apply(
     tx: &mut dyn Tx,
+    base: &str,
     actor: &Actor,
     id: &CredentialId,
     action: StatusAction,
@@ -138,6 +151,15 @@ async fn apply(
                     reason: Some(reason.into()),
                     detail: json!({"from": state.as_str(), "to": new.as_str(), "cause": cause.map(|c| c.to_string())}),
                 },
+            )
+            .await?;
+            let data = webhooks::credential_data(base, &row, new.as_str(), Some(reason));
+            webhooks::enqueue(
+                tx,
+                now,
+                EventType::for_action(action),
+                webhooks::credential_key(id),
+                data,
             )
             .await?;
             Ok((new, true))

@@ -4,9 +4,7 @@
 //! checked by `common::independent`; the verifiers (API, page, CLI) accept baked images and
 //! refuse images that carry no credential with a stable code.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
+use crate::common;
 
 use attest::service::Role;
 use common::TestApp;

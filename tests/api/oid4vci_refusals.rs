@@ -3,8 +3,8 @@
 //! another audience, a revoked record, and tokens that are missing, unknown or expired. Each
 //! answer is the OAuth error the specification names (OID4VCI 1.0 §6.3, §8.3.1.2).
 
-mod common;
-mod oid4vci_support;
+use crate::common;
+use crate::oid4vci_support;
 
 use attest::service::Role;
 use common::TestApp;

@@ -4,10 +4,8 @@
 //! after `share_offer_ttl_seconds`; a revoked record's page offers nothing; and the API's PNG
 //! decodes to its link.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-mod oid4vci_support;
+use crate::common;
+use crate::oid4vci_support;
 
 use attest::service::Role;
 use base64::Engine;

@@ -2,8 +2,8 @@
 //! offer API, token, nonce and credential endpoints, and the wallet copy checked independently
 //! (signature from the published DID document or JWKS, holder binding, shared status).
 
-mod common;
-mod oid4vci_support;
+use crate::common;
+use crate::oid4vci_support;
 
 use attest::service::Role;
 use common::{TestApp, check, independent};

@@ -6,7 +6,7 @@
 //! independently: signature (key from the published DID document or JWKS), holder binding
 //! (`credentialSubject.id` = the client's DID) and status (revoking the record revokes it).
 
-mod common;
+use crate::common;
 
 use attest::service::Role;
 use common::{TestApp, check, independent};

@@ -1,0 +1,90 @@
+//! Expiry notices (issue 19): `credential.expiring` at each configured lead time before a
+//! credential's `validUntil` (VC Data Model 2.0 §4.9 "Validity Period") and
+//! `credential.expired` once it has passed, each once per credential. Runs in every instance's
+//! worker loop; "once" holds across instances because the notice is recorded (a primary key)
+//! in the same transaction as its event, and a second recorder finds it taken.
+//!
+//! A credential found late (a clock jump, a new lead time) gets only the nearest notice that
+//! still applies: one with five days left is told "7 days", not "90", "30" and "7" at once.
+
+use crate::service::webhooks::{self, EventType};
+use crate::service::{Context, ServiceResult};
+use serde_json::json;
+
+const DAY: i64 = 86_400;
+/// Credentials noticed per transaction.
+const BATCH: i64 = 100;
+
+/// Queues the notices due at the service clock's now; returns how many.
+pub async fn run_once(ctx: &Context) -> ServiceResult<usize> {
+    let now = ctx.now().unix_timestamp();
+    let mut leads = ctx.config.webhooks.expiry_lead_days.clone();
+    leads.sort_unstable_by(|a, b| b.cmp(a));
+    leads.dedup();
+    let mut sent = 0;
+    for (i, lead) in leads.iter().enumerate() {
+        let nearer = leads.get(i + 1).copied().unwrap_or(0);
+        let window = (now + i64::from(nearer) * DAY, now + i64::from(*lead) * DAY);
+        sent += notify(ctx, now, Notice::Expiring(*lead), window).await?;
+    }
+    sent += notify(ctx, now, Notice::Expired, (0, now)).await?;
+    Ok(sent)
+}
+
+#[derive(Clone, Copy)]
+enum Notice {
+    Expiring(u32),
+    Expired,
+}
+
+async fn notify(
+    ctx: &Context,
+    now: i64,
+    notice: Notice,
+    (from, to): (i64, i64),
+) -> ServiceResult<usize> {
+    let (kind, event) = match notice {
+        Notice::Expiring(days) => (format!("expiring:{days}"), EventType::CredentialExpiring),
+        Notice::Expired => ("expired".to_owned(), EventType::CredentialExpired),
+    };
+    let mut sent = 0;
+    loop {
+        let rows = ctx
+            .store
+            .credentials_due_notice(&kind, from, to, BATCH)
+            .await?;
+        if rows.is_empty() {
+            return Ok(sent);
+        }
+        let mut tx = ctx.store.begin().await?;
+        for row in &rows {
+            if !tx
+                .record_expiry_notice(&row.credential_id, &kind, now)
+                .await?
+            {
+                continue;
+            }
+            let mut data = webhooks::credential_data(ctx.base_url(), row, row.state.as_str(), None);
+            if let Notice::Expiring(days) = notice {
+                data["lead_days"] = json!(days);
+            }
+            if let Some(code) = &row.achievement {
+                // Where the program says how to recertify.
+                data["recertification"] = json!(format!("{}/achievements/{code}", ctx.base_url()));
+            }
+            webhooks::enqueue(
+                tx.as_mut(),
+                now,
+                event,
+                webhooks::credential_key(&row.credential_id),
+                data,
+            )
+            .await?;
+            sent += 1;
+        }
+        tx.commit().await?;
+        if (rows.len() as i64) < BATCH {
+            return Ok(sent);
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! Webhooks (issue 19): events about credentials and exam results, delivered to the exam
+//! platform signed per the Standard Webhooks specification (`webhook-id`, `webhook-timestamp`,
+//! `webhook-signature: v1,…`, <https://www.standardwebhooks.com/>, "Signature scheme").
+//!
+//! Events go through a transactional outbox: [`enqueue`] is called inside the transaction of
+//! the change it reports, so there is no event without the change and no change without the
+//! event. The worker ([`worker`]) delivers them at least once, with retries that survive
+//! restarts because their state is in the database.
+
+pub mod signature;
+pub mod subscriptions;
+pub mod worker;
+
+use crate::store::{OutboxEvent, StoreResult, Tx};
+use serde_json::{Value, json};
+
+/// The event types a subscription can ask for (DESIGN.md "Integrations").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventType {
+    CredentialIssued,
+    CredentialRevoked,
+    CredentialSuspended,
+    CredentialReinstated,
+    CredentialExpiring,
+    CredentialExpired,
+    CredentialRenewed,
+    ExamResultHeld,
+    ExamResultReleased,
+    ExamResultCancelled,
+    /// Sent by `attest webhooks test` to one subscription.
+    WebhookTest,
+}
+
+impl EventType {
+    /// Every type a subscription may name (the test event always reaches its target).
+    pub const SUBSCRIBABLE: [EventType; 10] = [
+        Self::CredentialIssued,
+        Self::CredentialRevoked,
+        Self::CredentialSuspended,
+        Self::CredentialReinstated,
+        Self::CredentialExpiring,
+        Self::CredentialExpired,
+        Self::CredentialRenewed,
+        Self::ExamResultHeld,
+        Self::ExamResultReleased,
+        Self::ExamResultCancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CredentialIssued => "credential.issued",
+            Self::CredentialRevoked => "credential.revoked",
+            Self::CredentialSuspended => "credential.suspended",
+            Self::CredentialReinstated => "credential.reinstated",
+            Self::CredentialExpiring => "credential.expiring",
+            Self::CredentialExpired => "credential.expired",
+            Self::CredentialRenewed => "credential.renewed",
+            Self::ExamResultHeld => "exam_result.held",
+            Self::ExamResultReleased => "exam_result.released",
+            Self::ExamResultCancelled => "exam_result.cancelled",
+            Self::WebhookTest => "webhook.test",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::SUBSCRIBABLE.into_iter().find(|t| t.as_str() == text)
+    }
+
+    /// The event an admin state change produces.
+    pub fn for_action(action: crate::domain::status::StatusAction) -> Self {
+        use crate::domain::status::StatusAction;
+        match action {
+            StatusAction::Revoke => Self::CredentialRevoked,
+            StatusAction::Suspend => Self::CredentialSuspended,
+            StatusAction::Reinstate => Self::CredentialReinstated,
+        }
+    }
+}
+
+/// Orders the events about one credential (or one exam attempt) per subscription.
+pub fn credential_key(id: &impl std::fmt::Display) -> String {
+    format!("credential:{id}")
+}
+
+pub fn attempt_key(attempt_id: &str) -> String {
+    format!("attempt:{attempt_id}")
+}
+
+/// Writes an event to the outbox of `tx`; `now` is the service clock (Unix seconds). The body
+/// is the Standard Webhooks payload shape: `type`, `timestamp`, `data`.
+pub async fn enqueue(
+    tx: &mut dyn Tx,
+    now: i64,
+    kind: EventType,
+    ordering_key: String,
+    data: Value,
+) -> StoreResult<()> {
+    tx.enqueue_event(&event(now, kind, ordering_key, data, None))
+        .await
+}
+
+pub(crate) fn event(
+    now: i64,
+    kind: EventType,
+    ordering_key: String,
+    data: Value,
+    target: Option<String>,
+) -> OutboxEvent {
+    let timestamp = time::OffsetDateTime::from_unix_timestamp(now)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default();
+    let payload = json!({"type": kind.as_str(), "timestamp": timestamp, "data": data});
+    OutboxEvent {
+        event_id: format!("msg_{}", uuid::Uuid::new_v4().simple()),
+        event_type: kind.as_str().to_owned(),
+        ordering_key,
+        payload: payload.to_string(),
+        created_at: now,
+        target_subscription: target,
+    }
+}
+
+/// The `data` of a credential event: identifiers and state, no personal data.
+pub fn credential_data(
+    base_url: &str,
+    row: &crate::store::CredentialRow,
+    state: &str,
+    reason: Option<&str>,
+) -> Value {
+    json!({
+        "credential_id": row.credential_id.to_string(),
+        "credential": format!("{base_url}/credentials/{}", row.credential_id),
+        "attempt_id": row.attempt_id,
+        "candidate_id": row.candidate_id,
+        "achievement": row.achievement,
+        "state": state,
+        "reason": reason,
+        "valid_until": row.valid_until.and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+            .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
+    })
+}
+
+/// An exam-result event (`exam_result.held|released|cancelled`) about `attempt`, with `extra`
+/// merged into its `data`.
+pub async fn attempt_event(
+    tx: &mut dyn Tx,
+    now: i64,
+    kind: EventType,
+    attempt: &crate::store::AttemptRow,
+    extra: Value,
+) -> StoreResult<()> {
+    let mut data = json!({"attempt_id": attempt.attempt_id, "candidate_id": attempt.candidate_id,
+                          "achievement": attempt.achievement});
+    if let (Some(d), Value::Object(more)) = (data.as_object_mut(), extra) {
+        d.extend(more);
+    }
+    enqueue(
+        tx,
+        now,
+        kind,
+        attempt_key(attempt.attempt_id.as_str()),
+        data,
+    )
+    .await
+}
+
+/// A credential this transaction issues, for `credential.issued` (and `credential.renewed`).
+pub struct Issued<'a> {
+    pub id: crate::domain::ids::CredentialId,
+    pub attempt_id: &'a crate::domain::ids::AttemptId,
+    pub candidate_id: &'a crate::domain::ids::CandidateId,
+    pub achievement: &'a crate::domain::ids::AchievementCode,
+    pub issued_at: i64,
+    pub valid_until: i64,
+    /// The credential it renews (recertification).
+    pub renews: Option<crate::domain::ids::CredentialId>,
+}
+
+/// `credential.issued`, and `credential.renewed` naming both when it renews one.
+pub async fn issued(tx: &mut dyn Tx, base_url: &str, i: &Issued<'_>) -> StoreResult<()> {
+    let row = crate::store::CredentialRow {
+        credential_id: i.id,
+        attempt_id: Some(i.attempt_id.clone()),
+        candidate_id: Some(i.candidate_id.clone()),
+        achievement: Some(i.achievement.clone()),
+        holder_name: String::new(),
+        issued_at: i.issued_at,
+        valid_until: Some(i.valid_until),
+        list_number: 0,
+        list_index: 0,
+        key_id: String::new(),
+        state: crate::domain::status::CredentialState::Active,
+        state_reason: None,
+        state_changed_at: None,
+        json: String::new(),
+        jwt: String::new(),
+    };
+    let key = credential_key(&i.id);
+    let data = credential_data(base_url, &row, "active", None);
+    enqueue(
+        tx,
+        i.issued_at,
+        EventType::CredentialIssued,
+        key.clone(),
+        data.clone(),
+    )
+    .await?;
+    if let Some(previous) = i.renews {
+        let mut data = data;
+        data["previous_credential_id"] = json!(previous.to_string());
+        data["previous_credential"] = json!(format!("{base_url}/credentials/{previous}"));
+        enqueue(tx, i.issued_at, EventType::CredentialRenewed, key, data).await?;
+    }
+    Ok(())
+}
