@@ -55,7 +55,7 @@ fn configuration(ctx: &Context, a: &Achievement, format: Format) -> Value {
         "locale": "en",
         "description": a.description,
         "logo": {
-            "uri": crate::vc::credential::achievement_png_url(&ctx.base_url(), a.code.as_str()),
+            "uri": crate::vc::credential::achievement_png_url(ctx.base_url(), a.code.as_str()),
             "alt_text": format!("{} badge", a.name),
         },
     }]);
