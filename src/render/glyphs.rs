@@ -1,0 +1,164 @@
+//! Shaped glyphs to PDF text operators (ISO 32000-1 §9.4 text objects).
+//!
+//! Fonts are embedded as CID fonts with Identity-H encoding, so the shaper's
+//! glyph ids go straight into the content stream. A glyph's default advance
+//! is its `/W` width; every difference between that and the shaper's
+//! position (kerning, GPOS, zero-width marks, letter-spacing) is written as
+//! a `TJ` adjustment, and vertical mark offsets as a text rise (`Ts`).
+//!
+//! Text extraction: every glyph carries its source text into the font's
+//! `/ToUnicode` CMap (§9.10.3), and the whole line is wrapped in a `/Span`
+//! with `/ActualText` (§14.9.4) holding the logical string, because glyph
+//! order is visual: without it, right-to-left text and reordered Indic
+//! matras would be extracted backwards.
+
+use std::collections::BTreeMap;
+
+use printpdf::{Codepoint, DictItem, FontId, Op, PdfFontHandle, Pt, TextItem};
+
+use super::fonts::Fonts;
+use super::shape::{Glyph, ShapedLine};
+
+/// Text operators for `line` at `size` points with `tracking` points of
+/// letter-spacing. `font_id` maps each segment's font to its resource.
+pub(crate) fn line_ops(
+    fonts: &Fonts,
+    line: &ShapedLine,
+    logical: &str,
+    size: f32,
+    tracking: f32,
+    mut font_id: impl FnMut(super::fonts::FontSlot) -> FontId,
+) -> Vec<Op> {
+    let mut ops = Vec::with_capacity(4 + line.segments.len() * 3);
+    ops.push(Op::BeginMarkedContentWithProperties {
+        tag: "Span".to_owned(),
+        properties: actual_text(logical),
+    });
+    let tracking_milli = if size > 0.0 {
+        tracking * 1000.0 / size
+    } else {
+        0.0
+    };
+    for segment in &line.segments {
+        ops.push(Op::SetFont {
+            font: PdfFontHandle::External(font_id(segment.slot)),
+            size: Pt(size),
+        });
+        let mut items: Vec<TextItem> = Vec::with_capacity(segment.glyphs.len());
+        for glyph in &segment.glyphs {
+            let width = fonts.pdf_width(segment.slot, glyph.gid);
+            let track = if glyph.tracked { tracking_milli } else { 0.0 };
+            if glyph.y_offset != 0.0 {
+                flush(&mut ops, &mut items);
+                ops.push(rise(glyph.y_offset * size / 1000.0));
+                ops.push(Op::ShowText {
+                    items: glyph_items(glyph, width, track),
+                });
+                ops.push(rise(0.0));
+            } else {
+                items.extend(glyph_items(glyph, width, track));
+            }
+        }
+        flush(&mut ops, &mut items);
+    }
+    ops.push(Op::EndMarkedContent);
+    ops
+}
+
+/// One glyph as `TJ` items: shift right by its x offset, draw, then move
+/// the pen to where the shaper (plus tracking) wants the next glyph.
+fn glyph_items(glyph: &Glyph, pdf_width: f32, track: f32) -> Vec<TextItem> {
+    let mut items = Vec::with_capacity(2);
+    let before = round(-glyph.x_offset);
+    if before != 0.0 {
+        items.push(TextItem::Offset(before));
+    }
+    let after = round(glyph.x_offset + pdf_width - glyph.advance - track);
+    items.push(TextItem::GlyphIds(vec![Codepoint {
+        gid: glyph.gid,
+        offset: after,
+        cid: glyph.text.clone(),
+    }]));
+    items
+}
+
+fn flush(ops: &mut Vec<Op>, items: &mut Vec<TextItem>) {
+    if !items.is_empty() {
+        ops.push(Op::ShowText {
+            items: std::mem::take(items),
+        });
+    }
+}
+
+/// `Ts`: printpdf has no operator for it; written as a raw operator, which
+/// is why the document is saved with `secure: false` (all operators on the
+/// page are generated here).
+fn rise(points: f32) -> Op {
+    Op::Unknown {
+        key: "Ts".to_owned(),
+        value: vec![DictItem::Real(round(points))],
+    }
+}
+
+/// Hundredths are far below a device pixel and keep the stream short.
+fn round(value: f32) -> f32 {
+    let rounded = (value * 100.0).round() / 100.0;
+    if rounded == 0.0 { 0.0 } else { rounded }
+}
+
+/// `<< /ActualText <FEFF…> >>`: a text string is PDFDocEncoding or UTF-16BE
+/// with a byte-order mark (§7.9.2.2); UTF-16BE covers every script.
+fn actual_text(text: &str) -> DictItem {
+    let mut data = vec![0xFE, 0xFF];
+    for unit in text.encode_utf16() {
+        data.extend_from_slice(&unit.to_be_bytes());
+    }
+    let mut map = BTreeMap::new();
+    map.insert(
+        "ActualText".to_owned(),
+        DictItem::String {
+            data,
+            literal: false,
+        },
+    );
+    DictItem::Dict { map }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adjustments_reproduce_the_shaped_advance() {
+        let glyph = Glyph {
+            gid: 7,
+            advance: 480.0,
+            x_offset: 20.0,
+            y_offset: 0.0,
+            text: Some("a".into()),
+            cluster: "a".into(),
+            tracked: true,
+        };
+        let items = glyph_items(&glyph, 500.0, 10.0);
+        let (TextItem::Offset(before), TextItem::GlyphIds(ids)) = (&items[0], &items[1]) else {
+            panic!("{items:?}");
+        };
+        // Pen: -before, +width, -after == advance + tracking.
+        let pen = -before + 500.0 - ids[0].offset;
+        assert!((pen - 490.0).abs() < 1e-3, "{pen}");
+    }
+
+    #[test]
+    fn actual_text_is_utf16_with_bom() {
+        let DictItem::Dict { map } = actual_text("ש") else {
+            panic!()
+        };
+        assert_eq!(
+            map["ActualText"],
+            DictItem::String {
+                data: vec![0xFE, 0xFF, 0x05, 0xE9],
+                literal: false
+            }
+        );
+    }
+}
