@@ -132,15 +132,13 @@ impl<'f> Canvas<'f> {
         align: Align,
     ) -> f32 {
         let line = shape_line(self.fonts, style.face, text, None);
-        self.draw_line(&line, text, style, x, y, align)
+        self.draw_line(&line, style, x, y, align)
     }
 
-    /// Draws an already shaped line; `logical` is its text in logical order,
-    /// written as the line's `/ActualText`.
+    /// Draws an already shaped line.
     pub(crate) fn draw_line(
         &mut self,
         line: &ShapedLine,
-        logical: &str,
         style: &TextStyle,
         x: f32,
         y: f32,
@@ -175,7 +173,6 @@ impl<'f> Canvas<'f> {
             ops.extend(line_ops(
                 fonts,
                 line,
-                logical,
                 style.size,
                 style.tracking,
                 &mut id_of,
@@ -200,7 +197,7 @@ impl<'f> Canvas<'f> {
     ) -> f32 {
         let line = shape_line(self.fonts, style.face, text, None);
         let size = fitted_size(line.width(style.size, style.tracking), style, max_width);
-        self.draw_line(&line, text, &style.at_size(size), x, y, align);
+        self.draw_line(&line, &style.at_size(size), x, y, align);
         size
     }
 
@@ -217,8 +214,8 @@ impl<'f> Canvas<'f> {
     ) {
         let sized = style.at_size(block.size);
         let mut baseline = y;
-        for (line, text) in &block.lines {
-            self.draw_line(line, text, &sized, x, baseline, align);
+        for (line, _) in &block.lines {
+            self.draw_line(line, &sized, x, baseline, align);
             baseline -= pitch;
         }
     }

@@ -7,10 +7,11 @@
 //! a `TJ` adjustment, and vertical mark offsets as a text rise (`Ts`).
 //!
 //! Text extraction: every glyph carries its source text into the font's
-//! `/ToUnicode` CMap (§9.10.3), and the whole line is wrapped in a `/Span`
-//! with `/ActualText` (§14.9.4) holding the logical string, because glyph
-//! order is visual: without it, right-to-left text and reordered Indic
-//! matras would be extracted backwards.
+//! `/ToUnicode` CMap (§9.10.3), and every left-to-right segment is wrapped
+//! in a `/Span` with `/ActualText` (§14.9.4) holding its logical text,
+//! because glyph order is visual: without it, reordered Indic matras would
+//! be extracted out of order. Right-to-left segments are left to the
+//! extractor's own reordering by position (see `shape`).
 
 use std::collections::BTreeMap;
 
@@ -24,22 +25,23 @@ use super::shape::{Glyph, ShapedLine};
 pub(crate) fn line_ops(
     fonts: &Fonts,
     line: &ShapedLine,
-    logical: &str,
     size: f32,
     tracking: f32,
     mut font_id: impl FnMut(super::fonts::FontSlot) -> FontId,
 ) -> Vec<Op> {
-    let mut ops = Vec::with_capacity(4 + line.segments.len() * 3);
-    ops.push(Op::BeginMarkedContentWithProperties {
-        tag: "Span".to_owned(),
-        properties: actual_text(logical),
-    });
+    let mut ops = Vec::with_capacity(line.segments.len() * 5);
     let tracking_milli = if size > 0.0 {
         tracking * 1000.0 / size
     } else {
         0.0
     };
     for segment in &line.segments {
+        if !segment.rtl {
+            ops.push(Op::BeginMarkedContentWithProperties {
+                tag: "Span".to_owned(),
+                properties: actual_text(&segment.text),
+            });
+        }
         ops.push(Op::SetFont {
             font: PdfFontHandle::External(font_id(segment.slot)),
             size: Pt(size),
@@ -60,8 +62,10 @@ pub(crate) fn line_ops(
             }
         }
         flush(&mut ops, &mut items);
+        if !segment.rtl {
+            ops.push(Op::EndMarkedContent);
+        }
     }
-    ops.push(Op::EndMarkedContent);
     ops
 }
 

@@ -13,9 +13,11 @@
 //!   reordered matras, Thai mark stacking, mark positioning, kerning.
 //!
 //! The result keeps, for every glyph, the source text it stands for, so the
-//! PDF's `/ToUnicode` map can be written; the whole line's logical text is
-//! added as `/ActualText` by the canvas (ISO 32000-1 §14.9.4), which is what
-//! makes extraction return logical order for reordered scripts.
+//! PDF's `/ToUnicode` map can be written, and for every left-to-right run
+//! its logical text, written as `/ActualText` (ISO 32000-1 §14.9.4) so
+//! reordered Indic matras extract in logical order. Right-to-left runs get
+//! no `/ActualText`: extractors (poppler, pdf.js) already reorder them by
+//! glyph position, and would reverse an `/ActualText` string a second time.
 
 use rustybuzz::{Direction, UnicodeBuffer};
 use unicode_bidi::{BidiInfo, Level};
@@ -40,11 +42,15 @@ pub(crate) struct Glyph {
     pub(crate) tracked: bool,
 }
 
-/// Consecutive glyphs (visual order) set in one font.
+/// Consecutive glyphs (visual order) set in one font, from one font run.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Segment {
     pub(crate) slot: FontSlot,
     pub(crate) glyphs: Vec<Glyph>,
+    /// The run's source text, logical order.
+    pub(crate) text: String,
+    /// Set right to left (glyphs are still listed left to right).
+    pub(crate) rtl: bool,
 }
 
 /// A shaped line in visual order, left to right.
@@ -175,10 +181,39 @@ fn shape_run(fonts: &Fonts, run: &FontRun<'_>, rtl: bool) -> Segment {
         }
         start = end;
     }
+    if run.slot == FontSlot::Emoji {
+        drop_skin_tones(&mut glyphs);
+    }
     Segment {
         slot: run.slot,
         glyphs,
+        text: run.text.to_owned(),
+        rtl,
     }
+}
+
+/// A monochrome emoji font cannot show skin tones, and Symbola draws a
+/// modifier after its emoji as a separate colour swatch. The swatch glyph is
+/// dropped and its character joins the emoji's text, so the emoji reads as
+/// the generic one and the text layer keeps the modifier.
+fn drop_skin_tones(glyphs: &mut Vec<Glyph>) {
+    let is_modifier = |g: &Glyph| {
+        g.text
+            .as_deref()
+            .is_some_and(|t| t.chars().all(|c| ('\u{1F3FB}'..='\u{1F3FF}').contains(&c)))
+    };
+    let mut kept: Vec<Glyph> = Vec::with_capacity(glyphs.len());
+    for glyph in glyphs.drain(..) {
+        match kept.last_mut() {
+            Some(base) if base.cluster == glyph.cluster && is_modifier(&glyph) => {
+                let text = base.text.get_or_insert_with(String::new);
+                text.push_str(glyph.text.as_deref().unwrap_or_default());
+                base.tracked |= glyph.tracked;
+            }
+            _ => kept.push(glyph),
+        }
+    }
+    *glyphs = kept;
 }
 
 /// Distributes a cluster's source text over its glyphs for `/ToUnicode`:
@@ -192,7 +227,11 @@ fn assign_text(fonts: &Fonts, slot: FontSlot, group: &mut [Glyph], rtl: bool) {
     };
     let cluster = first.cluster.clone();
     if group.len() == 1 {
-        group[0].text = Some(cluster);
+        group[0].text = Some(if rtl {
+            cluster.chars().rev().collect()
+        } else {
+            cluster
+        });
         return;
     }
     let mut claimed = vec![false; cluster.chars().count()];
@@ -229,6 +268,17 @@ fn assign_text(fonts: &Fonts, slot: FontSlot, group: &mut [Glyph], rtl: bool) {
         .unwrap_or(order[0]);
     let text = group[target].text.get_or_insert_with(String::new);
     text.push_str(&rest);
+    if rtl {
+        // Extractors order right-to-left text by glyph position and spell a
+        // glyph's several characters out left to right before reversing the
+        // line, so a right-to-left ligature maps to its text reversed
+        // (lam-alef "لا" is written "ال") to come out in logical order.
+        for glyph in group.iter_mut() {
+            if let Some(text) = glyph.text.as_mut().filter(|t| t.chars().nth(1).is_some()) {
+                *text = text.chars().rev().collect();
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -289,6 +339,15 @@ mod tests {
         let line = shape_line(&fonts, Face::Serif, "สมชาย ผู้ใหญ่", None);
         assert!(line.glyphs().all(|g| g.gid != 0));
         assert!(line.glyphs().any(|g| g.advance == 0.0), "marks take no advance");
+    }
+
+    #[test]
+    fn skin_tone_modifiers_do_not_print_as_swatches() {
+        let fonts = fonts();
+        let line = shape_line(&fonts, Face::SerifBold, "👍🏽", None);
+        let glyphs: Vec<&Glyph> = line.glyphs().collect();
+        assert_eq!(glyphs.len(), 1, "{glyphs:?}");
+        assert_eq!(glyphs[0].text.as_deref(), Some("👍🏽"));
     }
 
     #[test]
