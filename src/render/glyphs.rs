@@ -7,10 +7,10 @@
 //! a `TJ` adjustment, and vertical mark offsets as a text rise (`Ts`).
 //!
 //! Text extraction: every glyph carries its source text into the font's
-//! `/ToUnicode` CMap (§9.10.3), and every left-to-right segment is wrapped
-//! in a `/Span` with `/ActualText` (§14.9.4) holding its logical text,
-//! because glyph order is visual: without it, reordered Indic matras would
-//! be extracted out of order. Right-to-left segments are left to the
+//! `/ToUnicode` CMap (§9.10.3), and a left-to-right segment whose glyph
+//! order differs from its text order is wrapped in a `/Span` with
+//! `/ActualText` (§14.9.4) holding its logical text: without it, reordered
+//! Indic matras would be extracted out of order. Right-to-left segments are left to the
 //! extractor's own reordering by position (see `shape`).
 
 use std::collections::BTreeMap;
@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use printpdf::{Codepoint, DictItem, FontId, Op, PdfFontHandle, Pt, TextItem};
 
 use super::fonts::Fonts;
-use super::shape::{Glyph, ShapedLine};
+use super::shape::{Glyph, Segment, ShapedLine};
 
 /// Text operators for `line` at `size` points with `tracking` points of
 /// letter-spacing. `font_id` maps each segment's font to its resource.
@@ -36,7 +36,8 @@ pub(crate) fn line_ops(
         0.0
     };
     for segment in &line.segments {
-        if !segment.rtl {
+        let spanned = needs_actual_text(segment);
+        if spanned {
             ops.push(Op::BeginMarkedContentWithProperties {
                 tag: "Span".to_owned(),
                 properties: actual_text(&segment.text),
@@ -62,11 +63,26 @@ pub(crate) fn line_ops(
             }
         }
         flush(&mut ops, &mut items);
-        if !segment.rtl {
+        if spanned {
             ops.push(Op::EndMarkedContent);
         }
     }
     ops
+}
+
+/// A left-to-right segment whose glyphs, read in order, do not spell its
+/// text (Indic pre-base matras, reordered marks) gets an `/ActualText`;
+/// for the others the glyphs' own `/ToUnicode` text is already right, and
+/// poppler would merge a spanned segment into one word.
+fn needs_actual_text(segment: &Segment) -> bool {
+    if segment.rtl {
+        return false;
+    }
+    let mut spelled = String::with_capacity(segment.text.len());
+    for glyph in &segment.glyphs {
+        spelled.push_str(glyph.text.as_deref().unwrap_or_default());
+    }
+    spelled != segment.text
 }
 
 /// One glyph as `TJ` items: shift right by its x offset, draw, then move
