@@ -95,7 +95,8 @@ fn words(text: &str) -> String {
 }
 
 fn the_long_names() -> Vec<String> {
-    let latin = "Maximiliana Alexandrovna Konstantinopoulou-Vanderbilt de la Montagne-Øresund y Bragança ";
+    let latin =
+        "Maximiliana Alexandrovna Konstantinopoulou-Vanderbilt de la Montagne-Øresund y Bragança ";
     let latin: String = latin.repeat(3).chars().take(200).collect();
     vec![latin.trim_end().to_owned(), "\u{FDFD}".repeat(60)]
 }
@@ -179,7 +180,11 @@ fn long_names_wrap_and_stay_inside_the_frame() {
             squeeze(&text).contains(&squeeze(&name)),
             "{name} not extracted from:\n{text}"
         );
-        assert!(cert.bytes.len() < MAX_PDF_BYTES, "{} bytes", cert.bytes.len());
+        assert!(
+            cert.bytes.len() < MAX_PDF_BYTES,
+            "{} bytes",
+            cert.bytes.len()
+        );
     }
 }
 
@@ -297,10 +302,15 @@ fn no_glyph_is_missing_in_any_script() {
 fn the_coverage_checks_catch_a_character_no_font_has() {
     // U+10600 LINEAR A SIGN AB001: in none of the embedded fonts.
     let name = "Ana \u{10600}";
-    assert_eq!(fonts().missing_glyphs(Face::SerifBold, name), vec!['\u{10600}']);
+    assert_eq!(
+        fonts().missing_glyphs(Face::SerifBold, name),
+        vec!['\u{10600}']
+    );
     let cert = render(name);
     assert!(
-        drawn_glyphs(&cert.bytes).iter().any(|(_, gid, _)| *gid == 0),
+        drawn_glyphs(&cert.bytes)
+            .iter()
+            .any(|(_, gid, _)| *gid == 0),
         "the PDF check must see the .notdef glyph"
     );
 }
@@ -349,6 +359,9 @@ fn every_script_puts_ink_on_the_page() {
     for (script, name, _) in SCRIPTS {
         let cert = render(name);
         let ink = ink_in_name_band(&cert.pdf);
-        assert!(ink > 300, "{script}: only {ink} dark pixels where the name goes");
+        assert!(
+            ink > 300,
+            "{script}: only {ink} dark pixels where the name goes"
+        );
     }
 }

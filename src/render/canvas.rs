@@ -51,7 +51,11 @@ pub(crate) struct TextStyle {
 impl TextStyle {
     /// The same style at another size, letter-spacing scaled along.
     pub(crate) fn at_size(&self, size: f32) -> TextStyle {
-        let ratio = if self.size > 0.0 { size / self.size } else { 1.0 };
+        let ratio = if self.size > 0.0 {
+            size / self.size
+        } else {
+            1.0
+        };
         TextStyle {
             size,
             tracking: self.tracking * ratio,

@@ -115,8 +115,7 @@ pub(crate) fn font_runs<'t>(fonts: &Fonts, face: Face, text: &'t str) -> Vec<Fon
     for (pos, c) in text.char_indices() {
         let slot = match current {
             Some(slot)
-                if sticks_to_previous(c)
-                    && (is_invisible(c) || fonts.glyph(slot, c).is_some()) =>
+                if sticks_to_previous(c) && (is_invisible(c) || fonts.glyph(slot, c).is_some()) =>
             {
                 slot
             }
@@ -178,7 +177,10 @@ mod tests {
         let runs = slots(&fonts, Face::Serif, "Dr. 山田太郎 (ヤマダ) 한국");
         assert_eq!(runs[0], (FontSlot::Serif, "Dr. "));
         assert_eq!(runs[1], (FontSlot::Cjk, "山田太郎 "));
-        assert!(runs.iter().any(|(s, t)| *s == FontSlot::Cjk && t.contains('한')));
+        assert!(
+            runs.iter()
+                .any(|(s, t)| *s == FontSlot::Cjk && t.contains('한'))
+        );
     }
 
     #[test]

@@ -97,7 +97,8 @@ fn break_point(text: &str) -> Option<usize> {
             .min_by_key(|i| i.abs_diff(middle))
     };
     let at_space = nearest(
-        &mut (0..chars.len()).filter(|i| chars[*i].1.is_whitespace() && !text[..chars[*i].0].trim().is_empty()),
+        &mut (0..chars.len())
+            .filter(|i| chars[*i].1.is_whitespace() && !text[..chars[*i].0].trim().is_empty()),
     );
     let index = at_space.or_else(|| {
         nearest(&mut (1..chars.len()).filter(|i| starts_cluster(chars[*i].1, chars[*i - 1].1)))
@@ -154,7 +155,8 @@ mod tests {
     #[test]
     fn long_names_shrink_then_wrap_and_always_fit() {
         let fonts = Fonts::load().unwrap();
-        let long = "Maximiliana Alexandrovna Konstantinopoulou-Vanderbilt de la Montagne ".repeat(3);
+        let long =
+            "Maximiliana Alexandrovna Konstantinopoulou-Vanderbilt de la Montagne ".repeat(3);
         let fdfd = "\u{FDFD}".repeat(40);
         for name in [long.trim(), fdfd.as_str(), &"山".repeat(120)] {
             let block = fit_block(&fonts, name, &style(40.0), 680.0, 22.0);

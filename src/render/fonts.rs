@@ -259,7 +259,11 @@ impl Fonts {
         let mut missing: Vec<char> = text
             .chars()
             .filter(|c| !super::fallback::is_invisible(*c))
-            .filter(|c| FontSlot::ALL.iter().all(|slot| self.glyph(*slot, *c).is_none()))
+            .filter(|c| {
+                FontSlot::ALL
+                    .iter()
+                    .all(|slot| self.glyph(*slot, *c).is_none())
+            })
             .collect();
         let line = super::shape::shape_line(self, face, text, None);
         for segment in &line.segments {

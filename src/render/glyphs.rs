@@ -169,6 +169,47 @@ mod tests {
     }
 
     #[test]
+    fn actual_text_only_where_glyph_order_is_not_text_order() {
+        let glyph = |text: &str| Glyph {
+            gid: 1,
+            advance: 500.0,
+            x_offset: 0.0,
+            y_offset: 0.0,
+            text: Some(text.into()),
+            cluster: text.into(),
+            tracked: false,
+        };
+        let segment = |glyphs: Vec<Glyph>, rtl: bool| Segment {
+            slot: crate::render::fonts::FontSlot::Devanagari,
+            glyphs,
+            text: "कि".into(),
+            rtl,
+        };
+        // The i-matra drawn before its consonant: glyph order is not text order.
+        assert!(needs_actual_text(&segment(
+            vec![glyph("ि"), glyph("क")],
+            false
+        )));
+        assert!(!needs_actual_text(&segment(vec![glyph("कि")], false)));
+        // Right to left is left to the extractor.
+        assert!(!needs_actual_text(&segment(
+            vec![glyph("ि"), glyph("क")],
+            true
+        )));
+        // Real text: Latin, CJK, Thai glyphs spell their text.
+        let fonts = Fonts::load().unwrap();
+        for text in ["Sofia Ångström", "山田太郎", "สมชาย"] {
+            let line = crate::render::shape::shape_line(
+                &fonts,
+                crate::render::fonts::Face::SerifBold,
+                text,
+                None,
+            );
+            assert!(!line.segments.iter().any(needs_actual_text), "{text}");
+        }
+    }
+
+    #[test]
     fn actual_text_is_utf16_with_bom() {
         let DictItem::Dict { map } = actual_text("ש") else {
             panic!()

@@ -338,7 +338,10 @@ mod tests {
         let fonts = fonts();
         let line = shape_line(&fonts, Face::Serif, "สมชาย ผู้ใหญ่", None);
         assert!(line.glyphs().all(|g| g.gid != 0));
-        assert!(line.glyphs().any(|g| g.advance == 0.0), "marks take no advance");
+        assert!(
+            line.glyphs().any(|g| g.advance == 0.0),
+            "marks take no advance"
+        );
     }
 
     #[test]
