@@ -365,3 +365,22 @@ fn every_script_puts_ink_on_the_page() {
         );
     }
 }
+
+#[test]
+#[ignore = "writes sample PDFs for a person to look at"]
+fn write_samples() {
+    let dir = std::env::var("SAMPLES").unwrap_or_else(|_| "/tmp/r-out".into());
+    std::fs::create_dir_all(&dir).unwrap();
+    let long = the_long_names();
+    let names = SCRIPTS
+        .iter()
+        .map(|(what, name, _)| (what.to_string(), name.to_string()))
+        .chain([
+            ("long".to_string(), long[0].clone()),
+            ("fdfd".to_string(), long[1].clone()),
+        ]);
+    for (what, name) in names {
+        let cert = render(&name);
+        std::fs::write(format!("{dir}/{}.pdf", what.replace(' ', "_")), &cert.bytes).unwrap();
+    }
+}
