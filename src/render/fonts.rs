@@ -19,11 +19,12 @@
 //! subsets every embedded font per PDF, so only the glyphs a certificate
 //! actually uses end up in it.
 
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use printpdf::ParsedFont;
-use rustybuzz::Face as ShapingFace;
+use rustybuzz::{Direction, Face as ShapingFace, Script, ShapePlan};
 
 use super::error::RenderError;
 
@@ -172,6 +173,9 @@ struct Inner {
     shaping: Vec<ShapingFace<'static>>,
     /// Embedding: built on first use per slot (see the module docs).
     embedding: [OnceLock<Option<ParsedFont>>; SLOT_COUNT],
+    /// Compiled OpenType lookups per font, direction and script: building
+    /// a plan costs more than shaping a name with it.
+    plans: Mutex<HashMap<(FontSlot, bool, Option<Script>), Arc<ShapePlan>>>,
 }
 
 /// The embedded fonts.
@@ -204,6 +208,7 @@ impl Fonts {
             inner: Arc::new(Inner {
                 shaping,
                 embedding: Default::default(),
+                plans: Mutex::default(),
             }),
         })
     }
@@ -222,6 +227,35 @@ impl Fonts {
 
     pub(crate) fn shaping(&self, slot: FontSlot) -> &ShapingFace<'static> {
         &self.inner.shaping[slot.index()]
+    }
+
+    /// The shaping plan for `slot`, `direction` and `script` (`None` for
+    /// text of common characters only), compiled once.
+    pub(crate) fn shape_plan(
+        &self,
+        slot: FontSlot,
+        direction: Direction,
+        script: Option<Script>,
+    ) -> Arc<ShapePlan> {
+        let key = (slot, direction == Direction::RightToLeft, script);
+        // A panic elsewhere cannot leave a half-inserted plan behind.
+        let mut plans = self
+            .inner
+            .plans
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        plans
+            .entry(key)
+            .or_insert_with(|| {
+                Arc::new(ShapePlan::new(
+                    self.shaping(slot),
+                    direction,
+                    script,
+                    None,
+                    &[],
+                ))
+            })
+            .clone()
     }
 
     /// Glyph id of `c` in `slot`, treating `.notdef` (gid 0) as missing.

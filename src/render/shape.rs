@@ -137,7 +137,10 @@ fn shape_run(fonts: &Fonts, run: &FontRun<'_>, rtl: bool) -> Segment {
         Direction::LeftToRight
     });
     buffer.guess_segment_properties();
-    let shaped = rustybuzz::shape(face, &[], buffer);
+    // `UnicodeBuffer::script` reports "no script found" as Zzzz.
+    let script = Some(buffer.script()).filter(|s| *s != rustybuzz::script::UNKNOWN);
+    let plan = fonts.shape_plan(run.slot, buffer.direction(), script);
+    let shaped = rustybuzz::shape_with_plan(face, &plan, buffer);
     let scale = 1000.0 / fonts.units_per_em(run.slot);
 
     let infos = shaped.glyph_infos();
