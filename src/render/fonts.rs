@@ -168,6 +168,9 @@ const EMBEDDED: [EmbeddedFont; SLOT_COUNT] = [
     font_file!("Symbola.ttf", 0),
 ];
 
+/// Font, right-to-left, script.
+type PlanKey = (FontSlot, bool, Option<Script>);
+
 struct Inner {
     /// Shaping and metrics: built eagerly, they only borrow the static bytes.
     shaping: Vec<ShapingFace<'static>>,
@@ -175,7 +178,7 @@ struct Inner {
     embedding: [OnceLock<Option<ParsedFont>>; SLOT_COUNT],
     /// Compiled OpenType lookups per font, direction and script: building
     /// a plan costs more than shaping a name with it.
-    plans: Mutex<HashMap<(FontSlot, bool, Option<Script>), Arc<ShapePlan>>>,
+    plans: Mutex<HashMap<PlanKey, Arc<ShapePlan>>>,
 }
 
 /// The embedded fonts.
