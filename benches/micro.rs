@@ -308,6 +308,15 @@ fn benches(c: &mut Criterion) {
     let view = certificate_view(&f, &rdfc_signed, &token, &verify_url);
     g.sample_size(20);
     g.bench_function("pdf", |b| b.iter(|| render_certificate(&view, &fonts)));
+    // Shaping, bidi and the fallback fonts (issue 20): Arabic + CJK + emoji.
+    let scripts = CertificateView {
+        holder_name: "محمد عبد الله 王秀英 🎓".into(),
+        ..view.clone()
+    };
+    render_certificate(&scripts, &fonts).expect("fallback fonts load");
+    g.bench_function("pdf_scripts", |b| {
+        b.iter(|| render_certificate(&scripts, &fonts))
+    });
     g.finish();
 }
 

@@ -9,11 +9,15 @@
 //! (printpdf's `Rect::from_xywh` defaults to drawing nothing).
 
 use printpdf::{
-    Color, FontId, LinePoint, Op, PaintMode, PdfDocument, PdfFontHandle, Point, Polygon,
-    PolygonRing, Pt, Rect, Rgb, TextItem, WindingOrder,
+    Color, FontId, LinePoint, Op, PaintMode, PdfDocument, Point, Polygon, PolygonRing, Pt, Rect,
+    Rgb, WindingOrder,
 };
 
-use super::fonts::{Face, FontSlot, Fonts, SLOT_COUNT, runs_width};
+use super::error::RenderError;
+use super::fit::{FittedBlock, fitted_size};
+use super::fonts::{Face, FontSlot, Fonts, SLOT_COUNT};
+use super::glyphs::line_ops;
+use super::shape::{ShapedLine, shape_line};
 
 /// An sRGB colour with components in `0.0..=1.0`. `Copy`, unlike printpdf's
 /// `Rgb`, so palettes can be constants.
@@ -40,8 +44,24 @@ pub(crate) struct TextStyle {
     pub(crate) face: Face,
     pub(crate) size: f32,
     pub(crate) colour: Colour,
-    /// Extra space after each glyph in points (PDF `Tc`).
+    /// Extra space between letters in points (see `FontSlot::allows_tracking`).
     pub(crate) tracking: f32,
+}
+
+impl TextStyle {
+    /// The same style at another size, letter-spacing scaled along.
+    pub(crate) fn at_size(&self, size: f32) -> TextStyle {
+        let ratio = if self.size > 0.0 {
+            size / self.size
+        } else {
+            1.0
+        };
+        TextStyle {
+            size,
+            tracking: self.tracking * ratio,
+            ..*self
+        }
+    }
 }
 
 /// Kappa for approximating a quarter circle with one cubic Bézier.
@@ -53,6 +73,8 @@ pub(crate) struct Canvas<'f> {
     doc: PdfDocument,
     ops: Vec<Op>,
     font_ids: [Option<FontId>; SLOT_COUNT],
+    /// First font that failed to load for embedding; reported by `finish`.
+    error: Option<RenderError>,
 }
 
 impl<'f> Canvas<'f> {
@@ -62,21 +84,37 @@ impl<'f> Canvas<'f> {
             doc,
             ops: Vec::with_capacity(512),
             font_ids: Default::default(),
+            error: None,
         }
     }
 
-    /// Hands back the document (with fonts registered) and the page ops.
-    pub(crate) fn finish(self) -> (PdfDocument, Vec<Op>) {
-        (self.doc, self.ops)
+    pub(crate) fn fonts(&self) -> &'f Fonts {
+        self.fonts
     }
 
-    /// Registers a font with the document on first use only.
+    /// Hands back the document (with fonts registered) and the page ops.
+    pub(crate) fn finish(self) -> Result<(PdfDocument, Vec<Op>), RenderError> {
+        match self.error {
+            Some(error) => Err(error),
+            None => Ok((self.doc, self.ops)),
+        }
+    }
+
+    /// Registers a font with the document on first use only: every
+    /// registered font is copied into the document and subset at save time,
+    /// so unused ones would cost time.
     fn font_id(&mut self, slot: FontSlot) -> FontId {
         let entry = &mut self.font_ids[slot.index()];
         if let Some(id) = entry {
             return id.clone();
         }
-        let id = self.doc.add_font(self.fonts.font(slot));
+        let id = match self.fonts.embedding(slot) {
+            Ok(font) => self.doc.add_font(font),
+            Err(error) => {
+                self.error.get_or_insert(error);
+                FontId::new()
+            }
+        };
         *entry = Some(id.clone());
         id
     }
@@ -97,11 +135,23 @@ impl<'f> Canvas<'f> {
         y: f32,
         align: Align,
     ) -> f32 {
-        let runs = self.fonts.runs(style.face, text);
-        if runs.is_empty() {
+        let line = shape_line(self.fonts, style.face, text, None);
+        self.draw_line(&line, style, x, y, align)
+    }
+
+    /// Draws an already shaped line.
+    pub(crate) fn draw_line(
+        &mut self,
+        line: &ShapedLine,
+        style: &TextStyle,
+        x: f32,
+        y: f32,
+        align: Align,
+    ) -> f32 {
+        if line.is_empty() {
             return 0.0;
         }
-        let width = runs_width(&runs, style.size, style.tracking);
+        let width = line.width(style.size, style.tracking);
         let left = match align {
             Align::Left => x,
             Align::Center => x - width / 2.0,
@@ -117,28 +167,29 @@ impl<'f> Canvas<'f> {
         self.ops.push(Op::SetFillColor {
             col: style.colour.to_pdf(),
         });
-        // Tc is part of the graphics state and outlives ET, so it is set on
-        // every line rather than only when non-zero.
-        self.ops.push(Op::SetCharacterSpacing {
-            multiplier: style.tracking,
-        });
-        for run in runs {
-            let font = self.font_id(run.slot);
-            self.ops.push(Op::SetFont {
-                font: PdfFontHandle::External(font),
-                size: Pt(style.size),
-            });
-            self.ops.push(Op::ShowText {
-                items: vec![TextItem::Text(run.text.to_owned())],
-            });
+        // Letter-spacing is positioned per glyph by `line_ops`; Tc would
+        // also space out marks and joined letters.
+        self.ops.push(Op::SetCharacterSpacing { multiplier: 0.0 });
+        let fonts = self.fonts;
+        let mut ops = Vec::new();
+        {
+            let mut id_of = |slot| self.font_id(slot);
+            ops.extend(line_ops(
+                fonts,
+                line,
+                style.size,
+                style.tracking,
+                &mut id_of,
+            ));
         }
+        self.ops.extend(ops);
         self.ops.push(Op::EndTextSection);
         width
     }
 
     /// Like [`Canvas::text`], but first shrinks the font size so the line is
-    /// at most `max_width` wide. Names and achievement titles are arbitrary
-    /// length and must never run over the frame. Returns the size used.
+    /// at most `max_width` wide. Titles and URLs are arbitrary length and
+    /// must never run over the frame. Returns the size used.
     pub(crate) fn text_fit(
         &mut self,
         text: &str,
@@ -148,14 +199,29 @@ impl<'f> Canvas<'f> {
         align: Align,
         max_width: f32,
     ) -> f32 {
-        let size = fitted_size(self.measure(text, style), style, max_width);
-        let fitted = TextStyle {
-            size,
-            tracking: style.tracking * size / style.size,
-            ..*style
-        };
-        self.text(text, &fitted, x, y, align);
+        let line = shape_line(self.fonts, style.face, text, None);
+        let size = fitted_size(line.width(style.size, style.tracking), style, max_width);
+        self.draw_line(&line, &style.at_size(size), x, y, align);
         size
+    }
+
+    /// Draws a block prepared by [`super::fit::fit_block`]: one or two
+    /// lines, `pitch` points apart, the first baseline at `y`.
+    pub(crate) fn text_block(
+        &mut self,
+        block: &FittedBlock,
+        style: &TextStyle,
+        x: f32,
+        y: f32,
+        align: Align,
+        pitch: f32,
+    ) {
+        let sized = style.at_size(block.size);
+        let mut baseline = y;
+        for (line, _) in &block.lines {
+            self.draw_line(line, &sized, x, baseline, align);
+            baseline -= pitch;
+        }
     }
 
     /// Draws differently styled pieces as one line (e.g. a gold label
@@ -290,50 +356,5 @@ impl<'f> Canvas<'f> {
                 winding_order: WindingOrder::NonZero,
             },
         });
-    }
-}
-
-/// Largest size not above `style.size` at which a line measured as `width`
-/// (at `style.size`) fits in `max_width`. Width is linear in size apart from
-/// tracking, which is scaled along so the letter-spacing ratio is kept.
-fn fitted_size(width: f32, style: &TextStyle, max_width: f32) -> f32 {
-    if width <= max_width || width <= 0.0 {
-        return style.size;
-    }
-    // Round down to a tenth of a point so the result never exceeds the box.
-    let scaled = style.size * max_width / width;
-    ((scaled * 10.0).floor() / 10.0).max(1.0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn style(size: f32) -> TextStyle {
-        TextStyle {
-            face: Face::SerifBold,
-            size,
-            colour: Colour(0.0, 0.0, 0.0),
-            tracking: 0.0,
-        }
-    }
-
-    #[test]
-    fn fitting_keeps_short_text_and_shrinks_long_text() {
-        assert_eq!(fitted_size(100.0, &style(40.0), 500.0), 40.0);
-        let size = fitted_size(1000.0, &style(40.0), 500.0);
-        assert!(size <= 20.0 && size > 19.8, "{size}");
-    }
-
-    #[test]
-    fn long_names_fit_after_shrinking() {
-        let fonts = Fonts::load().unwrap();
-        let canvas = Canvas::new(&fonts, PdfDocument::new("t"));
-        let name = "Maximiliana Alexandrovna Konstantinopoulou-Vanderbilt-Øresund de la Montagne";
-        let s = style(40.0);
-        let size = fitted_size(canvas.measure(name, &s), &s, 600.0);
-        assert!(size < 40.0);
-        let fitted = canvas.measure(name, &TextStyle { size, ..s });
-        assert!(fitted <= 600.0, "{fitted}");
     }
 }

@@ -11,6 +11,7 @@
 //! name, title or URL can run over the frame.
 
 use super::canvas::{Align, Canvas, Colour, TextStyle};
+use super::fit::fit_block;
 use super::fonts::Face;
 use super::model::{CertificateView, format_date};
 use super::qr::{QrMatrix, draw_qr};
@@ -24,6 +25,13 @@ const CENTER_X: f32 = PAGE_WIDTH / 2.0;
 const TEXT_WIDTH: f32 = 620.0;
 /// The holder's name may use more of the width before it has to shrink.
 const NAME_WIDTH: f32 = 680.0;
+/// The name is set at 40 pt, shrinks to at most this before it wraps to
+/// two lines (set at this size or smaller).
+const NAME_MIN_SIZE: f32 = 22.0;
+/// Baseline of a one-line name, and the visual centre a two-line name is
+/// centred on (between the lead-in line and the gold rule below).
+const NAME_BASELINE: f32 = 366.0;
+const NAME_CENTRE: f32 = 380.0;
 
 /// QR side including quiet zone: 110 pt ≈ 38.8 mm, comfortably above the
 /// ~35 mm needed for reliable phone scanning from a printed page.
@@ -121,14 +129,7 @@ fn draw_headline(canvas: &mut Canvas<'_>, view: &CertificateView) {
 fn draw_achievement(canvas: &mut Canvas<'_>, view: &CertificateView) {
     let lead = style(Face::Serif, 13.0, GREY, 0.0);
     canvas.text("This certifies that", &lead, CENTER_X, 412.0, Align::Center);
-    canvas.text_fit(
-        &view.holder_name,
-        &style(Face::SerifBold, 40.0, NAVY, 0.0),
-        CENTER_X,
-        366.0,
-        Align::Center,
-        NAME_WIDTH,
-    );
+    draw_name(canvas, &view.holder_name);
     canvas.fill_rect(CENTER_X - 170.0, 350.0, 340.0, 0.8, GOLD);
     canvas.text(
         "has successfully met all requirements for",
@@ -166,6 +167,21 @@ fn draw_achievement(canvas: &mut Canvas<'_>, view: &CertificateView) {
     for (line, y) in lineage_lines(view).iter().zip([245.0, 231.0]) {
         canvas.text_fit(line, &lineage_style, CENTER_X, y, Align::Center, TEXT_WIDTH);
     }
+}
+
+/// The holder's name: the focal point, and the one string that must fit
+/// whatever its length or script (see `fit`).
+fn draw_name(canvas: &mut Canvas<'_>, name: &str) {
+    let name_style = style(Face::SerifBold, 40.0, NAVY, 0.0);
+    let block = fit_block(canvas.fonts(), name, &name_style, NAME_WIDTH, NAME_MIN_SIZE);
+    let pitch = block.size * 1.2;
+    let y = if block.lines.len() > 1 {
+        // Two lines: centre the pair on the single line's visual centre.
+        NAME_CENTRE + pitch / 2.0 - 0.36 * block.size
+    } else {
+        NAME_BASELINE
+    };
+    canvas.text_block(&block, &name_style, CENTER_X, y, Align::Center, pitch);
 }
 
 /// "Builds on: …" lines: at most two fit above the bottom band, so any

@@ -8,23 +8,28 @@
 //! the embedded credential files let anyone re-verify offline.
 //!
 //! Building blocks:
-//! - [`fonts`]: embedded DejaVu + WenQuanYi Micro Hei fonts, per-character
-//!   font choice (printpdf has no fallback), glyph-advance measurement;
-//! - `canvas`: text/shape helpers over printpdf ops (fit-to-width, fills);
+//! - [`fonts`]: the embedded fonts (DejaVu, Noto Sans Arabic / Hebrew /
+//!   Devanagari / Thai, WenQuanYi Micro Hei, Symbola) and glyph metrics;
+//! - `fallback`: font per run of text by glyph coverage (printpdf has none);
+//! - `shape`: bidi (UAX #9) and OpenType shaping (rustybuzz) of one line;
+//! - `glyphs`: shaped glyphs to PDF text operators, `/ActualText` spans;
+//! - `fit`: shrink, then wrap to two lines, so text never overflows;
+//! - `canvas`: text/shape helpers over printpdf ops (fills, anchoring);
 //! - `layout`: where each element of the certificate goes;
 //! - [`qr`]: QR matrix (level M) drawn as merged vector rectangles;
 //! - `assemble`: lopdf post-processing for attachments, compression.
-//!
-//! When moved into the main crate as `src/render/`, this file becomes
-//! `src/render/mod.rs`.
 
 mod assemble;
 mod canvas;
 mod error;
+mod fallback;
+mod fit;
 pub mod fonts;
+mod glyphs;
 mod layout;
 mod model;
 pub mod qr;
+mod shape;
 
 use printpdf::{Mm, PdfDocument, PdfPage, PdfSaveOptions};
 
@@ -56,13 +61,16 @@ pub fn render_certificate(view: &CertificateView, fonts: &Fonts) -> Result<Vec<u
 
     let mut canvas = Canvas::new(fonts, doc);
     layout::draw(&mut canvas, view, &qr);
-    let (mut doc, ops) = canvas.finish();
+    let (mut doc, ops) = canvas.finish()?;
     doc.pages.push(PdfPage::new(Mm(297.0), Mm(210.0), ops));
 
     // Compression happens after the attachments are added, in `assemble`.
+    // `secure: false` keeps the text-rise operator (`Ts`) that printpdf has
+    // no variant for (see `glyphs`); every operator on the page is ours.
     let opts = PdfSaveOptions {
         optimize: false,
         subset_fonts: true,
+        secure: false,
         ..PdfSaveOptions::default()
     };
     let mut warnings = Vec::new();

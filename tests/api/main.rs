@@ -56,6 +56,7 @@ mod rdfc_safe_mode;
 mod rdfc_vectors;
 mod recertification;
 mod render_pdf_tools;
+mod render_scripts;
 mod render_structure;
 mod shutdown;
 mod status_lists;
