@@ -348,11 +348,11 @@ async fn issue_one(
     }
     let issued = webhooks::Issued {
         id,
-        attempt_id: &r.attempt_id,
-        candidate_id: &r.candidate.id,
-        achievement: &achievement.code,
+        attempt_id: Some(&r.attempt_id),
+        candidate_id: Some(&r.candidate.id),
+        achievement: Some(&achievement.code),
         issued_at: now.unix_timestamp(),
-        valid_until: validity.until().unix_timestamp(),
+        valid_until: Some(validity.until().unix_timestamp()),
         renews: renews.as_ref().map(|p| p.credential_id),
     };
     webhooks::issued(tx, ctx.base_url(), &issued).await?;

@@ -14,7 +14,9 @@
 //! caller) becomes the record's id, unless it is taken; any other (`urn:uuid:…`) is signed as
 //! given and the record gets a new UUID, which the answer's `Location` names.
 
-use super::{Actor, Context, ServiceError, ServiceResult, keys, related, signing, status};
+use super::{
+    Actor, Context, ServiceError, ServiceResult, keys, related, signing, status, webhooks,
+};
 use crate::domain::ids::CredentialId;
 use crate::domain::status::StatusPurpose;
 use crate::problem::ProblemCode;
@@ -172,6 +174,16 @@ pub async fn issue(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult<
         json!({"via": "vc-api", "key_id": record.key_id}),
     )
     .await?;
+    let issued = webhooks::Issued {
+        id,
+        attempt_id: None,
+        candidate_id: None,
+        achievement: None,
+        issued_at: now.unix_timestamp(),
+        valid_until,
+        renews: None,
+    };
+    webhooks::issued(tx.as_mut(), ctx.base_url(), &issued).await?;
     tx.commit().await?;
     crate::metrics::credentials_issued(1);
     Ok(Issued { id, json })

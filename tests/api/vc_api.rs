@@ -10,7 +10,7 @@ use common::independent::{key_from_did_document, verify_proof};
 use common::{TestApp, check};
 use serde_json::{Value, json};
 
-fn credential() -> Value {
+pub(crate) fn credential() -> Value {
     json!({
         "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
         "type": ["VerifiableCredential", "OpenBadgeCredential"],

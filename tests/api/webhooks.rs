@@ -353,3 +353,26 @@ async fn a_receiver_on_a_loopback_address_is_refused_unless_the_operator_allows_
     assert!(error.contains("not a public address"), "{d:?}");
     assert!(rx.log().is_empty(), "nothing reached the receiver");
 }
+
+#[tokio::test]
+async fn a_credential_issued_through_the_vc_api_is_announced_too() {
+    let app = TestApp::spawn_with(FAST).await;
+    let (admin, issuer) = (app.token(Role::Admin).await, app.token(Role::Issuer).await);
+    let rx = Receiver::start().await;
+    subscribe(&app, &admin, &rx, &["credential.issued"]).await;
+    let body = json!({"credential": crate::vc_api::credential()});
+    let (status, answer) = app.post("/credentials/issue", Some(&issuer), &body).await;
+    assert_eq!(status, 201, "{answer}");
+    let url = answer["verifiableCredential"]["id"].as_str().unwrap();
+    let id = url.rsplit('/').next().unwrap();
+    let log = rx
+        .wait_for("the issued event", |log| {
+            !accepted(log, "credential.issued").is_empty()
+        })
+        .await;
+    let data = &accepted(&log, "credential.issued")[0]["data"];
+    assert_eq!(data["credential_id"], id, "{data}");
+    assert_eq!(data["via"], "vc-api");
+    assert!(data["attempt_id"].is_null() && data["achievement"].is_null());
+    assert!(log.iter().all(|e| e["verified"] == true), "{log:#?}");
+}

@@ -171,11 +171,13 @@ pub async fn attempt_event(
 /// A credential this transaction issues, for `credential.issued` (and `credential.renewed`).
 pub struct Issued<'a> {
     pub id: crate::domain::ids::CredentialId,
-    pub attempt_id: &'a crate::domain::ids::AttemptId,
-    pub candidate_id: &'a crate::domain::ids::CandidateId,
-    pub achievement: &'a crate::domain::ids::AchievementCode,
+    /// The exam result it was issued for; `None` for the VC API, whose callers send a
+    /// credential, not a result.
+    pub attempt_id: Option<&'a crate::domain::ids::AttemptId>,
+    pub candidate_id: Option<&'a crate::domain::ids::CandidateId>,
+    pub achievement: Option<&'a crate::domain::ids::AchievementCode>,
     pub issued_at: i64,
-    pub valid_until: i64,
+    pub valid_until: Option<i64>,
     /// The credential it renews (recertification).
     pub renews: Option<crate::domain::ids::CredentialId>,
 }
@@ -184,12 +186,12 @@ pub struct Issued<'a> {
 pub async fn issued(tx: &mut dyn Tx, base_url: &str, i: &Issued<'_>) -> StoreResult<()> {
     let row = crate::store::CredentialRow {
         credential_id: i.id,
-        attempt_id: Some(i.attempt_id.clone()),
-        candidate_id: Some(i.candidate_id.clone()),
-        achievement: Some(i.achievement.clone()),
+        attempt_id: i.attempt_id.cloned(),
+        candidate_id: i.candidate_id.cloned(),
+        achievement: i.achievement.cloned(),
         holder_name: String::new(),
         issued_at: i.issued_at,
-        valid_until: Some(i.valid_until),
+        valid_until: i.valid_until,
         list_number: 0,
         list_index: 0,
         key_id: String::new(),
@@ -200,7 +202,10 @@ pub async fn issued(tx: &mut dyn Tx, base_url: &str, i: &Issued<'_>) -> StoreRes
         jwt: String::new(),
     };
     let key = credential_key(&i.id);
-    let data = credential_data(base_url, &row, "active", None);
+    let mut data = credential_data(base_url, &row, "active", None);
+    if i.attempt_id.is_none() {
+        data["via"] = json!("vc-api");
+    }
     enqueue(
         tx,
         i.issued_at,
