@@ -111,13 +111,18 @@ impl Outbound {
         Ok((parsed, addrs))
     }
 
-    /// Fetches at most [`FETCH_LIMIT`] bytes from a vetted address.
-    pub async fn fetch_bytes(&self, url: &str, accept: &str) -> Result<Vec<u8>, FetchError> {
+    /// A client that can reach only `url`'s vetted addresses: no proxy, no redirects, no DNS
+    /// lookup of its own (so a second answer cannot swap the address), `timeout` for all.
+    async fn client(
+        &self,
+        url: &str,
+        timeout: Duration,
+    ) -> Result<(Url, reqwest::Client), FetchError> {
         let (parsed, addrs) = self.vet(url).await?;
         crate::install_tls_provider();
         let mut builder = reqwest::Client::builder()
-            .timeout(FETCH_TIMEOUT)
-            .connect_timeout(FETCH_TIMEOUT)
+            .timeout(timeout)
+            .connect_timeout(timeout)
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .dns_resolver(Arc::new(NoLookup));
@@ -127,6 +132,12 @@ impl Outbound {
         let client = builder
             .build()
             .map_err(|_| FetchError::Failed(url.to_owned()))?;
+        Ok((parsed, client))
+    }
+
+    /// Fetches at most [`FETCH_LIMIT`] bytes from a vetted address.
+    pub async fn fetch_bytes(&self, url: &str, accept: &str) -> Result<Vec<u8>, FetchError> {
+        let (parsed, client) = self.client(url, FETCH_TIMEOUT).await?;
         let failed = || FetchError::Failed(url.to_owned());
         let mut res = client
             .get(parsed)
@@ -159,20 +170,7 @@ impl Outbound {
         body: String,
         timeout: Duration,
     ) -> Result<u16, FetchError> {
-        let (parsed, addrs) = self.vet(url).await?;
-        crate::install_tls_provider();
-        let mut builder = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .dns_resolver(Arc::new(NoLookup));
-        if let Some(url::Host::Domain(name)) = parsed.host() {
-            builder = builder.resolve_to_addrs(name, &addrs);
-        }
-        let client = builder
-            .build()
-            .map_err(|_| FetchError::Failed(url.to_owned()))?;
+        let (parsed, client) = self.client(url, timeout).await?;
         let mut req = client
             .post(parsed)
             .header("content-type", "application/json")
