@@ -20,6 +20,7 @@ pub mod presentations;
 pub mod public;
 mod respond;
 pub mod security_headers;
+pub mod share_page;
 pub mod verify;
 pub mod webhooks;
 
@@ -118,7 +119,7 @@ pub fn routes(state: AppState) -> Router {
         .routes(routes!(presentations::verify_presentation))
         .routes(routes!(pages::verify_form, pages::verify_submit))
         .routes(routes!(pages::verify_page))
-        .routes(routes!(pages::share_page))
+        .routes(routes!(share_page::share_page))
         .routes(routes!(credentials::get))
         .routes(routes!(public::status_list))
         .routes(routes!(public::achievement))
