@@ -11,7 +11,7 @@ use crate::service::Role;
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -42,7 +42,7 @@ pub async fn audit(
     caller: Caller,
     // Taken as a Result so that a wrong role is 403 before a bad query is 400.
     params: Result<Query<AuditParams>, ApiError>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<s::AuditPage>> {
     caller.require(Role::Admin)?;
     let Query(p) = params?;
     let limit = p.limit.unwrap_or(100);
@@ -57,15 +57,24 @@ pub async fn audit(
         .last()
         .map(|r| r.seq)
         .filter(|_| rows.len() as i64 == limit);
-    let entries: Vec<Value> = rows
+    let entries = rows
         .into_iter()
-        .map(|r| {
-            json!({"seq": r.seq, "at": r.at, "actor": r.actor, "action": r.action, "credential_id": r.credential_id,
-                   "reason": r.reason, "detail": serde_json::from_str::<Value>(&r.detail).unwrap_or(Value::Null),
-                   "prev_hash": r.prev_hash, "hash": r.hash})
+        .map(|r| s::AuditEntry {
+            detail: serde_json::from_str::<Value>(&r.detail).unwrap_or(Value::Null),
+            seq: r.seq,
+            at: r.at,
+            actor: r.actor,
+            action: r.action,
+            credential_id: r.credential_id,
+            reason: r.reason,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
         })
         .collect();
-    Ok(Json(json!({"entries": entries, "next_after": next})))
+    Ok(Json(s::AuditPage {
+        entries,
+        next_after: next,
+    }))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -234,7 +234,7 @@ pub async fn list(
     caller: Caller,
     // Taken as a Result so that a wrong role is 403 before a bad query is 400.
     params: Result<Query<ListParams>, ApiError>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<s::CredentialPage>> {
     caller.require(Role::Admin)?;
     let Query(p) = params?;
     let limit = p.limit.unwrap_or(50);
@@ -268,21 +268,27 @@ pub async fn list(
         before: p.before,
     };
     let page = listing::page(&ctx, filter, cursor.as_ref(), limit).await?;
-    let items: Vec<Value> = page
+    let items = page
         .rows
         .iter()
-        .map(|r| {
-            json!({
-                "credential_id": r.credential_id.to_string(),
-                "url": credential::credential_url(ctx.base_url(), &r.credential_id),
-                "attempt_id": r.attempt_id, "candidate_id": r.candidate_id, "achievement": r.achievement,
-                "holder_name": r.holder_name, "issued_at": r.issued_at, "valid_until": r.valid_until,
-                "state": r.state, "state_reason": r.state_reason, "state_changed_at": r.state_changed_at,
-            })
+        .map(|r| s::CredentialSummary {
+            credential_id: r.credential_id.to_string(),
+            url: credential::credential_url(ctx.base_url(), &r.credential_id),
+            attempt_id: r.attempt_id.as_ref().map(|a| a.as_str().to_owned()),
+            candidate_id: r.candidate_id.as_ref().map(|c| c.as_str().to_owned()),
+            achievement: r.achievement.as_ref().map(|a| a.as_str().to_owned()),
+            holder_name: r.holder_name.clone(),
+            issued_at: r.issued_at,
+            valid_until: r.valid_until,
+            state: r.state,
+            state_reason: r.state_reason.clone(),
+            state_changed_at: r.state_changed_at,
         })
         .collect();
-    let next = page.next.map(|c| c.to_string());
-    Ok(Json(json!({"items": items, "next_cursor": next})))
+    Ok(Json(s::CredentialPage {
+        items,
+        next_cursor: page.next.map(|c| c.to_string()),
+    }))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -41,3 +41,50 @@ pub struct Health {
     #[schema(example = "ok")]
     pub status: &'static str,
 }
+
+/// One credential of the admin listing.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CredentialSummary {
+    #[schema(format = Uuid)]
+    pub credential_id: String,
+    pub url: String,
+    pub attempt_id: Option<String>,
+    pub candidate_id: Option<String>,
+    pub achievement: Option<String>,
+    pub holder_name: String,
+    /// Unix seconds.
+    pub issued_at: i64,
+    pub valid_until: Option<i64>,
+    #[schema(value_type = super::resources::CredentialState)]
+    pub state: crate::domain::status::CredentialState,
+    pub state_reason: Option<String>,
+    pub state_changed_at: Option<i64>,
+}
+
+/// Newest first; pass `next_cursor` as `cursor` for the next page (null: no more).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CredentialPage {
+    pub items: Vec<CredentialSummary>,
+    pub next_cursor: Option<String>,
+}
+
+/// One entry of the hash-chained audit trail.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub credential_id: Option<String>,
+    pub reason: Option<String>,
+    pub detail: Value,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Oldest first; pass `next_after` as `after` for the next page (null: no more).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    pub next_after: Option<i64>,
+}
