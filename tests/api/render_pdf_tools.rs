@@ -6,10 +6,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::render_support;
+use crate::render_support::{self, path_str, run};
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use attest::render::{Fonts, render_certificate};
@@ -64,28 +63,6 @@ fn render_all() -> Vec<Rendered> {
             }
         })
         .collect()
-}
-
-/// Runs an external tool and returns its stdout; panics loudly if the tool is
-/// missing or fails.
-fn run(tool: &str, args: &[&str]) -> String {
-    let output = match Command::new(tool).args(args).output() {
-        Ok(output) => output,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
-            "required tool `{tool}` is not installed: apt-get install poppler-utils zbar-tools"
-        ),
-        Err(e) => panic!("could not run {tool}: {e}"),
-    };
-    assert!(
-        output.status.success(),
-        "{tool} {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).expect("tool output is UTF-8")
-}
-
-fn path_str(path: &Path) -> &str {
-    path.to_str().expect("temp paths are UTF-8")
 }
 
 #[test]

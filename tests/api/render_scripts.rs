@@ -7,11 +7,10 @@
 //! The tools are required: a missing tool fails with an install hint
 //! (scripts/test installs poppler-utils) instead of skipping.
 
-use crate::render_support;
+use crate::render_support::{self, path_str, run};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 use attest::render::fonts::Face;
@@ -41,26 +40,6 @@ const FRAME_INSET: f64 = 28.0;
 fn fonts() -> &'static Fonts {
     static FONTS: OnceLock<Fonts> = OnceLock::new();
     FONTS.get_or_init(|| Fonts::load().expect("embedded fonts parse"))
-}
-
-fn run(tool: &str, args: &[&str]) -> String {
-    let output = match Command::new(tool).args(args).output() {
-        Ok(output) => output,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
-            "required tool `{tool}` is not installed: run scripts/test (apt-get install poppler-utils)"
-        ),
-        Err(e) => panic!("could not run {tool}: {e}"),
-    };
-    assert!(
-        output.status.success(),
-        "{tool} {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).expect("tool output is UTF-8")
-}
-
-fn path_str(path: &Path) -> &str {
-    path.to_str().expect("temp paths are UTF-8")
 }
 
 struct Rendered {

@@ -49,3 +49,25 @@ pub fn view(holder_name: &str) -> CertificateView {
         created_at: datetime!(2025-11-20 10:30:00 +01:00),
     }
 }
+
+/// Runs an external tool (poppler, zbar) and returns its stdout; a missing tool is a loud
+/// failure with the install hint, never a skip.
+pub fn run(tool: &str, args: &[&str]) -> String {
+    let output = match std::process::Command::new(tool).args(args).output() {
+        Ok(output) => output,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
+            "required tool `{tool}` is not installed: run scripts/test (apt-get install poppler-utils zbar-tools)"
+        ),
+        Err(e) => panic!("could not run {tool}: {e}"),
+    };
+    assert!(
+        output.status.success(),
+        "{tool} {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("tool output is UTF-8")
+}
+
+pub fn path_str(path: &std::path::Path) -> &str {
+    path.to_str().expect("temp paths are UTF-8")
+}
