@@ -64,7 +64,8 @@ async fn notify(
             {
                 continue;
             }
-            let mut data = webhooks::credential_data(ctx.base_url(), row, row.state.as_str(), None);
+            let mut data =
+                webhooks::credential_data(ctx.base_url(), row.into(), row.state.as_str(), None);
             if let Notice::Expiring(days) = notice {
                 data["lead_days"] = json!(days);
             }

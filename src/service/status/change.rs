@@ -153,7 +153,7 @@ async fn apply(
                 },
             )
             .await?;
-            let data = webhooks::credential_data(base, &row, new.as_str(), Some(reason));
+            let data = webhooks::credential_data(base, (&row).into(), new.as_str(), Some(reason));
             webhooks::enqueue(
                 tx,
                 now,

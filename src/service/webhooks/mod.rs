@@ -11,7 +11,9 @@ pub mod signature;
 pub mod subscriptions;
 pub mod worker;
 
+use crate::domain::ids::{AchievementCode, AttemptId, CandidateId, CredentialId};
 use crate::store::{OutboxEvent, StoreResult, Tx};
+use crate::vc::credential::credential_url;
 use serde_json::{Value, json};
 
 /// The event types a subscription can ask for (DESIGN.md "Integrations").
@@ -106,13 +108,7 @@ pub(crate) fn event(
     data: Value,
     target: Option<String>,
 ) -> OutboxEvent {
-    let timestamp = time::OffsetDateTime::from_unix_timestamp(now)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default();
+    let timestamp = rfc3339(now).unwrap_or_default();
     let payload = json!({"type": kind.as_str(), "timestamp": timestamp, "data": data});
     OutboxEvent {
         event_id: format!("msg_{}", uuid::Uuid::new_v4().simple()),
@@ -124,23 +120,51 @@ pub(crate) fn event(
     }
 }
 
+/// The credential a credential event is about: its identifiers and validity, no personal data.
+pub struct About<'a> {
+    pub id: &'a CredentialId,
+    pub attempt_id: Option<&'a AttemptId>,
+    pub candidate_id: Option<&'a CandidateId>,
+    pub achievement: Option<&'a AchievementCode>,
+    pub valid_until: Option<i64>,
+}
+
+impl<'a> From<&'a crate::store::CredentialRow> for About<'a> {
+    fn from(row: &'a crate::store::CredentialRow) -> Self {
+        Self {
+            id: &row.credential_id,
+            attempt_id: row.attempt_id.as_ref(),
+            candidate_id: row.candidate_id.as_ref(),
+            achievement: row.achievement.as_ref(),
+            valid_until: row.valid_until,
+        }
+    }
+}
+
+/// Unix seconds as RFC 3339, the way every event spells a time.
+fn rfc3339(unix: i64) -> Option<String> {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()?
+        .format(&time::format_description::well_known::Rfc3339)
+        .ok()
+}
+
 /// The `data` of a credential event: identifiers and state, no personal data.
 pub fn credential_data(
     base_url: &str,
-    row: &crate::store::CredentialRow,
+    about: About<'_>,
     state: &str,
     reason: Option<&str>,
 ) -> Value {
     json!({
-        "credential_id": row.credential_id.to_string(),
-        "credential": format!("{base_url}/credentials/{}", row.credential_id),
-        "attempt_id": row.attempt_id,
-        "candidate_id": row.candidate_id,
-        "achievement": row.achievement,
+        "credential_id": about.id.to_string(),
+        "credential": credential_url(base_url, about.id),
+        "attempt_id": about.attempt_id,
+        "candidate_id": about.candidate_id,
+        "achievement": about.achievement,
         "state": state,
         "reason": reason,
-        "valid_until": row.valid_until.and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
-            .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
+        "valid_until": about.valid_until.and_then(rfc3339),
     })
 }
 
@@ -170,39 +194,29 @@ pub async fn attempt_event(
 
 /// A credential this transaction issues, for `credential.issued` (and `credential.renewed`).
 pub struct Issued<'a> {
-    pub id: crate::domain::ids::CredentialId,
+    pub id: CredentialId,
     /// The exam result it was issued for; `None` for the VC API, whose callers send a
     /// credential, not a result.
-    pub attempt_id: Option<&'a crate::domain::ids::AttemptId>,
-    pub candidate_id: Option<&'a crate::domain::ids::CandidateId>,
-    pub achievement: Option<&'a crate::domain::ids::AchievementCode>,
+    pub attempt_id: Option<&'a AttemptId>,
+    pub candidate_id: Option<&'a CandidateId>,
+    pub achievement: Option<&'a AchievementCode>,
     pub issued_at: i64,
     pub valid_until: Option<i64>,
     /// The credential it renews (recertification).
-    pub renews: Option<crate::domain::ids::CredentialId>,
+    pub renews: Option<CredentialId>,
 }
 
 /// `credential.issued`, and `credential.renewed` naming both when it renews one.
 pub async fn issued(tx: &mut dyn Tx, base_url: &str, i: &Issued<'_>) -> StoreResult<()> {
-    let row = crate::store::CredentialRow {
-        credential_id: i.id,
-        attempt_id: i.attempt_id.cloned(),
-        candidate_id: i.candidate_id.cloned(),
-        achievement: i.achievement.cloned(),
-        holder_name: String::new(),
-        issued_at: i.issued_at,
-        valid_until: i.valid_until,
-        list_number: 0,
-        list_index: 0,
-        key_id: String::new(),
-        state: crate::domain::status::CredentialState::Active,
-        state_reason: None,
-        state_changed_at: None,
-        json: String::new(),
-        jwt: String::new(),
-    };
     let key = credential_key(&i.id);
-    let mut data = credential_data(base_url, &row, "active", None);
+    let about = About {
+        id: &i.id,
+        attempt_id: i.attempt_id,
+        candidate_id: i.candidate_id,
+        achievement: i.achievement,
+        valid_until: i.valid_until,
+    };
+    let mut data = credential_data(base_url, about, "active", None);
     if i.attempt_id.is_none() {
         data["via"] = json!("vc-api");
     }
@@ -217,7 +231,7 @@ pub async fn issued(tx: &mut dyn Tx, base_url: &str, i: &Issued<'_>) -> StoreRes
     if let Some(previous) = i.renews {
         let mut data = data;
         data["previous_credential_id"] = json!(previous.to_string());
-        data["previous_credential"] = json!(format!("{base_url}/credentials/{previous}"));
+        data["previous_credential"] = json!(credential_url(base_url, &previous));
         enqueue(tx, i.issued_at, EventType::CredentialRenewed, key, data).await?;
     }
     Ok(())
