@@ -6,12 +6,30 @@
 
 use super::Context;
 use crate::domain::ids::CredentialId;
+use crate::store::CredentialRow;
 use crate::vc::related::{digests_match, entries, held_context};
 use serde_json::Value;
+use std::collections::HashMap;
 
 /// At most this many of our credentials are read for one document; the digests of any
 /// further ones are reported as not checked (a document could name thousands).
 const MAX_READS: usize = 16;
+
+/// Our credentials read while checking one document, so that the checks that follow the same
+/// link (relatedResource digests, then lineage) read each row once. A read that failed counts
+/// as not held, as each check treated it before.
+#[derive(Default)]
+pub struct HeldRows(HashMap<CredentialId, Option<CredentialRow>>);
+
+impl HeldRows {
+    pub async fn get(&mut self, ctx: &Context, id: &CredentialId) -> Option<&CredentialRow> {
+        if !self.0.contains_key(id) {
+            let row = ctx.store.credential(id).await.ok().flatten();
+            self.0.insert(*id, row);
+        }
+        self.0.get(id).and_then(Option::as_ref)
+    }
+}
 
 /// What became of one `relatedResource` entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +41,7 @@ pub enum Outcome {
 
 /// Compares every well-formed entry against what we hold (malformed entries are
 /// `vc::check`'s concern, so none are reported here).
-pub async fn compare(ctx: &Context, credential: &Value) -> Vec<Outcome> {
+pub async fn compare(ctx: &Context, credential: &Value, rows: &mut HeldRows) -> Vec<Outcome> {
     let Ok(list) = entries(credential) else {
         return Vec::new();
     };
@@ -40,12 +58,9 @@ pub async fn compare(ctx: &Context, credential: &Value) -> Vec<Outcome> {
             .filter(|_| reads < MAX_READS)
         {
             reads += 1;
-            ctx.store
-                .credential(&id)
+            rows.get(ctx, &id)
                 .await
-                .ok()
-                .flatten()
-                .map(|row| row.json.into_bytes())
+                .map(|row| row.json.as_bytes().to_vec())
         } else {
             None
         };

@@ -74,7 +74,9 @@ pub async fn issue(ctx: &Context, actor: &Actor, body: &Value) -> ServiceResult<
         TermProblem::Dropped(why) => ServiceError::invalid(ProblemCode::UndefinedTerm, why),
     })?;
     refuse_entries_in_our_lists(ctx, &credential)?;
-    if let Some(url) = related::first_mismatch(&related::compare(ctx, &credential).await) {
+    if let Some(url) = related::first_mismatch(
+        &related::compare(ctx, &credential, &mut related::HeldRows::default()).await,
+    ) {
         return Err(ServiceError::invalid(
             ProblemCode::RelatedResourceDigestMismatch,
             format!("the digest given for relatedResource `{url}` does not match the resource"),

@@ -10,6 +10,7 @@ use super::keys::KeyOrigin;
 use super::{Check, CheckKind, LineageLink, Status, check};
 use crate::domain::ids::CredentialId;
 use crate::service::Context;
+use crate::service::related::HeldRows;
 use crate::vc::credential::digest_sri;
 use serde_json::Value;
 use std::collections::HashSet;
@@ -47,17 +48,22 @@ fn prerequisites(credential: &Value) -> Vec<(String, Option<String>)> {
 }
 
 /// The candidate our store records for the credential presented as ours, or why there is none.
-async fn recorded_holder(ctx: &Context, credential: &Value) -> Result<String, &'static str> {
+async fn recorded_holder(
+    ctx: &Context,
+    credential: &Value,
+    rows: &mut HeldRows,
+) -> Result<String, &'static str> {
     let row = match credential
         .get("id")
         .and_then(Value::as_str)
         .and_then(|id| our_id(ctx, id))
     {
-        Some(id) => ctx.store.credential(&id).await.ok().flatten(),
+        Some(id) => rows.get(ctx, &id).await,
         None => None,
     };
     let row = row.ok_or("this issuer has no record of the credential itself")?;
     row.candidate_id
+        .as_ref()
         .map(|c| c.to_string())
         .ok_or("this issuer recorded no candidate for the credential")
 }
@@ -67,6 +73,7 @@ pub async fn check_lineage(
     ctx: &Context,
     credential: &Value,
     origin: Option<KeyOrigin>,
+    rows: &mut HeldRows,
 ) -> (Check, Vec<LineageLink>) {
     let mut links = Vec::new();
     let mut seen = HashSet::new();
@@ -134,7 +141,7 @@ pub async fn check_lineage(
             )
         };
     }
-    let holder = match recorded_holder(ctx, credential).await {
+    let holder = match recorded_holder(ctx, credential, rows).await {
         Ok(h) => h,
         Err(why) => {
             return (
@@ -160,7 +167,7 @@ pub async fn check_lineage(
         };
         let row = match our_id(ctx, &url) {
             None => None,
-            Some(id) => ctx.store.credential(&id).await.ok().flatten(),
+            Some(id) => rows.get(ctx, &id).await,
         };
         let Some(row) = row else {
             link.status = Status::Unknown;

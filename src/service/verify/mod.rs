@@ -226,13 +226,15 @@ pub async fn verify(
             skipped(kind)
         });
     }
+    // Both the digests and the lineage read the prerequisites' rows: once each.
+    let mut rows = crate::service::related::HeldRows::default();
     checks.push(if wanted(CheckKind::Schema) {
-        related::with_related(ctx, &credential, schema(ctx, &credential)).await
+        related::with_related(ctx, &credential, schema(ctx, &credential), &mut rows).await
     } else {
         skipped(CheckKind::Schema)
     });
     let (lineage_check, links) = if wanted(CheckKind::Lineage) {
-        lineage::check_lineage(ctx, &credential, origin).await
+        lineage::check_lineage(ctx, &credential, origin, &mut rows).await
     } else {
         (skipped(CheckKind::Lineage), Vec::new())
     };

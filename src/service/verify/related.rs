@@ -5,14 +5,19 @@
 
 use super::{Check, CheckKind, Status, check};
 use crate::service::Context;
-use crate::service::related::{Outcome, compare};
+use crate::service::related::{HeldRows, Outcome, compare};
 use serde_json::Value;
 
-pub async fn with_related(ctx: &Context, credential: &Value, schema: Check) -> Check {
+pub async fn with_related(
+    ctx: &Context,
+    credential: &Value,
+    schema: Check,
+    rows: &mut HeldRows,
+) -> Check {
     if schema.status != Status::Passed {
         return schema;
     }
-    let outcomes = compare(ctx, credential).await;
+    let outcomes = compare(ctx, credential, rows).await;
     let mut unchecked = Vec::new();
     let mut matched = 0;
     for outcome in outcomes {
