@@ -1,7 +1,7 @@
 //! `attest verify` and `attest render`: the same services the HTTP API uses.
 
 use crate::domain::ids::CredentialId;
-use crate::service::verify::{self, CheckKind, Status};
+use crate::service::verify::{self, CheckKind, Facts, Status};
 use crate::service::{Context, certificate, listing};
 use anyhow::{Context as _, bail};
 use std::io::Read;
@@ -45,21 +45,20 @@ pub async fn run_verify(ctx: &Context, input: &str, json: bool) -> anyhow::Resul
             serde_json::to_string_pretty(&verdict)?
         );
     } else {
-        let c = verdict.credential.clone().unwrap_or_default();
+        let c = &verdict.credential;
         println!("{}", verdict.headline().title(&ctx.config.issuer_name));
-        for (label, key) in [
-            ("holder", "holder"),
-            ("achievement", "achievement"),
-            ("issuer", "issuer"),
-            ("valid until", "validUntil"),
+        for (label, value) in [
+            ("holder", Facts::text(&c.holder)),
+            ("achievement", Facts::text(&c.achievement)),
+            ("issuer", c.issuer.as_deref().unwrap_or_default()),
+            ("valid until", Facts::text(&c.valid_until)),
         ] {
-            if let Some(v) = c.get(key).and_then(|v| v.as_str()) {
-                println!("  {label:<12} {v}");
+            if !value.is_empty() {
+                println!("  {label:<12} {value}");
             }
         }
-        if verdict.status_of(CheckKind::Issuer) != Some(Status::Passed)
-            && let Some(name) = c.get("issuerName").and_then(|v| v.as_str())
-        {
+        let name = Facts::text(&c.issuer_name);
+        if verdict.status_of(CheckKind::Issuer) != Some(Status::Passed) && !name.is_empty() {
             println!("  {:<12} claims to be “{name}”", "");
         }
         for check in &verdict.checks {

@@ -2,10 +2,9 @@
 
 use super::auth::Caller;
 use super::body::StrictJson;
-use super::error::{ApiError, ApiResult, status_of};
+use super::error::{ApiError, ApiResult};
 use super::openapi::{BadRequest, Conflict, NotFound, Unprocessable, schemas as s};
 use crate::app::AppState;
-use crate::domain::ids::CredentialId;
 use crate::problem::ProblemCode;
 use crate::service::issue::{self, Submitted};
 use crate::service::{Role, ServiceError};
@@ -19,19 +18,15 @@ pub const SINGLE_LIMIT: usize = 64 * 1024;
 pub const BATCH_LIMIT: usize = 8 * 1024 * 1024;
 pub const BATCH_MAX_ITEMS: usize = 1000;
 
-pub fn links(base: &str, id: &CredentialId) -> Value {
-    json!({
-        "credential": format!("{base}/credentials/{id}"),
-        "jwt": format!("{base}/credentials/{id}.jwt"),
-        "share": format!("{base}/c/{id}"),
-        "verify": format!("{base}/v/{id}"),
-        "pdf": format!("{base}/credentials/{id}.pdf"),
-    })
-}
-
-/// The status and body of one outcome; the batch reports the same shape per item.
-fn outcome_body(base: &str, attempt_id: &str, outcome: &Submitted) -> (StatusCode, Value) {
-    match outcome {
+/// The status and body of one outcome; a result below the pass mark is refused as a problem
+/// (which the batch reports in the item's place).
+fn submission(
+    base: &str,
+    attempt_id: &str,
+    outcome: &Submitted,
+) -> Result<(StatusCode, s::Submission), ServiceError> {
+    let attempt_id = attempt_id.to_owned();
+    Ok(match outcome {
         Submitted::Issued {
             credential_id,
             repeat,
@@ -42,26 +37,64 @@ fn outcome_body(base: &str, attempt_id: &str, outcome: &Submitted) -> (StatusCod
             } else {
                 StatusCode::CREATED
             },
-            json!({
-                "status": "issued",
-                "attempt_id": attempt_id,
-                "repeat": repeat,
-                "credential_id": credential_id.to_string(),
-                "links": links(base, credential_id),
-                "released": released.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            }),
+            s::Submission {
+                status: s::SubmissionStatus::Issued,
+                attempt_id,
+                repeat: *repeat,
+                credential_id: Some(*credential_id),
+                links: Some(s::Links::new(base, credential_id)),
+                released: Some(released.clone()),
+                missing: None,
+            },
         ),
         Submitted::Pending { missing, repeat } => (
             StatusCode::ACCEPTED,
-            json!({"status": "pending", "attempt_id": attempt_id, "repeat": repeat, "missing": missing}),
+            s::Submission {
+                status: s::SubmissionStatus::Pending,
+                attempt_id,
+                repeat: *repeat,
+                credential_id: None,
+                links: None,
+                released: None,
+                missing: Some(missing.clone()),
+            },
         ),
-        Submitted::BelowPassMark { .. } => {
-            let e = below_pass_mark(attempt_id, outcome);
-            (
-                status_of(e.class),
-                json!({"status": "rejected", "attempt_id": attempt_id, "code": e.code, "detail": e.message}),
-            )
-        }
+        Submitted::BelowPassMark { .. } => return Err(below_pass_mark(&attempt_id, outcome)),
+    })
+}
+
+/// One batch item as it would have been answered alone.
+fn batch_item(
+    base: &str,
+    index: usize,
+    attempt_id: &str,
+    outcome: &Result<Submitted, ServiceError>,
+) -> s::BatchItem {
+    let rejected = |e: ServiceError| {
+        let details = e.details.clone();
+        let api = ApiError::from(e);
+        (
+            api.status,
+            s::ItemOutcome::Rejected(s::Rejection {
+                status: s::SubmissionStatus::Rejected,
+                attempt_id: attempt_id.to_owned(),
+                code: api.code,
+                detail: api.detail,
+                details,
+            }),
+        )
+    };
+    let (status, outcome) = match outcome
+        .clone()
+        .and_then(|o| submission(base, attempt_id, &o))
+    {
+        Ok((status, body)) => (status, s::ItemOutcome::Submitted(body)),
+        Err(e) => rejected(e),
+    };
+    s::BatchItem {
+        index,
+        http_status: status.as_u16(),
+        outcome,
     }
 }
 
@@ -113,11 +146,8 @@ pub async fn submit(
         .get("attempt_id")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    if matches!(outcome, Submitted::BelowPassMark { .. }) {
-        return Err(below_pass_mark(attempt_id, &outcome).into());
-    }
-    let (status, json_body) = outcome_body(ctx.base_url(), attempt_id, &outcome);
-    let mut response = (status, Json(json_body)).into_response();
+    let (status, body) = submission(ctx.base_url(), attempt_id, &outcome)?;
+    let mut response = (status, Json(body)).into_response();
     if let Submitted::Issued { credential_id, .. } = &outcome
         && let Ok(location) =
             HeaderValue::from_str(&format!("{}/credentials/{credential_id}", ctx.base_url()))
@@ -174,39 +204,24 @@ pub async fn submit_batch(
         ));
     }
     let outcomes = crate::service::batch::submit_batch(&ctx, actor, items).await?;
-    let mut summary = json!({"issued": 0, "repeated": 0, "pending": 0, "rejected": 0});
-    let results: Vec<Value> = outcomes
+    let mut summary = s::BatchSummary::default();
+    let results: Vec<s::BatchItem> = outcomes
         .iter()
         .map(|item| {
-            let attempt_id = item.attempt_id.clone().unwrap_or_default();
-            let (status, mut body, bucket) = match &item.outcome {
-                Ok(o @ Submitted::BelowPassMark { .. }) => {
-                    let (s, b) = outcome_body(ctx.base_url(), &attempt_id, o);
-                    (s, b, "rejected")
+            let attempt_id = item.attempt_id.as_deref().unwrap_or_default();
+            let result = batch_item(ctx.base_url(), item.index, attempt_id, &item.outcome);
+            *match &result.outcome {
+                s::ItemOutcome::Rejected(_) => &mut summary.rejected,
+                s::ItemOutcome::Submitted(body) if body.status == s::SubmissionStatus::Pending => {
+                    &mut summary.pending
                 }
-                Ok(o) => {
-                    let (s, b) = outcome_body(ctx.base_url(), &attempt_id, o);
-                    let bucket = match (o, s) {
-                        (Submitted::Pending { .. }, _) => "pending",
-                        (_, StatusCode::OK) => "repeated",
-                        _ => "issued",
-                    };
-                    (s, b, bucket)
-                }
-                Err(e) => {
-                    let api = ApiError::from(e.clone());
-                    (api.status, json!({"status": "rejected", "attempt_id": attempt_id, "code": api.code, "detail": api.detail, "details": e.details}), "rejected")
-                }
-            };
-            summary[bucket] = (summary[bucket].as_u64().unwrap_or(0) + 1).into();
-            if let Some(map) = body.as_object_mut() {
-                map.insert("index".into(), item.index.into());
-                map.insert("http_status".into(), status.as_u16().into());
-            }
-            body
+                s::ItemOutcome::Submitted(body) if body.repeat => &mut summary.repeated,
+                s::ItemOutcome::Submitted(_) => &mut summary.issued,
+            } += 1;
+            result
         })
         .collect();
-    Ok(Json(json!({"summary": summary, "results": results})).into_response())
+    Ok(Json(s::BatchOutcome { summary, results }).into_response())
 }
 
 /// `GET /api/v1/exam-results/pending` (admin): results held for missing prerequisites.

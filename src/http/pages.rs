@@ -11,7 +11,7 @@ use crate::app::AppState;
 use crate::problem::ProblemCode;
 use crate::render::format_date;
 use crate::service::share;
-use crate::service::verify::{self, CheckKind, Presented, Status, Verdict};
+use crate::service::verify::{self, CheckKind, Facts, Presented, Status, Verdict};
 use crate::service::{ErrorClass, ServiceError};
 use askama::Template;
 use axum::extract::multipart::MultipartRejection;
@@ -91,16 +91,11 @@ fn date_of(value: Option<&Value>) -> String {
 /// `our_name`: this service's issuer name, which only our own credentials are shown under.
 fn view_of(verdict: &Verdict, our_name: &str, links: Option<Links>) -> VerdictView {
     let headline = verdict.headline();
-    let c = verdict.credential.clone().unwrap_or_default();
-    let text = |k: &str| {
-        c.get(k)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
+    let c = &verdict.credential;
+    let text = |v: &Option<Value>| Facts::text(v).to_owned();
     let known = verdict.status_of(CheckKind::Issuer) == Some(Status::Passed);
-    let trust = c.get("issuerTrust").and_then(Value::as_str);
-    let issuer = match (text("issuerName"), text("issuer"), trust) {
+    let issuer_id = c.issuer.clone().unwrap_or_default();
+    let issuer = match (text(&c.issuer_name), issuer_id, c.issuer_trust) {
         (name, id, Some(trust)) if known && !name.is_empty() => format!("{name} ({id}, {trust})"),
         (_, id, Some(trust)) if known => format!("{id} ({trust})"),
         // A name the credential gives itself is its claim, never presented as a fact.
@@ -126,11 +121,11 @@ fn view_of(verdict: &Verdict, our_name: &str, links: Option<Links>) -> VerdictVi
             _ => "bad",
         },
         explanation: headline.explanation(),
-        holder: text("holder"),
-        achievement: text("achievement"),
-        level: text("level"),
-        issued: date_of(c.get("validFrom")),
-        expires: date_of(c.get("validUntil")),
+        holder: text(&c.holder),
+        achievement: text(&c.achievement),
+        level: text(&c.level),
+        issued: date_of(c.valid_from.as_ref()),
+        expires: date_of(c.valid_until.as_ref()),
         issuer,
         checked_at: verdict
             .checked_at

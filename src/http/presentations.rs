@@ -41,22 +41,6 @@ pub struct VerifyPresentationRequest {
     pub options: Option<PresentationOptions>,
 }
 
-/// The verdict on a presentation: `200` when verified, `422` with the same shape when not.
-#[derive(ToSchema)]
-pub struct PresentationVerdict {
-    pub verified: bool,
-    /// The presentation's own checks (its proof).
-    pub checks: Vec<s::CheckResult>,
-    #[schema(nullable = false)]
-    pub holder: Option<String>,
-    /// `data-integrity` or `vp+jwt`.
-    pub format: String,
-    /// One verdict per `verifiableCredential` entry, in order.
-    pub credentials: Vec<s::Verdict>,
-    #[schema(format = DateTime)]
-    pub checked_at: String,
-}
-
 /// Reads JSON (any accepted shape) or a bare compact JWT.
 pub fn read_presentation(bytes: &[u8]) -> Result<(PresentedVp, Expected), ApiError> {
     let text = std::str::from_utf8(bytes)
@@ -90,9 +74,9 @@ pub fn read_presentation(bytes: &[u8]) -> Result<(PresentedVp, Expected), ApiErr
         content((VerifyPresentationRequest = "application/json"), (String = "text/plain"))),
     responses(
         (status = 200, description = "Verified: the presentation's proof and every credential",
-            body = PresentationVerdict),
+            body = s::PresentationVerdict),
         (status = 422, description = "Not verified: the same verdict shape says why",
-            body = PresentationVerdict),
+            body = s::PresentationVerdict),
         (status = 400, response = BadRequest),
     )
 )]

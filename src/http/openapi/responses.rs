@@ -2,6 +2,8 @@
 //! OpenAPI document (OpenAPI 3.1 Schema Objects) says: one type for the wire and the document,
 //! instead of a `json!` body beside a hand-kept mirror. Re-exported by `schemas`.
 
+use crate::domain::ids::CredentialId;
+use crate::problem::ProblemCode;
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -87,4 +89,101 @@ pub struct AuditEntry {
 pub struct AuditPage {
     pub entries: Vec<AuditEntry>,
     pub next_after: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SubmissionStatus {
+    Issued,
+    Pending,
+    Rejected,
+}
+
+/// Where the issued credential can be fetched, shared and verified.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Links {
+    pub credential: String,
+    pub jwt: String,
+    pub share: String,
+    pub verify: String,
+    pub pdf: String,
+}
+
+impl Links {
+    pub fn new(base: &str, id: &CredentialId) -> Self {
+        Self {
+            credential: format!("{base}/credentials/{id}"),
+            jwt: format!("{base}/credentials/{id}.jwt"),
+            share: format!("{base}/c/{id}"),
+            verify: format!("{base}/v/{id}"),
+            pdf: format!("{base}/credentials/{id}.pdf"),
+        }
+    }
+}
+
+/// `201` issued, `200` an idempotent repeat, `202` pending (held for prerequisites).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Submission {
+    pub status: SubmissionStatus,
+    pub attempt_id: String,
+    /// The same body was submitted before: this is the same answer.
+    pub repeat: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = Uuid, nullable = false)]
+    pub credential_id: Option<CredentialId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub links: Option<Links>,
+    /// Held results of the same candidate issued because this one completed their lineage.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<String>>, nullable = false)]
+    pub released: Option<Vec<CredentialId>>,
+    /// Prerequisite achievement codes still missing (pending only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub missing: Option<Vec<String>>,
+}
+
+/// A batch item refused on its own: the problem it would have answered with alone.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Rejection {
+    /// Always `rejected`.
+    pub status: SubmissionStatus,
+    pub attempt_id: String,
+    #[schema(value_type = String)]
+    pub code: ProblemCode,
+    pub detail: String,
+    /// The problem's extra members (e.g. `errors` for `schema_violation`), if it has any.
+    pub details: Option<Value>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum ItemOutcome {
+    Submitted(Submission),
+    Rejected(Rejection),
+}
+
+/// One item's outcome, with the status it would have had on its own.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchItem {
+    pub index: usize,
+    #[schema(minimum = 200, maximum = 599)]
+    pub http_status: u16,
+    #[serde(flatten)]
+    pub outcome: ItemOutcome,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct BatchSummary {
+    pub issued: u32,
+    pub repeated: u32,
+    pub pending: u32,
+    pub rejected: u32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchOutcome {
+    pub summary: BatchSummary,
+    pub results: Vec<BatchItem>,
 }

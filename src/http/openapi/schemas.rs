@@ -13,6 +13,8 @@ use utoipa::{PartialSchema, ToSchema};
 
 pub use super::resources::*;
 pub use super::responses::*;
+pub use crate::service::verify::presentation::PresentationVerdict;
+pub use crate::service::verify::{CheckKind, Verdict};
 
 /// RFC 9457 problem details. `code` is stable and is what clients branch on; some codes add
 /// members (e.g. `errors` for `schema_violation`, `attempt_id` for `below_pass_mark`).
@@ -73,81 +75,6 @@ impl ToSchema for ExamResultBatch {
     }
 }
 
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum SubmissionStatus {
-    Issued,
-    Pending,
-    Rejected,
-}
-
-/// Where the issued credential can be fetched, shared and verified.
-#[derive(ToSchema)]
-pub struct Links {
-    pub credential: String,
-    pub jwt: String,
-    pub share: String,
-    pub verify: String,
-    pub pdf: String,
-}
-
-/// `201` issued, `200` an idempotent repeat, `202` pending (held for prerequisites).
-#[derive(ToSchema)]
-pub struct Submission {
-    pub status: SubmissionStatus,
-    pub attempt_id: String,
-    pub repeat: bool,
-    #[schema(format = Uuid, nullable = false)]
-    pub credential_id: Option<String>,
-    #[schema(nullable = false)]
-    pub links: Option<Links>,
-    /// Held results of the same candidate issued because this one completed their lineage.
-    #[schema(nullable = false)]
-    pub released: Option<Vec<String>>,
-    /// Prerequisite achievement codes still missing (pending only).
-    #[schema(nullable = false)]
-    pub missing: Option<Vec<String>>,
-}
-
-#[derive(ToSchema)]
-pub struct BatchSummary {
-    pub issued: u32,
-    pub repeated: u32,
-    pub pending: u32,
-    pub rejected: u32,
-}
-
-/// One item's outcome, with the status it would have had on its own.
-#[derive(ToSchema)]
-pub struct BatchItem {
-    pub index: u32,
-    #[schema(minimum = 200, maximum = 599)]
-    pub http_status: u16,
-    pub status: SubmissionStatus,
-    pub attempt_id: String,
-    #[schema(nullable = false)]
-    pub repeat: Option<bool>,
-    #[schema(format = Uuid, nullable = false)]
-    pub credential_id: Option<String>,
-    #[schema(nullable = false)]
-    pub links: Option<Links>,
-    #[schema(nullable = false)]
-    pub released: Option<Vec<String>>,
-    #[schema(nullable = false)]
-    pub missing: Option<Vec<String>>,
-    #[schema(nullable = false)]
-    pub code: Option<String>,
-    #[schema(nullable = false)]
-    pub detail: Option<String>,
-    pub details: Option<Value>,
-}
-
-#[derive(ToSchema)]
-pub struct BatchOutcome {
-    pub summary: BatchSummary,
-    pub results: Vec<BatchItem>,
-}
-
 /// A W3C Verifiable Credential (VC Data Model 2.0); ours are also Open Badges 3.0
 /// `OpenBadgeCredential`s (see `GET /schemas/credential.schema.json`).
 #[derive(ToSchema)]
@@ -203,22 +130,10 @@ pub struct Issued {
 }
 
 #[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum CheckName {
-    Proof,
-    Issuer,
-    Validity,
-    Revocation,
-    Suspension,
-    Schema,
-    Lineage,
-}
-
-#[derive(ToSchema)]
 pub struct VerifyOptions {
     /// Run only these checks.
     #[schema(nullable = false)]
-    pub checks: Option<Vec<CheckName>>,
+    pub checks: Option<Vec<CheckKind>>,
 }
 
 /// VC API "Verify Credential" request: the credential (with an embedded proof, or an
@@ -239,46 +154,6 @@ pub enum VerifyInput {
     Credential(VerifiableCredential),
     /// A compact vc+jwt.
     Jwt(String),
-}
-
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum CheckStatus {
-    Passed,
-    Failed,
-    Unknown,
-    Skipped,
-}
-
-#[derive(ToSchema)]
-pub struct CheckResult {
-    pub check: String,
-    pub status: CheckStatus,
-    #[schema(nullable = false)]
-    pub detail: Option<String>,
-}
-
-#[derive(ToSchema)]
-pub struct LineageLink {
-    pub depth: u32,
-    pub credential: String,
-    pub achievement: String,
-    pub status: CheckStatus,
-    pub detail: String,
-}
-
-/// A verdict: `200` when verified, `422` with the same shape when not.
-#[derive(ToSchema)]
-pub struct Verdict {
-    pub verified: bool,
-    pub checks: Vec<CheckResult>,
-    /// What the credential says (holder, achievement, validity), when it could be read.
-    pub credential: Option<Value>,
-    pub format: String,
-    #[schema(format = DateTime)]
-    pub checked_at: String,
-    #[schema(nullable = false)]
-    pub lineage: Option<Vec<LineageLink>>,
 }
 
 /// The verifier page's form: pasted text in `credential`, or an uploaded `file`.

@@ -4,8 +4,9 @@
 use crate::domain::status::StatusPurpose;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = CheckName)]
 pub enum CheckKind {
     Proof,
     Issuer,

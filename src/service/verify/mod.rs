@@ -26,13 +26,17 @@ use crate::problem::ProblemCode;
 use crate::vc::{jwt, proof};
 use checks::{issuer_check, schema, validity};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use time::OffsetDateTime;
+use utoipa::ToSchema;
 
 pub use keys::KeyOrigin;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+// The verdict types are the VC API wire format itself, so they also derive the schemas the
+// OpenAPI document gives for them (under the names the document has always used).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = CheckStatus)]
 pub enum Status {
     Passed,
     Failed,
@@ -40,7 +44,8 @@ pub enum Status {
     Skipped,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = CheckResult)]
 pub struct Check {
     pub check: CheckKind,
     pub status: Status,
@@ -62,7 +67,7 @@ fn check(kind: CheckKind, status: Status, detail: impl Into<String>) -> Check {
 }
 
 /// One link of a lineage chain, for pages that draw it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct LineageLink {
     pub depth: usize,
     pub credential: String,
@@ -71,16 +76,51 @@ pub struct LineageLink {
     pub detail: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A verdict: `200` when verified, `422` with the same shape when not.
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Verdict {
     pub verified: bool,
     pub checks: Vec<Check>,
-    pub credential: Option<Value>,
+    /// What the credential says (holder, achievement, validity).
+    pub credential: Facts,
+    /// `data-integrity` or `vc+jwt`.
     pub format: &'static str,
     #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub checked_at: OffsetDateTime,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub lineage: Vec<LineageLink>,
+}
+
+/// What a presented credential says about itself, copied as written (a credential may give a
+/// name as a language map, so values are not narrowed to strings); `null` where it is silent.
+/// These are claims, not facts checked: pages show them under the verdict's headline.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = CredentialFacts)]
+pub struct Facts {
+    pub id: Option<Value>,
+    pub name: Option<Value>,
+    /// `credentialSubject.name`.
+    pub holder: Option<Value>,
+    /// The achievement's name, else the credential's.
+    pub achievement: Option<Value>,
+    pub achievement_id: Option<Value>,
+    /// The achievement's first alignment `targetName` (the program level).
+    pub level: Option<Value>,
+    pub issuer: Option<String>,
+    pub issuer_name: Option<Value>,
+    /// How the signing key is known, when it is (`this issuer`, `trusted issuer`, …).
+    pub issuer_trust: Option<&'static str>,
+    pub valid_from: Option<Value>,
+    pub valid_until: Option<Value>,
+}
+
+impl Facts {
+    /// The value as text, or empty when it is absent or not a string.
+    pub fn text(value: &Option<Value>) -> &str {
+        value.as_ref().and_then(Value::as_str).unwrap_or_default()
+    }
 }
 
 impl Verdict {
@@ -257,28 +297,34 @@ pub async fn verify(
     Ok(Verdict {
         verified,
         checks,
-        credential: Some(summary(&credential, &resolver)),
+        credential: facts(&credential, &resolver),
         format,
         checked_at: now,
         lineage: links,
     })
 }
 
-fn summary(credential: &Value, resolver: &keys::Resolver) -> Value {
+fn facts(credential: &Value, resolver: &keys::Resolver) -> Facts {
     let subject = &credential["credentialSubject"];
-    json!({
-        "id": credential.get("id"),
-        "name": credential.get("name"),
-        "holder": subject.get("name"),
-        "achievement": subject.pointer("/achievement/name").or_else(|| credential.get("name")),
-        "achievementId": subject.pointer("/achievement/id"),
-        "level": subject.pointer("/achievement/alignment/0/targetName"),
-        "issuer": jwt::issuer_id(credential),
-        "issuerName": credential.pointer("/issuer/name"),
-        "issuerTrust": resolver.issuer_origin(credential).map(|o| o.as_str()),
-        "validFrom": credential.get("validFrom"),
-        "validUntil": credential.get("validUntil"),
-    })
+    let at = |pointer: &str| credential.pointer(pointer).cloned();
+    Facts {
+        id: at("/id"),
+        name: at("/name"),
+        holder: subject.get("name").cloned(),
+        achievement: subject
+            .pointer("/achievement/name")
+            .or_else(|| credential.get("name"))
+            .cloned(),
+        achievement_id: subject.pointer("/achievement/id").cloned(),
+        level: subject
+            .pointer("/achievement/alignment/0/targetName")
+            .cloned(),
+        issuer: jwt::issuer_id(credential),
+        issuer_name: at("/issuer/name"),
+        issuer_trust: resolver.issuer_origin(credential).map(|o| o.as_str()),
+        valid_from: at("/validFrom"),
+        valid_until: at("/validUntil"),
+    }
 }
 
 pub(crate) fn proof_detail(v: &proof::ProofVerdict, origin: KeyOrigin) -> String {

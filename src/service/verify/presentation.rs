@@ -28,16 +28,19 @@ pub enum PresentedVp {
     Jwt(String),
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// The verdict on a presentation: `200` when verified, `422` with the same shape when not.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PresentationVerdict {
     pub verified: bool,
     /// The presentation's own checks: its proof.
     pub checks: Vec<Check>,
     pub holder: Option<String>,
+    /// `data-integrity` or `vp+jwt`.
     pub format: &'static str,
     /// One verdict per `verifiableCredential` entry, in order.
     pub credentials: Vec<Verdict>,
     #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub checked_at: OffsetDateTime,
 }
 
