@@ -257,7 +257,8 @@ async fn change(
     let verb = if outcome.changed { "now" } else { "already" };
     println!(
         "credential {} is {verb} {}",
-        outcome.credential_id, outcome.state
+        outcome.credential_id,
+        outcome.state.as_str()
     );
     for c in &outcome.cascaded {
         println!("  also revoked (depends on it): {c}");

@@ -20,7 +20,19 @@ fn err(what: &'static str, message: impl Into<String>) -> IdError {
 }
 
 /// A credential's public id: a random (v4) UUID, so ids are neither guessable nor sequential.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(transparent)]
 pub struct CredentialId(Uuid);
 

@@ -19,7 +19,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 pub fn parse_id(text: &str) -> Result<CredentialId, ApiError> {
     CredentialId::parse(text)
@@ -185,16 +185,17 @@ pub async fn issue(
 ) -> ApiResult<Response> {
     let actor = caller.require(Role::Issuer)?;
     let issued = vc_api::issue(&ctx, actor, &body).await?;
-    let credential: Value = serde_json::from_str(&issued.json)
+    let location = credential::credential_url(ctx.base_url(), &issued.id);
+    let verifiable_credential = serde_json::value::RawValue::from_string(issued.json)
         .map_err(|e| ApiError::from(crate::service::ServiceError::internal(e.to_string())))?;
     let mut response = (
         StatusCode::CREATED,
-        Json(json!({"verifiableCredential": credential})),
+        Json(s::Issued {
+            verifiable_credential,
+        }),
     )
         .into_response();
-    if let Ok(location) =
-        HeaderValue::from_str(&credential::credential_url(ctx.base_url(), &issued.id))
-    {
+    if let Ok(location) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, location);
     }
     Ok(response)

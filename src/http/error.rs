@@ -5,9 +5,30 @@ use crate::problem::ProblemCode;
 use crate::service::{ErrorClass, ServiceError};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::{Map, Value};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// RFC 9457 problem details. `code` is stable and is what clients branch on; some codes add
+/// members (e.g. `errors` for `schema_violation`, `attempt_id` for `below_pass_mark`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// `urn:attest:problem:{code}`.
+    #[schema(example = "urn:attest:problem:not_found")]
+    pub r#type: String,
+    /// The HTTP reason phrase of `status`.
+    pub title: &'static str,
+    #[schema(minimum = 400, maximum = 599)]
+    pub status: u16,
+    #[schema(value_type = String, pattern = "^[a-z][a-z0-9_]*$", example = "not_found")]
+    pub code: ProblemCode,
+    pub detail: String,
+    /// The members a code adds; never one of the five above.
+    #[serde(flatten)]
+    #[schema(ignore)]
+    pub extra: Map<String, Value>,
+}
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -90,20 +111,21 @@ impl From<ServiceError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let title = self.status.canonical_reason().unwrap_or("Error");
-        let mut body = json!({
-            "type": format!("urn:attest:problem:{}", self.code),
-            "title": title,
-            "status": self.status.as_u16(),
-            "code": self.code,
-            "detail": self.detail,
-        });
-        if let (Some(Value::Object(extra)), Some(map)) = (self.extra, body.as_object_mut()) {
-            for (k, v) in extra {
-                map.entry(k).or_insert(v);
-            }
-        }
-        let mut response = (self.status, body.to_string()).into_response();
+        let mut extra = match self.extra {
+            Some(Value::Object(extra)) => extra,
+            _ => Map::new(),
+        };
+        extra.retain(|k, _| !["type", "title", "status", "code", "detail"].contains(&k.as_str()));
+        let body = Problem {
+            r#type: format!("urn:attest:problem:{}", self.code),
+            title: self.status.canonical_reason().unwrap_or("Error"),
+            status: self.status.as_u16(),
+            code: self.code,
+            detail: self.detail,
+            extra,
+        };
+        let body = serde_json::to_string(&body).unwrap_or_default();
+        let mut response = (self.status, body).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         if self.status == StatusCode::SERVICE_UNAVAILABLE {

@@ -61,29 +61,56 @@ pub async fn jwks(State(ctx): State<AppState>) -> ApiResult<Response> {
     summary = "The certification program",
     responses((status = 200, description = "Levels, tracks and achievements", body = s::Catalog))
 )]
-pub async fn catalog(State(ctx): State<AppState>) -> Json<Value> {
+pub async fn catalog(State(ctx): State<AppState>) -> Json<s::Catalog> {
     let base = ctx.base_url();
     let c = &ctx.catalog;
-    let achievements: Vec<Value> = c
+    let codes = |list: &[&crate::domain::catalog::Achievement]| {
+        list.iter().map(|a| a.code.to_string()).collect()
+    };
+    let achievements = c
         .achievements()
         .iter()
-        .map(|a| {
-            json!({
-                "code": a.code.as_str(), "name": a.name, "url": format!("{base}/achievements/{}", a.code),
-                "track": a.track.id, "level": a.level.id,
-                "prerequisites": a.prerequisites.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
-                "next": c.next_steps(&a.code).iter().map(|n| n.code.as_str()).collect::<Vec<_>>(),
-                "valid_for": a.validity.to_string(), "pass_mark": a.pass_mark, "max_score": a.max_score,
-                "skills": a.skills,
-            })
+        .map(|a| s::AchievementInfo {
+            code: a.code.to_string(),
+            name: a.name.clone(),
+            url: format!("{base}/achievements/{}", a.code),
+            track: a.track.id.clone(),
+            level: a.level.id.clone(),
+            prerequisites: a.prerequisites.iter().map(ToString::to_string).collect(),
+            next: codes(&c.next_steps(&a.code)),
+            valid_for: a.validity.to_string(),
+            pass_mark: a.pass_mark,
+            max_score: a.max_score,
+            skills: a.skills.clone(),
         })
         .collect();
-    Json(json!({
-        "program": {"name": c.program.name, "framework": c.program.framework, "issuer": ctx.config.issuer_name},
-        "levels": c.levels.iter().map(|l| json!({"id": l.id, "name": l.name, "rank": l.rank, "url": format!("{base}/catalog#level-{}", l.id)})).collect::<Vec<_>>(),
-        "tracks": c.tracks.iter().map(|t| json!({"id": t.id, "name": t.name, "description": t.description})).collect::<Vec<_>>(),
-        "achievements": achievements,
-    }))
+    Json(s::Catalog {
+        program: s::ProgramInfo {
+            name: c.program.name.clone(),
+            framework: c.program.framework.clone(),
+            issuer: ctx.config.issuer_name.clone(),
+        },
+        levels: c
+            .levels
+            .iter()
+            .map(|l| s::LevelInfo {
+                id: l.id.clone(),
+                name: l.name.clone(),
+                rank: l.rank,
+                url: format!("{base}/catalog#level-{}", l.id),
+            })
+            .collect(),
+        tracks: c
+            .tracks
+            .iter()
+            .map(|t| s::TrackInfo {
+                id: t.id.clone(),
+                name: t.name.clone(),
+                description: t.description.clone(),
+            })
+            .collect(),
+        achievements,
+    })
 }
 
 #[utoipa::path(

@@ -1,44 +1,12 @@
-//! Shapes of the admin listings, status changes and public resources, for the OpenAPI
-//! document only (never constructed; checked against the running server by schemathesis).
-//! Bodies the handlers build from a struct live in `responses.rs` instead. Re-exported by
-//! `schemas`.
+//! Shapes of the standard documents we serve (an Open Badges `Achievement`, the DID document,
+//! the JWK Set), for the OpenAPI document only: they are built as JSON by `vc`, which follows
+//! their specifications, so what is described here is their outline (never constructed;
+//! checked against the running server by schemathesis). Bodies the handlers build from a
+//! struct live in `responses.rs` instead. Re-exported by `schemas`.
 #![allow(dead_code)] // never constructed
 
 use serde_json::Value;
 use utoipa::ToSchema;
-
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum CredentialState {
-    Active,
-    Suspended,
-    Revoked,
-}
-
-/// The result of revoke, suspend or reinstate.
-#[derive(ToSchema)]
-pub struct StatusChange {
-    #[schema(format = Uuid)]
-    pub credential_id: String,
-    pub action: String,
-    pub state: CredentialState,
-    /// False when the credential was already in that state (a harmless repeat).
-    pub changed: bool,
-    pub reason: String,
-    /// Dependents revoked with it (`cascade: true`).
-    pub cascaded: Vec<String>,
-    /// Dependents left as they were.
-    pub dependents: Vec<String>,
-}
-
-/// The certification program: levels, tracks and achievements with their prerequisites.
-#[derive(ToSchema)]
-pub struct Catalog {
-    pub program: Value,
-    pub levels: Vec<Value>,
-    pub tracks: Vec<Value>,
-    pub achievements: Vec<Value>,
-}
 
 /// An Open Badges 3.0 `Achievement` (JSON-LD).
 #[derive(ToSchema)]

@@ -57,7 +57,6 @@ pub struct CredentialSummary {
     /// Unix seconds.
     pub issued_at: i64,
     pub valid_until: Option<i64>,
-    #[schema(value_type = super::resources::CredentialState)]
     pub state: crate::domain::status::CredentialState,
     pub state_reason: Option<String>,
     pub state_changed_at: Option<i64>,
@@ -186,4 +185,65 @@ pub struct BatchSummary {
 pub struct BatchOutcome {
     pub summary: BatchSummary,
     pub results: Vec<BatchItem>,
+}
+
+/// The certification program: levels, tracks and achievements with their prerequisites.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Catalog {
+    pub program: ProgramInfo,
+    pub levels: Vec<LevelInfo>,
+    pub tracks: Vec<TrackInfo>,
+    pub achievements: Vec<AchievementInfo>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProgramInfo {
+    pub name: String,
+    pub framework: String,
+    /// The issuer's name, as credentials give it.
+    pub issuer: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LevelInfo {
+    pub id: String,
+    pub name: String,
+    /// Lower ranks come first; `null` for levels outside the ladder.
+    pub rank: Option<u8>,
+    pub url: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrackInfo {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AchievementInfo {
+    pub code: String,
+    pub name: String,
+    /// The Open Badges `Achievement` (`GET /achievements/{code}`).
+    pub url: String,
+    pub track: String,
+    pub level: String,
+    /// Codes that must be held (and valid) first.
+    pub prerequisites: Vec<String>,
+    /// Codes this one is a prerequisite of.
+    pub next: Vec<String>,
+    /// How long a credential stays valid, e.g. `3 years` or `18 months`.
+    pub valid_for: String,
+    pub pass_mark: u32,
+    pub max_score: u32,
+    pub skills: Vec<String>,
+}
+
+/// VC API "Issue Credential" answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Issued {
+    /// The signed credential, exactly as stored.
+    #[serde(rename = "verifiableCredential")]
+    #[schema(value_type = super::schemas::VerifiableCredential)]
+    pub verifiable_credential: Box<serde_json::value::RawValue>,
 }

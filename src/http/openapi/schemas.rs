@@ -13,24 +13,11 @@ use utoipa::{PartialSchema, ToSchema};
 
 pub use super::resources::*;
 pub use super::responses::*;
+pub use crate::domain::status::CredentialState;
+pub use crate::http::error::Problem;
+pub use crate::service::status::ChangeOutcome as StatusChange;
 pub use crate::service::verify::presentation::PresentationVerdict;
 pub use crate::service::verify::{CheckKind, Verdict};
-
-/// RFC 9457 problem details. `code` is stable and is what clients branch on; some codes add
-/// members (e.g. `errors` for `schema_violation`, `attempt_id` for `below_pass_mark`).
-#[derive(ToSchema)]
-pub struct Problem {
-    /// `urn:attest:problem:{code}`.
-    #[schema(example = "urn:attest:problem:not_found")]
-    pub r#type: String,
-    /// The HTTP reason phrase of `status`.
-    pub title: String,
-    #[schema(minimum = 400, maximum = 599)]
-    pub status: u16,
-    #[schema(pattern = "^[a-z][a-z0-9_]*$", example = "not_found")]
-    pub code: String,
-    pub detail: String,
-}
 
 /// An exam result as `schemas/exam-result.schema.json` defines it (embedded verbatim in the
 /// served document; the placeholder below is replaced).
@@ -121,12 +108,6 @@ pub struct IssueRequest {
     pub credential: UnsignedCredential,
     #[schema(nullable = false)]
     pub options: Option<IssueOptions>,
-}
-
-#[derive(ToSchema)]
-pub struct Issued {
-    #[serde(rename = "verifiableCredential")]
-    pub verifiable_credential: VerifiableCredential,
 }
 
 #[derive(ToSchema)]

@@ -13,19 +13,21 @@ use crate::store::{StateChange, Tx};
 use serde_json::json;
 use std::collections::HashSet;
 
-#[derive(Debug, Clone, serde::Serialize)]
+/// The result of revoke, suspend or reinstate (the admin API's answer as it is).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = StatusChange)]
 pub struct ChangeOutcome {
-    pub credential_id: String,
-    pub action: &'static str,
-    pub state: &'static str,
+    pub credential_id: CredentialId,
+    pub action: StatusAction,
+    pub state: CredentialState,
     /// False when the credential was already in that state (a harmless repeat).
     pub changed: bool,
     pub reason: String,
     /// Credentials whose lineage depends on this one, and which were revoked with it.
-    pub cascaded: Vec<String>,
+    pub cascaded: Vec<CredentialId>,
     /// Dependents, direct and indirect and not yet revoked, left as they were (no cascade
     /// asked): what a cascade would revoke.
-    pub dependents: Vec<String>,
+    pub dependents: Vec<CredentialId>,
 }
 
 /// Applies an admin action. The change and its audit entry commit together, before the caller
@@ -79,7 +81,7 @@ async fn change_once(
                 )
                 .await?;
                 if did_change {
-                    cascaded.push(dep.to_string());
+                    cascaded.push(dep);
                 }
             } else if tx
                 .credential(&dep)
@@ -87,7 +89,7 @@ async fn change_once(
                 .is_some_and(|r| r.state != CredentialState::Revoked)
             {
                 // Everything a cascade would revoke, indirect dependents included.
-                dependents.push(dep.to_string());
+                dependents.push(dep);
             }
             queue.extend(tx.dependents(&dep).await?);
         }
@@ -95,9 +97,9 @@ async fn change_once(
     tx.commit().await?;
     crate::metrics::status_changed(action, usize::from(changed) + cascaded.len());
     Ok(ChangeOutcome {
-        credential_id: id.to_string(),
-        action: action.as_str(),
-        state: state.as_str(),
+        credential_id: *id,
+        action,
+        state,
         changed,
         reason: reason.to_owned(),
         cascaded,
