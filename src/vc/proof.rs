@@ -41,9 +41,11 @@ pub enum ProofError {
 /// Proofs per document unless the caller sets its own cap: a proof set or chain of a handful.
 pub const DEFAULT_MAX_PROOFS: usize = 4;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
 pub enum Cryptosuite {
+    #[schema(rename = "eddsa-rdfc-2022")]
     EddsaRdfc2022,
+    #[schema(rename = "eddsa-jcs-2022")]
     EddsaJcs2022,
 }
 

@@ -224,3 +224,43 @@ async fn cancelling_needs_a_reason() {
         .unwrap();
     assert_problem(res, 400, "invalid_reason").await;
 }
+
+/// The closed sets the document lists are derived from the code's own types: every value it
+/// names is one the server reads back, and none is missing.
+#[tokio::test]
+async fn documented_enumerations_are_the_codes_own() {
+    use attest::domain::status::CredentialState;
+    use attest::service::verify::CheckKind;
+    use attest::vc::proof::Cryptosuite;
+    let app = TestApp::spawn().await;
+    let doc = document(&app).await;
+    let values = |name: &str| -> Vec<String> {
+        doc["components"]["schemas"][name]["enum"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name} is an enumeration"))
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect()
+    };
+    let checks = values("CheckName");
+    assert_eq!(checks.len(), CheckKind::ALL.len());
+    for name in &checks {
+        assert_eq!(
+            CheckKind::parse(name).map(|k| k.as_str()),
+            Some(name.as_str())
+        );
+    }
+    let states = values("CredentialState");
+    assert_eq!(states, ["active", "suspended", "revoked"]);
+    for name in &states {
+        assert_eq!(
+            CredentialState::parse(name).map(|s| s.as_str()),
+            Some(name.as_str())
+        );
+    }
+    let suites = values("Cryptosuite");
+    assert_eq!(suites.len(), 2);
+    for name in &suites {
+        assert_eq!(Cryptosuite::parse(name).unwrap().name(), name);
+    }
+}

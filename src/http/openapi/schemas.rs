@@ -18,6 +18,7 @@ pub use crate::http::error::Problem;
 pub use crate::service::status::ChangeOutcome as StatusChange;
 pub use crate::service::verify::presentation::PresentationVerdict;
 pub use crate::service::verify::{CheckKind, Verdict};
+pub use crate::vc::proof::Cryptosuite;
 
 /// An exam result as `schemas/exam-result.schema.json` defines it (embedded verbatim in the
 /// served document; the placeholder below is replaced).
@@ -86,14 +87,6 @@ pub struct UnsignedCredential {
     pub r#type: Value,
     #[serde(rename = "credentialSubject")]
     pub credential_subject: Value,
-}
-
-#[derive(ToSchema)]
-pub enum Cryptosuite {
-    #[serde(rename = "eddsa-rdfc-2022")]
-    EddsaRdfc2022,
-    #[serde(rename = "eddsa-jcs-2022")]
-    EddsaJcs2022,
 }
 
 #[derive(ToSchema)]
