@@ -13,7 +13,7 @@ use super::openapi::{BadRequest, Conflict, NotFound};
 use crate::app::AppState;
 use crate::problem::ProblemCode;
 use crate::service::Role;
-use crate::service::oid4vci::{self, Oid4vciError, metadata, offer, qr, token};
+use crate::service::oid4vci::{self, Oid4vciError, metadata, offer, qr, token, wire};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -21,7 +21,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 
 /// Largest token or credential request read (a credential request is one proof JWT).
@@ -59,7 +59,10 @@ impl IntoResponse for Oid4vciError {
                 let mut response = no_store(
                     (
                         status,
-                        Json(json!({"error": error, "error_description": description})),
+                        Json(OAuthError {
+                            error: error.to_owned(),
+                            error_description: description,
+                        }),
                     )
                         .into_response(),
                 );
@@ -78,15 +81,18 @@ impl IntoResponse for Oid4vciError {
 #[utoipa::path(get, path = "/.well-known/openid-credential-issuer", tag = "wallet",
     summary = "OID4VCI Credential Issuer Metadata (§12.2)",
     responses((status = 200, description = "One credential configuration per achievement and \
-        format (`{achievement}.ldp_vc`, `{achievement}.jwt_vc_json`)", body = Object)))]
-pub async fn issuer_metadata(State(ctx): State<AppState>) -> Json<Value> {
+        format (`{achievement}.ldp_vc`, `{achievement}.jwt_vc_json`)", body = wire::IssuerMetadata)))]
+pub async fn issuer_metadata(State(ctx): State<AppState>) -> Json<wire::IssuerMetadata> {
     Json(metadata::issuer_metadata(&ctx))
 }
 
 #[utoipa::path(get, path = "/.well-known/oauth-authorization-server", tag = "wallet",
     summary = "OAuth 2.0 Authorization Server Metadata (RFC 8414) for the pre-authorized code flow",
-    responses((status = 200, description = "Token endpoint and grant", body = Object)))]
-pub async fn authorization_server_metadata(State(ctx): State<AppState>) -> Json<Value> {
+    responses((status = 200, description = "Token endpoint and grant",
+        body = wire::AuthorizationServerMetadata)))]
+pub async fn authorization_server_metadata(
+    State(ctx): State<AppState>,
+) -> Json<wire::AuthorizationServerMetadata> {
     Json(metadata::authorization_server_metadata(&ctx))
 }
 
@@ -103,8 +109,7 @@ pub struct OfferRequest {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OfferResponse {
     /// The Credential Offer (OID4VCI §4.1.1), as the link carries it.
-    #[schema(value_type = Object)]
-    credential_offer: Value,
+    credential_offer: wire::CredentialOffer,
     /// `openid-credential-offer://?credential_offer=…`, for a wallet on the same device.
     offer_link: String,
     /// The link as a QR code: `data:image/png;base64,…`.
@@ -257,8 +262,8 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     request_body(content = Object, content_type = "application/json", description =
         "`{\"credential_configuration_id\": \"…\", \"proofs\": {\"jwt\": [\"…\"]}}`"),
     responses(
-        (status = 200, description = "`{\"credentials\": [{\"credential\": …}]}`: an ldp_vc JSON \
-            credential or a jwt_vc_json compact JWT", body = Object),
+        (status = 200, description = "An ldp_vc JSON credential or a jwt_vc_json compact JWT",
+            body = wire::CredentialResponse),
         (status = 400, response = OAuthError),
         (status = 401, response = OAuthError),
     ))]

@@ -10,6 +10,7 @@
 use super::metadata::{Format, configuration_id, parse_configuration_id};
 use super::offer::refusal;
 use super::proof::{self, CheckedProof};
+use super::wire::{CredentialResponse, IssuedCredential};
 use super::{Oid4vciError, Oid4vciResult, hash};
 use crate::domain::ids::CredentialId;
 use crate::service::{Actor, Context, Role, ServiceError, audit, keys, signing};
@@ -98,7 +99,11 @@ fn bound_copy(record_json: &str, copy_id: &str, holder_did: &str, issuer: &str) 
 }
 
 /// Answers a credential request made with `access_token`; the §8.3 response body.
-pub async fn issue(ctx: &Context, access_token: &str, body: &Value) -> Oid4vciResult<Value> {
+pub async fn issue(
+    ctx: &Context,
+    access_token: &str,
+    body: &Value,
+) -> Oid4vciResult<CredentialResponse> {
     let now = ctx.now();
     let at = now.unix_timestamp();
     let mut tx = ctx.store.begin().await?;
@@ -202,5 +207,7 @@ pub async fn issue(ctx: &Context, access_token: &str, body: &Value) -> Oid4vciRe
         }
         other => other?,
     }
-    Ok(json!({"credentials": [{"credential": credential}]}))
+    Ok(CredentialResponse {
+        credentials: vec![IssuedCredential { credential }],
+    })
 }

@@ -4,11 +4,15 @@
 //! from OID4VCI §12.3). One credential configuration per achievement and format (Appendix
 //! A.1.1 `jwt_vc_json`, A.1.2 `ldp_vc`).
 
+use super::wire::{
+    AuthorizationServerMetadata, CredentialConfiguration, CredentialDefinition, CredentialMetadata,
+    Display, IssuerMetadata, JwtProofType, Logo, ProofTypes,
+};
 use super::{CREDENTIAL_PATH, NONCE_PATH, PRE_AUTHORIZED_GRANT, TOKEN_PATH};
 use crate::domain::catalog::Achievement;
 use crate::service::Context;
 use crate::vc::contexts::{OB_V3, VC_V2};
-use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
 
 /// The two formats a record can be copied into a wallet as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,43 +51,49 @@ pub fn parse_configuration_id(id: &str) -> Option<(&str, Format)> {
 pub const PROOF_ALGORITHMS: [&str; 2] = ["EdDSA", "ES256"];
 pub const BINDING_METHODS: [&str; 2] = ["did:key", "did:jwk"];
 
-fn configuration(ctx: &Context, a: &Achievement, format: Format) -> Value {
+fn configuration(ctx: &Context, a: &Achievement, format: Format) -> CredentialConfiguration {
     // The badge image (Open Badges `image`) as the wallet's card logo; PNG because wallets
     // do not all draw SVG.
-    let display = json!([{
-        "name": a.name,
-        "locale": "en",
-        "description": a.description,
-        "logo": {
-            "uri": crate::vc::credential::achievement_png_url(ctx.base_url(), a.code.as_str()),
-            "alt_text": format!("{} badge", a.name),
-        },
-    }]);
-    let types = json!(["VerifiableCredential", "OpenBadgeCredential"]);
-    let (definition, signing) = match format {
+    let display = vec![Display {
+        name: a.name.clone(),
+        locale: "en",
+        description: Some(a.description.clone()),
+        logo: Some(Logo {
+            uri: crate::vc::credential::achievement_png_url(ctx.base_url(), a.code.as_str()),
+            alt_text: format!("{} badge", a.name),
+        }),
+    }];
+    let r#type = vec!["VerifiableCredential", "OpenBadgeCredential"];
+    let (context, signing) = match format {
         Format::LdpVc => (
-            json!({"@context": [VC_V2, OB_V3], "type": types}),
-            json!([ctx.config.cryptosuite.name()]),
+            Some(vec![VC_V2, OB_V3]),
+            vec![ctx.config.cryptosuite.name()],
         ),
-        Format::JwtVcJson => (json!({"type": types}), json!(["EdDSA"])),
+        Format::JwtVcJson => (None, vec!["EdDSA"]),
     };
-    json!({
-        "format": format.as_str(),
-        "cryptographic_binding_methods_supported": BINDING_METHODS,
-        "credential_signing_alg_values_supported": signing,
-        "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": PROOF_ALGORITHMS}},
-        "credential_definition": definition,
+    CredentialConfiguration {
+        format: format.as_str(),
+        cryptographic_binding_methods_supported: BINDING_METHODS.to_vec(),
+        credential_signing_alg_values_supported: signing,
+        proof_types_supported: ProofTypes {
+            jwt: JwtProofType {
+                proof_signing_alg_values_supported: PROOF_ALGORITHMS.to_vec(),
+            },
+        },
+        credential_definition: CredentialDefinition { context, r#type },
         // §12.2.4: display data lives in `credential_metadata`; drafts before 1.0 read it
         // at the configuration's top level, so both are given.
-        "credential_metadata": {"display": display},
-        "display": display,
-    })
+        credential_metadata: CredentialMetadata {
+            display: display.clone(),
+        },
+        display,
+    }
 }
 
 /// `/.well-known/openid-credential-issuer`.
-pub fn issuer_metadata(ctx: &Context) -> Value {
+pub fn issuer_metadata(ctx: &Context) -> IssuerMetadata {
     let base = ctx.base_url();
-    let mut configurations = Map::new();
+    let mut configurations = BTreeMap::new();
     for a in ctx.catalog.achievements() {
         for format in Format::ALL {
             configurations.insert(
@@ -92,27 +102,30 @@ pub fn issuer_metadata(ctx: &Context) -> Value {
             );
         }
     }
-    json!({
-        "credential_issuer": base,
-        "credential_endpoint": format!("{base}{CREDENTIAL_PATH}"),
-        "nonce_endpoint": format!("{base}{NONCE_PATH}"),
-        // Pre-1.0 clients look for the token endpoint here; 1.0 reads the authorization
-        // server's metadata (this issuer is its own authorization server, §12.2.4).
-        "token_endpoint": format!("{base}{TOKEN_PATH}"),
-        "display": [{"name": ctx.config.issuer_name, "locale": "en"}],
-        "credential_configurations_supported": configurations,
-    })
+    IssuerMetadata {
+        credential_issuer: base.to_owned(),
+        credential_endpoint: format!("{base}{CREDENTIAL_PATH}"),
+        nonce_endpoint: format!("{base}{NONCE_PATH}"),
+        token_endpoint: format!("{base}{TOKEN_PATH}"),
+        display: vec![Display {
+            name: ctx.config.issuer_name.clone(),
+            locale: "en",
+            description: None,
+            logo: None,
+        }],
+        credential_configurations_supported: configurations,
+    }
 }
 
 /// `/.well-known/oauth-authorization-server`.
-pub fn authorization_server_metadata(ctx: &Context) -> Value {
+pub fn authorization_server_metadata(ctx: &Context) -> AuthorizationServerMetadata {
     let base = ctx.base_url();
-    json!({
-        "issuer": base,
-        "token_endpoint": format!("{base}{TOKEN_PATH}"),
-        "grant_types_supported": [PRE_AUTHORIZED_GRANT],
-        "response_types_supported": [],
-        "token_endpoint_auth_methods_supported": ["none"],
-        "pre-authorized_grant_anonymous_access_supported": true,
-    })
+    AuthorizationServerMetadata {
+        issuer: base.to_owned(),
+        token_endpoint: format!("{base}{TOKEN_PATH}"),
+        grant_types_supported: vec![PRE_AUTHORIZED_GRANT],
+        response_types_supported: Vec::new(),
+        token_endpoint_auth_methods_supported: vec!["none"],
+        anonymous_access_supported: true,
+    }
 }

@@ -15,6 +15,7 @@ pub mod offer;
 pub mod proof;
 pub mod qr;
 pub mod token;
+pub mod wire;
 
 use super::ServiceError;
 use crate::store::StoreError;

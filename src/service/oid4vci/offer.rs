@@ -5,14 +5,15 @@
 //! [`MAX_TX_CODE_FAILURES`](super::MAX_TX_CODE_FAILURES) wrong tries.
 
 use super::metadata::{Format, configuration_id};
-use super::{PRE_AUTHORIZED_GRANT, hash, secret};
+use super::wire::{CredentialOffer, Grants, PreAuthorizedGrant, TxCode};
+use super::{hash, secret};
 use crate::domain::ids::CredentialId;
 use crate::domain::status::CredentialState;
 use crate::problem::ProblemCode;
 use crate::service::{Actor, Context, ErrorClass, ServiceError, ServiceResult, audit};
 use crate::store::{CredentialRow, OfferRow};
 use rand::Rng;
-use serde_json::{Value, json};
+use serde_json::json;
 use time::OffsetDateTime;
 
 /// Digits of a `tx_code`.
@@ -30,7 +31,7 @@ pub enum Origin<'a> {
 #[derive(Debug, Clone)]
 pub struct Offer {
     /// The Credential Offer object (§4.1.1).
-    pub offer: Value,
+    pub offer: CredentialOffer,
     /// `openid-credential-offer://?credential_offer=…`.
     pub link: String,
     pub expires_at: OffsetDateTime,
@@ -124,19 +125,20 @@ pub async fn create(
         .await?;
     }
     tx.commit().await?;
-    let mut grant = json!({"pre-authorized_code": pre_authorized_code});
-    if tx_code.is_some() {
-        grant["tx_code"] = json!({
-            "input_mode": "numeric",
-            "length": TX_CODE_LENGTH,
-            "description": "The PIN sent to you with this offer",
-        });
-    }
-    let offer = json!({
-        "credential_issuer": ctx.base_url(),
-        "credential_configuration_ids": Format::ALL.map(|f| configuration_id(&code, f)),
-        "grants": {PRE_AUTHORIZED_GRANT: grant},
-    });
+    let offer = CredentialOffer {
+        credential_issuer: ctx.base_url().to_owned(),
+        credential_configuration_ids: Format::ALL.map(|f| configuration_id(&code, f)).to_vec(),
+        grants: Grants {
+            pre_authorized_code: PreAuthorizedGrant {
+                code: pre_authorized_code,
+                tx_code: tx_code.is_some().then_some(TxCode {
+                    input_mode: "numeric",
+                    length: TX_CODE_LENGTH,
+                    description: "The PIN sent to you with this offer",
+                }),
+            },
+        },
+    };
     let link = offer_link(&offer);
     Ok(Offer {
         offer,
@@ -147,9 +149,10 @@ pub async fn create(
 }
 
 /// `openid-credential-offer://?credential_offer=<URL-encoded JSON>` (§4.1, §4.1.2).
-pub fn offer_link(offer: &Value) -> String {
+pub fn offer_link(offer: &CredentialOffer) -> String {
     let mut q = url::form_urlencoded::Serializer::new(String::new());
-    q.append_pair("credential_offer", &offer.to_string());
+    let json = serde_json::to_string(offer).unwrap_or_default();
+    q.append_pair("credential_offer", &json);
     format!("openid-credential-offer://?{}", q.finish())
 }
 
