@@ -87,7 +87,7 @@ async fn the_audit_trail_records_every_change_and_exposes_tampering() {
     assert_eq!(entries[0]["prev_hash"], audit::GENESIS);
 
     // Readable by admins only.
-    let (status, _) = app.get_json_auth("/api/v1/audit", &issuer).await;
+    let (status, _) = app.get_json_as("/api/v1/audit", &issuer).await;
     assert_eq!(status, 403);
     let (status, _) = app.get_json("/api/v1/audit").await;
     assert_eq!(status, 401);

@@ -206,31 +206,9 @@ async fn issue_batch(app: &TestApp, token: &str, prefix: &str, n: usize) -> Vec<
 }
 
 async fn audit_entries(app: &TestApp, token: &str) -> Vec<Value> {
-    let (status, body) = app.get_json_auth("/api/v1/audit?limit=1000", token).await;
+    let (status, body) = app.get_json_as("/api/v1/audit?limit=1000", token).await;
     assert_eq!(status, 200, "{body}");
     body["entries"].as_array().unwrap().clone()
-}
-
-trait AuthGet {
-    async fn get_json_auth(&self, path: &str, token: &str) -> (u16, Value);
-}
-
-impl AuthGet for TestApp {
-    async fn get_json_auth(&self, path: &str, token: &str) -> (u16, Value) {
-        let res = self
-            .http
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        let status = res.status().as_u16();
-        let text = res.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
 }
 
 /// Tests that reach into the SQLite file itself (tampering, query plans, direct edits) run on
