@@ -1,8 +1,12 @@
-//! Shapes of the JSON bodies the handlers build with `json!`, for the OpenAPI document only
-//! (they are never constructed). They are kept honest by schemathesis in CI: its
-//! `response_schema_conformance` check compares every answer of the running server with
-//! these. Bodies defined elsewhere are not repeated here: the exam result is
-//! `schemas/exam-result.schema.json`, embedded as it is by `openapi::document`.
+//! Where the document's schemas come from. Response bodies are structs that derive their
+//! schemas: `responses.rs`, and the wire types of the service, domain and `vc` re-exported
+//! below (verdicts, status changes, problems, states, cryptosuites). What is described here
+//! instead, for the document only (never constructed), are the request bodies — handlers read
+//! them with the strict JSON reader and check them by hand, so that each mistake has its own
+//! problem code — and the credential as stored and served. Schemathesis keeps these honest in
+//! CI: it generates requests from them and fails on any answer the document does not declare.
+//! The exam result is `schemas/exam-result.schema.json`, embedded as it is by
+//! `openapi::document`.
 #![allow(dead_code, clippy::large_enum_variant)] // never constructed
 
 use crate::http::exam_results::BATCH_MAX_ITEMS;
