@@ -352,7 +352,7 @@ macro_rules! store_tx {
                 Ok(())
             }
 
-            async fn erase_candidate(&mut self, candidate_id: &str) -> StoreResult<(u64, u64)> {
+            async fn erase_candidate(&mut self, candidate_id: &str) -> StoreResult<$crate::store::ErasedRows> {
                 self.erase_candidate_rows(candidate_id).await
             }
 

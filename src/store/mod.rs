@@ -310,8 +310,7 @@ pub trait Tx: Send {
     /// Removes a candidate's personal data (issue 15 §3): the holder name column of their
     /// credentials, their attempts' request bodies and emails (a pending attempt is
     /// cancelled: it cannot be issued without them). The signed credentials stay as issued.
-    /// Returns (attempts, credentials) touched.
-    async fn erase_candidate(&mut self, candidate_id: &str) -> StoreResult<(u64, u64)>;
+    async fn erase_candidate(&mut self, candidate_id: &str) -> StoreResult<ErasedRows>;
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 
     // OID4VCI (issue 18)

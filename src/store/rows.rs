@@ -137,6 +137,15 @@ pub struct AuditHead {
     pub hash: String,
 }
 
+/// What erasing a candidate touched (see [`super::Tx::erase_candidate`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ErasedRows {
+    /// Exam attempts whose request body and email were removed.
+    pub attempts: u64,
+    /// Credentials whose stored holder name was removed.
+    pub credentials: u64,
+}
+
 /// A key rotation in progress: who started it (a random token) and when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyIntent {
