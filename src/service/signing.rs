@@ -171,7 +171,7 @@ fn rows<'a>(
     let entry = super::audit::Entry {
         actor,
         action: "credential.issue",
-        credential_id: Some(record.id.to_string()),
+        credential_id: Some(record.id),
         reason: None,
         detail,
     };

@@ -6,6 +6,7 @@ use crate::domain::attempt::AttemptOutcome;
 use crate::domain::ids::{AchievementCode, AttemptId, CandidateId, CredentialId};
 use crate::domain::role::Role;
 use crate::domain::status::CredentialState;
+use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CredentialRow {
@@ -80,11 +81,49 @@ pub struct AuditRow {
     pub at: i64,
     pub actor: String,
     pub action: String,
-    pub credential_id: Option<String>,
+    pub credential_id: Option<CredentialId>,
     pub reason: Option<String>,
-    pub detail: String,
+    pub detail: AuditDetail,
     pub prev_hash: String,
     pub hash: String,
+}
+
+/// An audit entry's `detail`: a JSON value, and the exact text stored for it. The hash chain
+/// covers that text, so a stored entry is checked against its own bytes, never against a
+/// re-serialization of the parsed value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditDetail {
+    text: String,
+    value: Value,
+}
+
+impl AuditDetail {
+    /// A new entry's detail, serialized the one way every entry is written.
+    pub fn new(value: Value) -> Self {
+        Self {
+            text: value.to_string(),
+            value,
+        }
+    }
+
+    /// A stored entry's detail; text that is not JSON is corruption.
+    pub(super) fn stored(text: String) -> Result<Self, serde_json::Error> {
+        let value = serde_json::from_str(&text)?;
+        Ok(Self { text, value })
+    }
+
+    /// The stored text (what the hash covers).
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
+    pub fn into_value(self) -> Value {
+        self.value
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -186,7 +186,7 @@ pub async fn issue(ctx: &Context, access_token: &str, body: &Value) -> Oid4vciRe
         audit::Entry {
             actor: &actor,
             action: "credential.wallet_copy",
-            credential_id: Some(id.to_string()),
+            credential_id: Some(id),
             reason: None,
             detail: json!({"copy_id": copy_id, "holder": holder.did,
                            "configuration": request.configuration_id, "origin": offer.origin,

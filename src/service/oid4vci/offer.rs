@@ -115,7 +115,7 @@ pub async fn create(
             audit::Entry {
                 actor,
                 action: "credential.offer",
-                credential_id: Some(id.to_string()),
+                credential_id: Some(*id),
                 reason: None,
                 detail: json!({"expires_at": expires_at.unix_timestamp(),
                                "tx_code": tx_code.is_some(), "offer": &code_hash[..16]}),
