@@ -58,6 +58,37 @@ impl fmt::Display for CredentialId {
     }
 }
 
+/// A holder-bound copy of a credential given to a wallet (OID4VCI 1.0 §8): a random UUID,
+/// written as the `urn:uuid:` URI that is the copy's `id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct WalletCopyId(Uuid);
+
+impl WalletCopyId {
+    pub fn random() -> Self {
+        Self(Uuid::new_v4())
+    }
+
+    pub fn parse(text: &str) -> Result<Self, IdError> {
+        text.strip_prefix("urn:uuid:")
+            .filter(|u| u.len() == 36)
+            .and_then(|u| Uuid::try_parse(u).ok())
+            .map(Self)
+            .ok_or_else(|| err("wallet copy id", "expected urn:uuid:4f0c…-…"))
+    }
+}
+
+impl fmt::Display for WalletCopyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "urn:uuid:{}", self.0.hyphenated())
+    }
+}
+
+impl Serialize for WalletCopyId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// Validates a printable identifier of bounded length drawn from a safe alphabet.
 fn check_token(what: &'static str, text: &str, max: usize, extra: &[char]) -> Result<(), IdError> {
     if text.is_empty() || text.len() > max {
@@ -137,6 +168,10 @@ mod tests {
         assert!(CredentialId::parse("not-a-uuid").is_err());
         assert!(CredentialId::parse("4f0c").is_err());
         assert_eq!(a.human_code().len(), 9);
+        let copy = WalletCopyId::random();
+        assert!(copy.to_string().starts_with("urn:uuid:"));
+        assert_eq!(WalletCopyId::parse(&copy.to_string()).unwrap(), copy);
+        assert!(WalletCopyId::parse(&a.to_string()).is_err());
     }
 
     #[test]

@@ -236,7 +236,7 @@ macro_rules! store_engine {
 
             // OID4VCI (engine_oid4vci.rs)
             async fn wallet_copies(&self, credential_id: &CredentialId) -> StoreResult<Vec<$crate::store::WalletCopyRow>> {
-                oid4vci_wallet_copies(&self.pool, &credential_id.to_string()).await
+                oid4vci_wallet_copies(&self.pool, credential_id).await
             }
 
             // Webhooks

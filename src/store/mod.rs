@@ -16,7 +16,7 @@ mod rows;
 mod sqlite;
 mod tx_state;
 
-pub use oid4vci_rows::{OfferRow, WalletCopyRow};
+pub use oid4vci_rows::{OfferOrigin, OfferRow, WalletCopyRow};
 pub use postgres::PgStore;
 pub use rows::*;
 pub use sqlite::SqliteStore;

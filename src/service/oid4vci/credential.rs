@@ -11,7 +11,7 @@ use super::metadata::{Format, configuration_id, parse_configuration_id};
 use super::offer::refusal;
 use super::proof::{self, CheckedProof};
 use super::{Oid4vciError, Oid4vciResult, hash};
-use crate::domain::ids::CredentialId;
+use crate::domain::ids::WalletCopyId;
 use crate::service::{Actor, Context, Role, ServiceError, audit, keys, signing};
 use crate::store::{StoreError, WalletCopyRow};
 use serde_json::{Value, json};
@@ -107,8 +107,7 @@ pub async fn issue(ctx: &Context, access_token: &str, body: &Value) -> Oid4vciRe
         Some(_) => return Err(Oid4vciError::invalid_token("the access token has expired")),
         None => return Err(Oid4vciError::invalid_token("unknown access token")),
     };
-    let id = CredentialId::parse(&offer.credential_id)
-        .map_err(|e| ServiceError::internal(e.to_string()))?;
+    let id = offer.credential_id;
     let record = tx
         .credential(&id)
         .await?
@@ -139,9 +138,9 @@ pub async fn issue(ctx: &Context, access_token: &str, body: &Value) -> Oid4vciRe
         ));
     }
     let (key_record, key) = keys::active_signer(ctx, tx.as_mut()).await?;
-    let copy_id = format!("urn:uuid:{}", uuid::Uuid::new_v4());
+    let copy_id = WalletCopyId::random();
     let issuer = ctx.identity.issuer_for(&key_record);
-    let unsecured = bound_copy(&record.json, &copy_id, &holder.did, &issuer)
+    let unsecured = bound_copy(&record.json, &copy_id.to_string(), &holder.did, &issuer)
         .ok_or_else(|| ServiceError::internal("a stored credential is not a credential"))?;
     let signed = signing::SigningJob::new(ctx, &key_record, &key, unsecured, now, None)?
         .run_pooled(ctx)
@@ -159,8 +158,8 @@ pub async fn issue(ctx: &Context, access_token: &str, body: &Value) -> Oid4vciRe
     };
     let inserted = tx
         .insert_wallet_copy(&WalletCopyRow {
-            copy_id: copy_id.clone(),
-            credential_id: id.to_string(),
+            copy_id,
+            credential_id: id,
             offer_hash: offer.code_hash.clone(),
             configuration_id: request.configuration_id.clone(),
             holder_did: holder.did.clone(),
