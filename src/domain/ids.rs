@@ -89,6 +89,35 @@ impl Serialize for WalletCopyId {
     }
 }
 
+/// A webhook subscription: `whsub_` and 32 lower-case hex digits (a random UUID).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct SubscriptionId(String);
+
+impl SubscriptionId {
+    pub fn random() -> Self {
+        Self(format!("whsub_{}", Uuid::new_v4().simple()))
+    }
+
+    pub fn parse(text: &str) -> Result<Self, IdError> {
+        let hex = text.strip_prefix("whsub_").unwrap_or_default();
+        if hex.len() != 32 || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+            return Err(err("subscription id", "expected whsub_ and 32 hex digits"));
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SubscriptionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Validates a printable identifier of bounded length drawn from a safe alphabet.
 fn check_token(what: &'static str, text: &str, max: usize, extra: &[char]) -> Result<(), IdError> {
     if text.is_empty() || text.len() > max {
@@ -172,6 +201,10 @@ mod tests {
         assert!(copy.to_string().starts_with("urn:uuid:"));
         assert_eq!(WalletCopyId::parse(&copy.to_string()).unwrap(), copy);
         assert!(WalletCopyId::parse(&a.to_string()).is_err());
+        let sub = SubscriptionId::random();
+        assert_eq!(SubscriptionId::parse(sub.as_str()).unwrap(), sub);
+        assert!(SubscriptionId::parse(&sub.as_str().to_uppercase()).is_err());
+        assert!(SubscriptionId::parse("whsub_").is_err());
     }
 
     #[test]

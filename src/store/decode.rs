@@ -43,7 +43,7 @@ where
     }
 }
 
-fn corrupt(column: &str, value: &str) -> StoreError {
+pub(super) fn corrupt(column: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{column}: unexpected value `{value}`"))
 }
 

@@ -244,7 +244,7 @@ macro_rules! store_engine {
                 self.subscriptions_sql(None).await
             }
 
-            async fn webhook_subscription(&self, id: &str) -> StoreResult<Option<$crate::store::SubscriptionRow>> {
+            async fn webhook_subscription(&self, id: &$crate::domain::ids::SubscriptionId) -> StoreResult<Option<$crate::store::SubscriptionRow>> {
                 Ok(self.subscriptions_sql(Some(id)).await?.pop())
             }
 
@@ -256,11 +256,11 @@ macro_rules! store_engine {
                 self.finish_delivery_sql(r).await
             }
 
-            async fn replay_deliveries(&self, subscription_id: &str, event_id: Option<&str>, failed_only: bool) -> StoreResult<u64> {
+            async fn replay_deliveries(&self, subscription_id: &$crate::domain::ids::SubscriptionId, event_id: Option<&str>, failed_only: bool) -> StoreResult<u64> {
                 self.replay_deliveries_sql(subscription_id, event_id, failed_only).await
             }
 
-            async fn webhook_deliveries(&self, subscription_id: &str, limit: i64) -> StoreResult<Vec<$crate::store::DeliveryRow>> {
+            async fn webhook_deliveries(&self, subscription_id: &$crate::domain::ids::SubscriptionId, limit: i64) -> StoreResult<Vec<$crate::store::DeliveryRow>> {
                 self.deliveries_sql(subscription_id, limit).await
             }
 

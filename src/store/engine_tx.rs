@@ -391,7 +391,7 @@ macro_rules! store_tx {
                 self.insert_subscription_row(s).await
             }
 
-            async fn remove_subscription(&mut self, id: &str, at: i64) -> StoreResult<bool> {
+            async fn remove_subscription(&mut self, id: &$crate::domain::ids::SubscriptionId, at: i64) -> StoreResult<bool> {
                 self.remove_subscription_row(id, at).await
             }
 

@@ -15,15 +15,20 @@ mod postgres;
 mod rows;
 mod sqlite;
 mod tx_state;
+mod webhook_rows;
 
 pub use oid4vci_rows::{OfferOrigin, OfferRow, WalletCopyRow};
 pub use postgres::PgStore;
 pub use rows::*;
 pub use sqlite::SqliteStore;
+pub use webhook_rows::{
+    DeliveryJob, DeliveryResult, DeliveryRow, DeliveryState, OutboxEvent, OutboxStats,
+    SubscriptionRow, events_column,
+};
 
 use crate::crypto::KeyRecord;
 use crate::domain::attempt::AttemptOutcome;
-use crate::domain::ids::{AttemptId, CredentialId};
+use crate::domain::ids::{AttemptId, CredentialId, SubscriptionId};
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -191,7 +196,10 @@ pub trait Store: Send + Sync + 'static {
     // Webhooks (issue 19; SQL in `engine_outbox.rs`)
     /// Subscriptions not removed, oldest first.
     async fn webhook_subscriptions(&self) -> StoreResult<Vec<SubscriptionRow>>;
-    async fn webhook_subscription(&self, id: &str) -> StoreResult<Option<SubscriptionRow>>;
+    async fn webhook_subscription(
+        &self,
+        id: &SubscriptionId,
+    ) -> StoreResult<Option<SubscriptionRow>>;
     /// Claims up to `limit` due deliveries until `now_ms + lease_ms`, in their own committed
     /// transaction: only the oldest pending delivery per (subscription, ordering key), none
     /// claimed by a live lease; on PostgreSQL rows another instance is claiming are skipped
@@ -208,14 +216,14 @@ pub trait Store: Send + Sync + 'static {
     /// how many.
     async fn replay_deliveries(
         &self,
-        subscription_id: &str,
+        subscription_id: &SubscriptionId,
         event_id: Option<&str>,
         failed_only: bool,
     ) -> StoreResult<u64>;
     /// A subscription's deliveries, newest first.
     async fn webhook_deliveries(
         &self,
-        subscription_id: &str,
+        subscription_id: &SubscriptionId,
         limit: i64,
     ) -> StoreResult<Vec<DeliveryRow>>;
     async fn outbox_stats(&self) -> StoreResult<OutboxStats>;
@@ -339,7 +347,7 @@ pub trait Tx: Send {
     async fn enqueue_event(&mut self, event: &OutboxEvent) -> StoreResult<()>;
     async fn insert_subscription(&mut self, row: &SubscriptionRow) -> StoreResult<()>;
     /// Marks it removed (its pending deliveries are dropped); false when there was none.
-    async fn remove_subscription(&mut self, id: &str, at: i64) -> StoreResult<bool>;
+    async fn remove_subscription(&mut self, id: &SubscriptionId, at: i64) -> StoreResult<bool>;
     /// Records that an expiry notice (`expiring:90`, `expired`) was emitted; false when it
     /// already was (by this or another instance).
     async fn record_expiry_notice(

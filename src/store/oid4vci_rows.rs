@@ -1,7 +1,7 @@
 //! Rows of the OID4VCI tables (migration 0004, issue 18). Codes, tokens, PINs and nonces are
 //! stored as SHA-256 hex hashes only.
 
-use super::decode::{Columns, credential_id};
+use super::decode::{Columns, corrupt, credential_id};
 use super::{StoreError, StoreResult};
 use crate::domain::ids::{CredentialId, WalletCopyId};
 use serde::Serialize;
@@ -66,8 +66,7 @@ pub(crate) fn offer(row: &impl Columns) -> StoreResult<OfferRow> {
     Ok(OfferRow {
         code_hash: row.text("code_hash")?,
         credential_id: credential_id(&row.text("credential_id")?)?,
-        origin: OfferOrigin::parse(&origin)
-            .ok_or_else(|| StoreError::Corrupt(format!("origin: unexpected value `{origin}`")))?,
+        origin: OfferOrigin::parse(&origin).ok_or_else(|| corrupt("origin", &origin))?,
         tx_code_hash: row.opt_text("tx_code_hash")?,
         tx_code_failures: row.int("tx_code_failures")?,
         created_at: row.int("created_at")?,
