@@ -272,7 +272,7 @@ macro_rules! store_engine {
                 self.due_notice_sql(kind, from, to, limit).await
             }
 
-            async fn renewals(&self, id: &CredentialId) -> StoreResult<(Option<CredentialId>, Option<CredentialId>)> {
+            async fn renewals(&self, id: &CredentialId) -> StoreResult<$crate::store::Renewals> {
                 self.renewals_sql(id).await
             }
         }

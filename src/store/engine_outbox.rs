@@ -155,7 +155,7 @@ macro_rules! store_outbox {
                 rows.iter().map(credential_row).collect()
             }
 
-            async fn renewals_sql(&self, id: &CredentialId) -> StoreResult<(Option<CredentialId>, Option<CredentialId>)> {
+            async fn renewals_sql(&self, id: &CredentialId) -> StoreResult<$crate::store::Renewals> {
                 let renews = sqlx::query("SELECT previous_id FROM credential_renewals WHERE credential_id = $1")
                     .bind(id.to_string())
                     .fetch_optional(&self.pool)
@@ -169,7 +169,7 @@ macro_rules! store_outbox {
                 .await?;
                 let renews = match renews { Some(r) => Some(parse_id(r.try_get("previous_id")?)?), None => None };
                 let renewed_by = match renewed_by { Some(r) => Some(parse_id(r.try_get("credential_id")?)?), None => None };
-                Ok((renews, renewed_by))
+                Ok($crate::store::Renewals { renews, renewed_by })
             }
         }
 

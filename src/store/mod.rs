@@ -56,8 +56,8 @@ pub enum StoreError {
 /// The `json` and `jwt` of a credential row, computed when the row is sent (see
 /// [`Tx::insert_credential_later`]).
 pub type DeferredBody = Box<dyn FnOnce() -> BodyResult + Send>;
-/// `(json, jwt)`, or why they could not be made.
-pub type BodyResult = Result<(String, String), String>;
+/// The body, or why it could not be made.
+pub type BodyResult = Result<CredentialBody, String>;
 
 /// PostgreSQL SQLSTATEs after which the whole transaction may simply be retried: a
 /// serialization failure or a deadlock victim (the other transaction went through).
@@ -236,11 +236,7 @@ pub trait Store: Send + Sync + 'static {
         to: i64,
         limit: i64,
     ) -> StoreResult<Vec<CredentialRow>>;
-    /// `(renews, renewed_by)`: the credential this one renews, and the newest that renews it.
-    async fn renewals(
-        &self,
-        id: &CredentialId,
-    ) -> StoreResult<(Option<CredentialId>, Option<CredentialId>)>;
+    async fn renewals(&self, id: &CredentialId) -> StoreResult<Renewals>;
 }
 
 /// One write transaction; dropped without `commit` it rolls back. Inserts may be held back and

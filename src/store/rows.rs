@@ -27,6 +27,22 @@ pub struct CredentialRow {
     pub jwt: String,
 }
 
+/// A credential's signed forms, as stored in its row's `json` and `jwt`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialBody {
+    pub json: String,
+    pub jwt: String,
+}
+
+/// A credential's recertification links (issue 19).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Renewals {
+    /// The credential this one renews.
+    pub renews: Option<CredentialId>,
+    /// The newest credential that renews this one.
+    pub renewed_by: Option<CredentialId>,
+}
+
 /// A credential's JSON as issued, with the revision of its status list read in the same
 /// statement: a verification of one of our credentials needs both, and one round trip is half
 /// the cost of two.
