@@ -79,6 +79,25 @@ impl fmt::Display for EventType {
     }
 }
 
+/// A notice about the end of a credential's validity period (VC Data Model 2.0 §4.9), each
+/// sent at most once per credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpiryNotice {
+    /// `credential.expiring`, this many days ahead.
+    Expiring { lead_days: u32 },
+    /// `credential.expired`.
+    Expired,
+}
+
+impl ExpiryNotice {
+    pub fn event_type(self) -> EventType {
+        match self {
+            Self::Expiring { .. } => EventType::CredentialExpiring,
+            Self::Expired => EventType::CredentialExpired,
+        }
+    }
+}
+
 /// The event types one subscription wants.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EventSet {

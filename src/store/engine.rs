@@ -268,8 +268,8 @@ macro_rules! store_engine {
                 self.outbox_stats_sql().await
             }
 
-            async fn credentials_due_notice(&self, kind: &str, from: i64, to: i64, limit: i64) -> StoreResult<Vec<CredentialRow>> {
-                self.due_notice_sql(kind, from, to, limit).await
+            async fn credentials_due_notice(&self, notice: $crate::domain::webhook::ExpiryNotice, from: i64, to: i64, limit: i64) -> StoreResult<Vec<CredentialRow>> {
+                self.due_notice_sql(&$crate::store::webhook_rows::notice_kind(notice), from, to, limit).await
             }
 
             async fn renewals(&self, id: &CredentialId) -> StoreResult<$crate::store::Renewals> {

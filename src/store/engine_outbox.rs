@@ -142,7 +142,7 @@ macro_rules! store_outbox {
                 )
                 .fetch_one(&self.pool)
                 .await?;
-                Ok(OutboxStats { pending: row.try_get("n")?, oldest_pending_at: row.try_get("oldest")? })
+                $crate::store::webhook_rows::outbox_stats(&row)
             }
 
             async fn due_notice_sql(&self, kind: &str, from: i64, to: i64, limit: i64) -> StoreResult<Vec<CredentialRow>> {

@@ -395,8 +395,8 @@ macro_rules! store_tx {
                 self.remove_subscription_row(id, at).await
             }
 
-            async fn record_expiry_notice(&mut self, id: &CredentialId, kind: &str, at: i64) -> StoreResult<bool> {
-                self.record_expiry_notice_row(id, kind, at).await
+            async fn record_expiry_notice(&mut self, id: &CredentialId, notice: $crate::domain::webhook::ExpiryNotice, at: i64) -> StoreResult<bool> {
+                self.record_expiry_notice_row(id, &$crate::store::webhook_rows::notice_kind(notice), at).await
             }
 
             async fn insert_renewal(&mut self, id: &CredentialId, previous: &CredentialId) -> StoreResult<()> {

@@ -29,6 +29,7 @@ pub use webhook_rows::{
 use crate::crypto::KeyRecord;
 use crate::domain::attempt::AttemptOutcome;
 use crate::domain::ids::{AttemptId, CredentialId, SubscriptionId};
+use crate::domain::webhook::ExpiryNotice;
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -227,11 +228,11 @@ pub trait Store: Send + Sync + 'static {
         limit: i64,
     ) -> StoreResult<Vec<DeliveryRow>>;
     async fn outbox_stats(&self) -> StoreResult<OutboxStats>;
-    /// Credentials not revoked whose `valid_until` is in `[from, to)` and that have no
-    /// expiry notice `kind` yet, soonest first.
+    /// Credentials not revoked whose `valid_until` is in `[from, to)` and that have not had
+    /// this notice yet, soonest first.
     async fn credentials_due_notice(
         &self,
-        kind: &str,
+        notice: ExpiryNotice,
         from: i64,
         to: i64,
         limit: i64,
@@ -344,12 +345,12 @@ pub trait Tx: Send {
     async fn insert_subscription(&mut self, row: &SubscriptionRow) -> StoreResult<()>;
     /// Marks it removed (its pending deliveries are dropped); false when there was none.
     async fn remove_subscription(&mut self, id: &SubscriptionId, at: i64) -> StoreResult<bool>;
-    /// Records that an expiry notice (`expiring:90`, `expired`) was emitted; false when it
-    /// already was (by this or another instance).
+    /// Records that an expiry notice was emitted; false when it already was (by this or
+    /// another instance).
     async fn record_expiry_notice(
         &mut self,
         id: &CredentialId,
-        kind: &str,
+        notice: ExpiryNotice,
         at: i64,
     ) -> StoreResult<bool>;
     async fn insert_renewal(

@@ -6,7 +6,7 @@
 use super::decode::{Columns, corrupt};
 use super::{StoreError, StoreResult};
 use crate::domain::ids::SubscriptionId;
-use crate::domain::webhook::{EventSet, EventType};
+use crate::domain::webhook::{EventSet, EventType, ExpiryNotice};
 
 /// Where a delivery stands (the comment of the `state` column names exactly these).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,6 +129,14 @@ pub fn events_column(events: &EventSet) -> String {
     }
 }
 
+/// The `kind` column of `expiry_notices`: `expiring:90`, `expired`.
+pub(crate) fn notice_kind(notice: ExpiryNotice) -> String {
+    match notice {
+        ExpiryNotice::Expiring { lead_days } => format!("expiring:{lead_days}"),
+        ExpiryNotice::Expired => "expired".to_owned(),
+    }
+}
+
 fn event_set(text: &str) -> StoreResult<EventSet> {
     if text == "*" {
         return Ok(EventSet::All);
@@ -183,6 +191,13 @@ pub(crate) fn delivery_job(row: &impl Columns, claim_token: &str) -> StoreResult
     })
 }
 
+pub(crate) fn outbox_stats(row: &impl Columns) -> StoreResult<OutboxStats> {
+    Ok(OutboxStats {
+        pending: row.int("n")?,
+        oldest_pending_at: row.opt_int("oldest")?,
+    })
+}
+
 pub(crate) fn delivery_row(row: &impl Columns) -> StoreResult<DeliveryRow> {
     Ok(DeliveryRow {
         subscription_id: subscription_id(&row.text("subscription_id")?)?,
@@ -226,5 +241,10 @@ mod tests {
             event_type("webhook.test").ok(),
             Some(EventType::WebhookTest)
         );
+        assert_eq!(
+            notice_kind(ExpiryNotice::Expiring { lead_days: 90 }),
+            "expiring:90"
+        );
+        assert_eq!(notice_kind(ExpiryNotice::Expired), "expired");
     }
 }
