@@ -89,34 +89,48 @@ impl Serialize for WalletCopyId {
     }
 }
 
-/// A webhook subscription: `whsub_` and 32 lower-case hex digits (a random UUID).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-#[serde(transparent)]
-pub struct SubscriptionId(String);
+/// `prefix` and a random UUID as 32 lower-case hex digits, the form of the webhook ids.
+macro_rules! prefixed_id {
+    ($(#[$doc:meta])* $name:ident, $prefix:literal, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
 
-impl SubscriptionId {
-    pub fn random() -> Self {
-        Self(format!("whsub_{}", Uuid::new_v4().simple()))
-    }
+        impl $name {
+            pub fn random() -> Self {
+                Self(format!(concat!($prefix, "{}"), Uuid::new_v4().simple()))
+            }
 
-    pub fn parse(text: &str) -> Result<Self, IdError> {
-        let hex = text.strip_prefix("whsub_").unwrap_or_default();
-        if hex.len() != 32 || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-            return Err(err("subscription id", "expected whsub_ and 32 hex digits"));
+            pub fn parse(text: &str) -> Result<Self, IdError> {
+                let hex = text.strip_prefix($prefix).unwrap_or_default();
+                if hex.len() != 32 || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+                    return Err(err($what, concat!("expected ", $prefix, " and 32 hex digits")));
+                }
+                Ok(Self(text.to_owned()))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
         }
-        Ok(Self(text.to_owned()))
-    }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
 }
 
-impl fmt::Display for SubscriptionId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+prefixed_id!(
+    /// A webhook subscription.
+    SubscriptionId, "whsub_", "subscription id"
+);
+prefixed_id!(
+    /// A webhook event: its `webhook-id` header, the same on every retry and replay.
+    EventId, "msg_", "event id"
+);
 
 /// Validates a printable identifier of bounded length drawn from a safe alphabet.
 fn check_token(what: &'static str, text: &str, max: usize, extra: &[char]) -> Result<(), IdError> {
@@ -205,6 +219,10 @@ mod tests {
         assert_eq!(SubscriptionId::parse(sub.as_str()).unwrap(), sub);
         assert!(SubscriptionId::parse(&sub.as_str().to_uppercase()).is_err());
         assert!(SubscriptionId::parse("whsub_").is_err());
+        let event = EventId::random();
+        assert!(event.as_str().starts_with("msg_"));
+        assert_eq!(EventId::parse(event.as_str()).unwrap(), event);
+        assert!(EventId::parse(sub.as_str()).is_err());
     }
 
     #[test]

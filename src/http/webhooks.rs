@@ -282,7 +282,7 @@ pub async fn deliveries(
         deliveries: rows
             .into_iter()
             .map(|d| DeliveryOut {
-                event_id: d.event_id,
+                event_id: d.event_id.to_string(),
                 event_type: d.event_type.to_string(),
                 state: d.state.to_string(),
                 attempts: d.attempts,

@@ -256,7 +256,7 @@ macro_rules! store_engine {
                 self.finish_delivery_sql(r).await
             }
 
-            async fn replay_deliveries(&self, subscription_id: &$crate::domain::ids::SubscriptionId, event_id: Option<&str>, failed_only: bool) -> StoreResult<u64> {
+            async fn replay_deliveries(&self, subscription_id: &$crate::domain::ids::SubscriptionId, event_id: Option<&$crate::domain::ids::EventId>, failed_only: bool) -> StoreResult<u64> {
                 self.replay_deliveries_sql(subscription_id, event_id, failed_only).await
             }
 

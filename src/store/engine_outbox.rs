@@ -107,7 +107,7 @@ macro_rules! store_outbox {
                 Ok(())
             }
 
-            async fn replay_deliveries_sql(&self, sub: &SubscriptionId, event_id: Option<&str>, failed_only: bool) -> StoreResult<u64> {
+            async fn replay_deliveries_sql(&self, sub: &SubscriptionId, event_id: Option<&$crate::domain::ids::EventId>, failed_only: bool) -> StoreResult<u64> {
                 let _turn = self.writer_turn().await;
                 let done = sqlx::query(
                     "UPDATE webhook_deliveries SET state = 'pending', attempts = 0, next_attempt_at = 0, \
@@ -116,7 +116,7 @@ macro_rules! store_outbox {
                      (CAST($2 AS TEXT) IS NULL OR event_seq = (SELECT seq FROM webhook_events WHERE event_id = $2))",
                 )
                 .bind(sub.as_str())
-                .bind(event_id)
+                .bind(event_id.map(|e| e.as_str()))
                 .bind(i64::from(failed_only))
                 .execute(&self.pool)
                 .await?;
@@ -183,12 +183,12 @@ macro_rules! store_outbox {
                     return Ok(());
                 }
                 let events = std::mem::take(&mut self.state.outbox);
-                let ids: Vec<String> = events.iter().map(|e| e.event_id.clone()).collect();
+                let ids: Vec<String> = events.iter().map(|e| e.event_id.to_string()).collect();
                 self.insert_rows(
                     "webhook_events (event_id, event_type, ordering_key, payload, created_at, target_subscription)",
                     events,
                     |mut b, e: OutboxEvent| {
-                        b.push_bind(e.event_id)
+                        b.push_bind(e.event_id.to_string())
                             .push_bind(e.event_type.as_str())
                             .push_bind(e.ordering_key)
                             .push_bind(e.payload)

@@ -28,7 +28,7 @@ pub use webhook_rows::{
 
 use crate::crypto::KeyRecord;
 use crate::domain::attempt::AttemptOutcome;
-use crate::domain::ids::{AttemptId, CredentialId, SubscriptionId};
+use crate::domain::ids::{AttemptId, CredentialId, EventId, SubscriptionId};
 use crate::domain::webhook::ExpiryNotice;
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -218,7 +218,7 @@ pub trait Store: Send + Sync + 'static {
     async fn replay_deliveries(
         &self,
         subscription_id: &SubscriptionId,
-        event_id: Option<&str>,
+        event_id: Option<&EventId>,
         failed_only: bool,
     ) -> StoreResult<u64>;
     /// A subscription's deliveries, newest first.

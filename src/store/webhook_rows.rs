@@ -5,7 +5,7 @@
 
 use super::decode::{Columns, corrupt};
 use super::{StoreError, StoreResult};
-use crate::domain::ids::SubscriptionId;
+use crate::domain::ids::{EventId, SubscriptionId};
 use crate::domain::webhook::{EventSet, EventType, ExpiryNotice};
 
 /// Where a delivery stands (the comment of the `state` column names exactly these).
@@ -46,8 +46,7 @@ impl std::fmt::Display for DeliveryState {
 /// One event of the transactional outbox, as the change's transaction writes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxEvent {
-    /// `msg_…`: the `webhook-id` header, the same on every retry and replay.
-    pub event_id: String,
+    pub event_id: EventId,
     pub event_type: EventType,
     /// Deliveries to one subscription with the same key go out in the order they were written.
     pub ordering_key: String,
@@ -73,7 +72,7 @@ pub struct SubscriptionRow {
 pub struct DeliveryJob {
     pub subscription_id: SubscriptionId,
     pub event_seq: i64,
-    pub event_id: String,
+    pub event_id: EventId,
     pub payload: String,
     pub url: String,
     pub secret: String,
@@ -100,7 +99,7 @@ pub struct DeliveryResult {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryRow {
     pub subscription_id: SubscriptionId,
-    pub event_id: String,
+    pub event_id: EventId,
     pub event_type: EventType,
     pub state: DeliveryState,
     pub attempts: i64,
@@ -157,6 +156,10 @@ pub(crate) fn subscription_id(text: &str) -> StoreResult<SubscriptionId> {
     SubscriptionId::parse(text).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+fn event_id(text: &str) -> StoreResult<EventId> {
+    EventId::parse(text).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
 fn event_type(text: &str) -> StoreResult<EventType> {
     EventType::parse_any(text).ok_or_else(|| corrupt("event_type", text))
 }
@@ -181,7 +184,7 @@ pub(crate) fn delivery_job(row: &impl Columns, claim_token: &str) -> StoreResult
     Ok(DeliveryJob {
         subscription_id: subscription_id(&row.text("subscription_id")?)?,
         event_seq: row.int("event_seq")?,
-        event_id: row.text("event_id")?,
+        event_id: event_id(&row.text("event_id")?)?,
         payload: row.text("payload")?,
         url: row.text("url")?,
         secret: row.text("secret")?,
@@ -201,7 +204,7 @@ pub(crate) fn outbox_stats(row: &impl Columns) -> StoreResult<OutboxStats> {
 pub(crate) fn delivery_row(row: &impl Columns) -> StoreResult<DeliveryRow> {
     Ok(DeliveryRow {
         subscription_id: subscription_id(&row.text("subscription_id")?)?,
-        event_id: row.text("event_id")?,
+        event_id: event_id(&row.text("event_id")?)?,
         event_type: event_type(&row.text("event_type")?)?,
         state: delivery_state(&row.text("state")?)?,
         attempts: row.int("attempts")?,

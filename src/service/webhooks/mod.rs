@@ -13,7 +13,9 @@ pub mod worker;
 
 pub use crate::domain::webhook::EventType;
 
-use crate::domain::ids::{AchievementCode, AttemptId, CandidateId, CredentialId, SubscriptionId};
+use crate::domain::ids::{
+    AchievementCode, AttemptId, CandidateId, CredentialId, EventId, SubscriptionId,
+};
 use crate::store::{OutboxEvent, StoreResult, Tx};
 use crate::vc::credential::credential_url;
 use serde_json::{Value, json};
@@ -50,7 +52,7 @@ pub(crate) fn event(
     let timestamp = rfc3339(now).unwrap_or_default();
     let payload = json!({"type": kind.as_str(), "timestamp": timestamp, "data": data});
     OutboxEvent {
-        event_id: format!("msg_{}", uuid::Uuid::new_v4().simple()),
+        event_id: EventId::random(),
         event_type: kind,
         ordering_key,
         payload: payload.to_string(),

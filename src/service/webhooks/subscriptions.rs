@@ -2,7 +2,7 @@
 //! a URL, the event types it wants, and a secret that is shown once, when it is added.
 
 use super::{EventType, signature};
-use crate::domain::ids::SubscriptionId;
+use crate::domain::ids::{EventId, SubscriptionId};
 use crate::domain::webhook::EventSet;
 use crate::problem::ProblemCode;
 use crate::service::audit::{self, Entry};
@@ -140,7 +140,7 @@ pub async fn test(ctx: &Context, id: &str) -> ServiceResult<String> {
     let mut tx = ctx.store.begin().await?;
     tx.enqueue_event(&event).await?;
     tx.commit().await?;
-    Ok(event.event_id)
+    Ok(event.event_id.to_string())
 }
 
 /// Sends a subscription's failed deliveries again (or every delivery with `all`, or the one
@@ -152,9 +152,15 @@ pub async fn replay(
     all: bool,
 ) -> ServiceResult<u64> {
     let id = existing(ctx, id).await?.subscription_id;
+    let event = match event_id.map(EventId::parse) {
+        // Not of the form we give out: no event has it, so nothing is replayed.
+        Some(Err(_)) => return Ok(0),
+        Some(Ok(event)) => Some(event),
+        None => None,
+    };
     Ok(ctx
         .store
-        .replay_deliveries(&id, event_id, !all && event_id.is_none())
+        .replay_deliveries(&id, event.as_ref(), !all && event.is_none())
         .await?)
 }
 

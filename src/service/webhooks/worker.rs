@@ -85,10 +85,11 @@ fn wall_ms() -> i64 {
 async fn deliver(ctx: &Context, job: DeliveryJob) {
     let settings = &ctx.config.webhooks;
     let timestamp = SystemClock.now().unix_timestamp();
-    let attempt = match signature::sign(&job.secret, &job.event_id, timestamp, &job.payload) {
+    let attempt = match signature::sign(&job.secret, job.event_id.as_str(), timestamp, &job.payload)
+    {
         Ok(sig) => {
             let headers = [
-                ("webhook-id", job.event_id.clone()),
+                ("webhook-id", job.event_id.to_string()),
                 ("webhook-timestamp", timestamp.to_string()),
                 ("webhook-signature", sig),
             ];
