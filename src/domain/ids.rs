@@ -70,6 +70,80 @@ impl fmt::Display for CredentialId {
     }
 }
 
+/// A holder-bound copy of a credential given to a wallet (OID4VCI 1.0 §8): a random UUID,
+/// written as the `urn:uuid:` URI that is the copy's `id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct WalletCopyId(Uuid);
+
+impl WalletCopyId {
+    pub fn random() -> Self {
+        Self(Uuid::new_v4())
+    }
+
+    pub fn parse(text: &str) -> Result<Self, IdError> {
+        text.strip_prefix("urn:uuid:")
+            .filter(|u| u.len() == 36)
+            .and_then(|u| Uuid::try_parse(u).ok())
+            .map(Self)
+            .ok_or_else(|| err("wallet copy id", "expected urn:uuid:4f0c…-…"))
+    }
+}
+
+impl fmt::Display for WalletCopyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "urn:uuid:{}", self.0.hyphenated())
+    }
+}
+
+impl Serialize for WalletCopyId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// `prefix` and a random UUID as 32 lower-case hex digits, the form of the webhook ids.
+macro_rules! prefixed_id {
+    ($(#[$doc:meta])* $name:ident, $prefix:literal, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn random() -> Self {
+                Self(format!(concat!($prefix, "{}"), Uuid::new_v4().simple()))
+            }
+
+            pub fn parse(text: &str) -> Result<Self, IdError> {
+                let hex = text.strip_prefix($prefix).unwrap_or_default();
+                if hex.len() != 32 || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+                    return Err(err($what, concat!("expected ", $prefix, " and 32 hex digits")));
+                }
+                Ok(Self(text.to_owned()))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+prefixed_id!(
+    /// A webhook subscription.
+    SubscriptionId, "whsub_", "subscription id"
+);
+prefixed_id!(
+    /// A webhook event: its `webhook-id` header, the same on every retry and replay.
+    EventId, "msg_", "event id"
+);
+
 /// Validates a printable identifier of bounded length drawn from a safe alphabet.
 fn check_token(what: &'static str, text: &str, max: usize, extra: &[char]) -> Result<(), IdError> {
     if text.is_empty() || text.len() > max {
@@ -149,6 +223,18 @@ mod tests {
         assert!(CredentialId::parse("not-a-uuid").is_err());
         assert!(CredentialId::parse("4f0c").is_err());
         assert_eq!(a.human_code().len(), 9);
+        let copy = WalletCopyId::random();
+        assert!(copy.to_string().starts_with("urn:uuid:"));
+        assert_eq!(WalletCopyId::parse(&copy.to_string()).unwrap(), copy);
+        assert!(WalletCopyId::parse(&a.to_string()).is_err());
+        let sub = SubscriptionId::random();
+        assert_eq!(SubscriptionId::parse(sub.as_str()).unwrap(), sub);
+        assert!(SubscriptionId::parse(&sub.as_str().to_uppercase()).is_err());
+        assert!(SubscriptionId::parse("whsub_").is_err());
+        let event = EventId::random();
+        assert!(event.as_str().starts_with("msg_"));
+        assert_eq!(EventId::parse(event.as_str()).unwrap(), event);
+        assert!(EventId::parse(sub.as_str()).is_err());
     }
 
     #[test]

@@ -9,3 +9,4 @@ pub mod ids;
 pub mod role;
 pub mod status;
 pub mod validity;
+pub mod webhook;

@@ -11,7 +11,6 @@ use crate::service::Role;
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
-use serde_json::Value;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -60,12 +59,12 @@ pub async fn audit(
     let entries = rows
         .into_iter()
         .map(|r| s::AuditEntry {
-            detail: serde_json::from_str::<Value>(&r.detail).unwrap_or(Value::Null),
+            detail: r.detail.into_value(),
             seq: r.seq,
             at: r.at,
             actor: r.actor,
             action: r.action,
-            credential_id: r.credential_id,
+            credential_id: r.credential_id.map(|id| id.to_string()),
             reason: r.reason,
             prev_hash: r.prev_hash,
             hash: r.hash,

@@ -282,9 +282,9 @@ pub async fn deliveries(
         deliveries: rows
             .into_iter()
             .map(|d| DeliveryOut {
-                event_id: d.event_id,
-                event_type: d.event_type,
-                state: d.state,
+                event_id: d.event_id.to_string(),
+                event_type: d.event_type.to_string(),
+                state: d.state.to_string(),
                 attempts: d.attempts,
                 last_status: d.last_status,
                 last_error: d.last_error,

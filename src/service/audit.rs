@@ -2,8 +2,9 @@
 //! an entry breaks every later hash. `verify_chain` is what `attest audit verify` runs.
 
 use super::{Actor, ServiceResult};
+use crate::domain::ids::CredentialId;
 use crate::problem::ProblemCode;
-use crate::store::{AuditRow, SharedStore, Tx};
+use crate::store::{AuditDetail, AuditRow, SharedStore, Tx};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -12,7 +13,7 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 pub struct Entry<'a> {
     pub actor: &'a Actor,
     pub action: &'a str,
-    pub credential_id: Option<String>,
+    pub credential_id: Option<CredentialId>,
     pub reason: Option<String>,
     pub detail: Value,
 }
@@ -20,7 +21,8 @@ pub struct Entry<'a> {
 fn entry_hash(prev_hash: &str, row: &AuditRow) -> String {
     let body = json!({
         "seq": row.seq, "at": row.at, "actor": row.actor, "action": row.action,
-        "credential_id": row.credential_id, "reason": row.reason, "detail": row.detail,
+        "credential_id": row.credential_id, "reason": row.reason,
+        "detail": row.detail.as_str(),
     });
     let canonical = serde_json_canonicalizer::to_string(&body).unwrap_or_default();
     let digest = Sha256::digest(format!("{prev_hash}\n{canonical}").as_bytes());
@@ -53,7 +55,7 @@ pub async fn append(tx: &mut dyn Tx, at: i64, entry: Entry<'_>) -> ServiceResult
         action: entry.action.to_owned(),
         credential_id: entry.credential_id,
         reason: entry.reason,
-        detail: entry.detail.to_string(),
+        detail: AuditDetail::new(entry.detail),
         prev_hash: prev_hash.clone(),
         hash: String::new(),
     };

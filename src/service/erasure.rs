@@ -8,6 +8,7 @@ use super::audit::{self, Entry};
 use super::{Actor, Context, ServiceError, ServiceResult};
 use crate::domain::ids::CandidateId;
 use crate::problem::ProblemCode;
+use crate::store::ErasedRows;
 use serde_json::json;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -29,8 +30,8 @@ pub async fn erase_candidate(
     let reason = crate::service::audit::reason(reason)?;
     let now = ctx.now().unix_timestamp();
     let mut tx = ctx.store.begin().await?;
-    let (attempts, credentials) = tx.erase_candidate(id.as_str()).await?;
-    if attempts == 0 && credentials == 0 {
+    let erased = tx.erase_candidate(id.as_str()).await?;
+    if erased == ErasedRows::default() {
         return Err(ServiceError::not_found("candidate"));
     }
     audit::append(
@@ -41,14 +42,14 @@ pub async fn erase_candidate(
             action: "candidate.erase",
             credential_id: None,
             reason: Some(reason.to_owned()),
-            detail: json!({"candidate_id": id.as_str(), "attempts": attempts,
-                           "credentials": credentials}),
+            detail: json!({"candidate_id": id.as_str(), "attempts": erased.attempts,
+                           "credentials": erased.credentials}),
         },
     )
     .await?;
     tx.commit().await?;
     Ok(Erased {
-        attempts,
-        credentials,
+        attempts: erased.attempts,
+        credentials: erased.credentials,
     })
 }

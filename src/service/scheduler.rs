@@ -7,7 +7,8 @@
 //! A credential found late (a clock jump, a new lead time) gets only the nearest notice that
 //! still applies: one with five days left is told "7 days", not "90", "30" and "7" at once.
 
-use crate::service::webhooks::{self, EventType};
+use crate::domain::webhook::ExpiryNotice;
+use crate::service::webhooks;
 use crate::service::{Context, ServiceResult};
 use serde_json::json;
 
@@ -25,33 +26,24 @@ pub async fn run_once(ctx: &Context) -> ServiceResult<usize> {
     for (i, lead) in leads.iter().enumerate() {
         let nearer = leads.get(i + 1).copied().unwrap_or(0);
         let window = (now + i64::from(nearer) * DAY, now + i64::from(*lead) * DAY);
-        sent += notify(ctx, now, Notice::Expiring(*lead), window).await?;
+        let notice = ExpiryNotice::Expiring { lead_days: *lead };
+        sent += notify(ctx, now, notice, window).await?;
     }
-    sent += notify(ctx, now, Notice::Expired, (0, now)).await?;
+    sent += notify(ctx, now, ExpiryNotice::Expired, (0, now)).await?;
     Ok(sent)
-}
-
-#[derive(Clone, Copy)]
-enum Notice {
-    Expiring(u32),
-    Expired,
 }
 
 async fn notify(
     ctx: &Context,
     now: i64,
-    notice: Notice,
+    notice: ExpiryNotice,
     (from, to): (i64, i64),
 ) -> ServiceResult<usize> {
-    let (kind, event) = match notice {
-        Notice::Expiring(days) => (format!("expiring:{days}"), EventType::CredentialExpiring),
-        Notice::Expired => ("expired".to_owned(), EventType::CredentialExpired),
-    };
     let mut sent = 0;
     loop {
         let rows = ctx
             .store
-            .credentials_due_notice(&kind, from, to, BATCH)
+            .credentials_due_notice(notice, from, to, BATCH)
             .await?;
         if rows.is_empty() {
             return Ok(sent);
@@ -59,15 +51,15 @@ async fn notify(
         let mut tx = ctx.store.begin().await?;
         for row in &rows {
             if !tx
-                .record_expiry_notice(&row.credential_id, &kind, now)
+                .record_expiry_notice(&row.credential_id, notice, now)
                 .await?
             {
                 continue;
             }
             let mut data =
                 webhooks::credential_data(ctx.base_url(), row.into(), row.state.as_str(), None);
-            if let Notice::Expiring(days) = notice {
-                data["lead_days"] = json!(days);
+            if let ExpiryNotice::Expiring { lead_days } = notice {
+                data["lead_days"] = json!(lead_days);
             }
             if let Some(code) = &row.achievement {
                 // Where the program says how to recertify.
@@ -76,7 +68,7 @@ async fn notify(
             webhooks::enqueue(
                 tx.as_mut(),
                 now,
-                event,
+                notice.event_type(),
                 webhooks::credential_key(&row.credential_id),
                 data,
             )

@@ -154,7 +154,7 @@ pub async fn renewal_links(
     id: &CredentialId,
     page: &str,
 ) -> ServiceResult<Vec<RenewalLink>> {
-    let (renews, renewed_by) = ctx.store.renewals(id).await?;
+    let crate::store::Renewals { renews, renewed_by } = ctx.store.renewals(id).await?;
     let mut links = Vec::new();
     for (other, label) in [(renews, "Renews"), (renewed_by, "Renewed by")] {
         let Some(other) = other else { continue };

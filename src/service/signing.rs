@@ -138,7 +138,10 @@ pub async fn store_later(
     let (row, audit) = rows(actor, record, detail);
     let body = Box::new(move || {
         job.run()
-            .map(SignedCredential::into_parts)
+            .map(|signed| {
+                let (json, jwt) = signed.into_parts();
+                crate::store::CredentialBody { json, jwt }
+            })
             .map_err(|e| e.message)
     });
     tx.insert_credential_later(row, body).await?;
@@ -171,7 +174,7 @@ fn rows<'a>(
     let entry = super::audit::Entry {
         actor,
         action: "credential.issue",
-        credential_id: Some(record.id.to_string()),
+        credential_id: Some(record.id),
         reason: None,
         detail,
     };

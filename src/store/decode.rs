@@ -4,8 +4,8 @@
 //! `StoreError::Corrupt`, so no caller compares strings.
 
 use super::{
-    AttemptRow, AuditHead, AuditRow, CredentialRow, IssuedJson, KeyIntent, ListBit, PublicationRow,
-    StoreError, StoreResult, TokenRow,
+    AttemptRow, AuditDetail, AuditHead, AuditRow, CredentialRow, IssuedJson, KeyIntent, ListBit,
+    PublicationRow, StoreError, StoreResult, TokenRow,
 };
 use crate::crypto::KeyRecord;
 use crate::domain::attempt::AttemptOutcome;
@@ -43,7 +43,7 @@ where
     }
 }
 
-fn corrupt(column: &str, value: &str) -> StoreError {
+pub(super) fn corrupt(column: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{column}: unexpected value `{value}`"))
 }
 
@@ -145,9 +145,13 @@ pub fn audit_row(row: &impl Columns) -> StoreResult<AuditRow> {
         at: row.int("at")?,
         actor: row.text("actor")?,
         action: row.text("action")?,
-        credential_id: row.opt_text("credential_id")?,
+        credential_id: row
+            .opt_text("credential_id")?
+            .map(|id| credential_id(&id))
+            .transpose()?,
         reason: row.opt_text("reason")?,
-        detail: row.text("detail")?,
+        detail: AuditDetail::stored(row.text("detail")?)
+            .map_err(|e| StoreError::Corrupt(format!("audit_log.detail: {e}")))?,
         prev_hash: row.text("prev_hash")?,
         hash: row.text("hash")?,
     })
@@ -197,6 +201,61 @@ pub fn key_intent(row: &impl Columns) -> StoreResult<KeyIntent> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
+
+    /// A result row as a map of column name to text or integer.
+    struct Fake(HashMap<&'static str, Result<String, i64>>);
+
+    impl Columns for Fake {
+        fn text(&self, name: &str) -> StoreResult<String> {
+            self.opt_text(name)?
+                .ok_or_else(|| StoreError::Corrupt(format!("{name} is NULL")))
+        }
+        fn opt_text(&self, name: &str) -> StoreResult<Option<String>> {
+            Ok(self.0.get(name).and_then(|v| v.clone().ok()))
+        }
+        fn int(&self, name: &str) -> StoreResult<i64> {
+            self.opt_int(name)?
+                .ok_or_else(|| StoreError::Corrupt(format!("{name} is NULL")))
+        }
+        fn opt_int(&self, name: &str) -> StoreResult<Option<i64>> {
+            Ok(self.0.get(name).and_then(|v| v.clone().err()))
+        }
+    }
+
+    fn audit(credential_id: &str, detail: &str) -> Fake {
+        let text = |t: &str| Ok(t.to_owned());
+        Fake(HashMap::from([
+            ("seq", Err(1)),
+            ("at", Err(1_700_000_000)),
+            ("actor", text("cli")),
+            ("action", text("credential.revoke")),
+            ("credential_id", text(credential_id)),
+            ("detail", text(detail)),
+            ("prev_hash", text("0")),
+            ("hash", text("1")),
+        ]))
+    }
+
+    #[test]
+    fn audit_detail_keeps_the_stored_text_the_chain_hashes() {
+        let id = "4f0c8a2e-1b3d-4c5e-8f70-9a1b2c3d4e5f";
+        let row = audit_row(&audit(id, r#"{ "b": 1,  "a": [2] }"#)).unwrap();
+        assert_eq!(row.detail.as_str(), r#"{ "b": 1,  "a": [2] }"#);
+        assert_eq!(row.detail.value()["a"][0], 2);
+        assert_eq!(
+            row.credential_id.map(|c| c.to_string()).as_deref(),
+            Some(id)
+        );
+        assert!(matches!(
+            audit_row(&audit(id, "{not json")),
+            Err(StoreError::Corrupt(_))
+        ));
+        assert!(matches!(
+            audit_row(&audit("c-1", "{}")),
+            Err(StoreError::Corrupt(_))
+        ));
+    }
 
     #[test]
     fn unknown_column_values_are_corruption_not_strings() {

@@ -236,7 +236,7 @@ macro_rules! store_engine {
 
             // OID4VCI (engine_oid4vci.rs)
             async fn wallet_copies(&self, credential_id: &CredentialId) -> StoreResult<Vec<$crate::store::WalletCopyRow>> {
-                oid4vci_wallet_copies(&self.pool, &credential_id.to_string()).await
+                oid4vci_wallet_copies(&self.pool, credential_id).await
             }
 
             // Webhooks
@@ -244,7 +244,7 @@ macro_rules! store_engine {
                 self.subscriptions_sql(None).await
             }
 
-            async fn webhook_subscription(&self, id: &str) -> StoreResult<Option<$crate::store::SubscriptionRow>> {
+            async fn webhook_subscription(&self, id: &$crate::domain::ids::SubscriptionId) -> StoreResult<Option<$crate::store::SubscriptionRow>> {
                 Ok(self.subscriptions_sql(Some(id)).await?.pop())
             }
 
@@ -256,11 +256,11 @@ macro_rules! store_engine {
                 self.finish_delivery_sql(r).await
             }
 
-            async fn replay_deliveries(&self, subscription_id: &str, event_id: Option<&str>, failed_only: bool) -> StoreResult<u64> {
+            async fn replay_deliveries(&self, subscription_id: &$crate::domain::ids::SubscriptionId, event_id: Option<&$crate::domain::ids::EventId>, failed_only: bool) -> StoreResult<u64> {
                 self.replay_deliveries_sql(subscription_id, event_id, failed_only).await
             }
 
-            async fn webhook_deliveries(&self, subscription_id: &str, limit: i64) -> StoreResult<Vec<$crate::store::DeliveryRow>> {
+            async fn webhook_deliveries(&self, subscription_id: &$crate::domain::ids::SubscriptionId, limit: i64) -> StoreResult<Vec<$crate::store::DeliveryRow>> {
                 self.deliveries_sql(subscription_id, limit).await
             }
 
@@ -268,11 +268,11 @@ macro_rules! store_engine {
                 self.outbox_stats_sql().await
             }
 
-            async fn credentials_due_notice(&self, kind: &str, from: i64, to: i64, limit: i64) -> StoreResult<Vec<CredentialRow>> {
-                self.due_notice_sql(kind, from, to, limit).await
+            async fn credentials_due_notice(&self, notice: $crate::domain::webhook::ExpiryNotice, from: i64, to: i64, limit: i64) -> StoreResult<Vec<CredentialRow>> {
+                self.due_notice_sql(&$crate::store::webhook_rows::notice_kind(notice), from, to, limit).await
             }
 
-            async fn renewals(&self, id: &CredentialId) -> StoreResult<(Option<CredentialId>, Option<CredentialId>)> {
+            async fn renewals(&self, id: &CredentialId) -> StoreResult<$crate::store::Renewals> {
                 self.renewals_sql(id).await
             }
         }

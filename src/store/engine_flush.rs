@@ -83,9 +83,9 @@ macro_rules! store_tx_io {
                             .push_bind(a.at)
                             .push_bind(a.actor)
                             .push_bind(a.action)
-                            .push_bind(a.credential_id)
+                            .push_bind(a.credential_id.map(|id| id.to_string()))
                             .push_bind(a.reason)
-                            .push_bind(a.detail)
+                            .push_bind(a.detail.as_str().to_owned())
                             .push_bind(a.prev_hash)
                             .push_bind(a.hash);
                     },

@@ -51,7 +51,7 @@ macro_rules! store_tx_keys {
                 Ok(())
             }
 
-            async fn erase_candidate_rows(&mut self, candidate_id: &str) -> StoreResult<(u64, u64)> {
+            async fn erase_candidate_rows(&mut self, candidate_id: &str) -> StoreResult<$crate::store::ErasedRows> {
                 self.flush().await?;
                 self.state.attempts.clear();
                 self.state.any_pending = None;
@@ -67,7 +67,10 @@ macro_rules! store_tx_keys {
                     .bind(candidate_id)
                     .execute(&mut *self.tx)
                     .await?;
-                Ok((attempts.rows_affected(), credentials.rows_affected()))
+                Ok($crate::store::ErasedRows {
+                    attempts: attempts.rows_affected(),
+                    credentials: credentials.rows_affected(),
+                })
             }
         }
     };

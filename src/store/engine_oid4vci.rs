@@ -8,12 +8,12 @@ macro_rules! store_tx_oid4vci {
         /// Copies given to wallets for one record, oldest first.
         async fn oid4vci_wallet_copies(
             pool: &sqlx::Pool<$db>,
-            credential_id: &str,
+            credential_id: &$crate::domain::ids::CredentialId,
         ) -> StoreResult<Vec<$crate::store::WalletCopyRow>> {
             let rows = sqlx::query(
                 "SELECT * FROM wallet_credentials WHERE credential_id = $1 ORDER BY issued_at, copy_id",
             )
-            .bind(credential_id)
+            .bind(credential_id.to_string())
             .fetch_all(pool)
             .await?;
             rows.iter().map($crate::store::oid4vci_rows::wallet_copy).collect()
@@ -37,8 +37,8 @@ macro_rules! store_tx_oid4vci {
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 )
                 .bind(&o.code_hash)
-                .bind(&o.credential_id)
-                .bind(&o.origin)
+                .bind(o.credential_id.to_string())
+                .bind(o.origin.as_str())
                 .bind(&o.tx_code_hash)
                 .bind(o.tx_code_failures)
                 .bind(o.created_at)
@@ -117,8 +117,8 @@ macro_rules! store_tx_oid4vci {
                     "INSERT INTO wallet_credentials (copy_id, credential_id, offer_hash, configuration_id, \
                      holder_did, issued_at, credential) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )
-                .bind(&w.copy_id)
-                .bind(&w.credential_id)
+                .bind(w.copy_id.to_string())
+                .bind(w.credential_id.to_string())
                 .bind(&w.offer_hash)
                 .bind(&w.configuration_id)
                 .bind(&w.holder_did)

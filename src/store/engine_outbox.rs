@@ -6,29 +6,20 @@
 
 macro_rules! store_outbox {
     (db: $db:ty, store: $store:ident, tx: $tx:ident, begin: $begin:literal, for_update: $for_update:literal $(,)?) => {
-        use $crate::store::{DeliveryJob, DeliveryResult, DeliveryRow, OutboxEvent, OutboxStats, SubscriptionRow};
-
-        fn subscription_row(row: &impl $crate::store::decode::Columns) -> StoreResult<SubscriptionRow> {
-            Ok(SubscriptionRow {
-                subscription_id: row.text("subscription_id")?,
-                url: row.text("url")?,
-                events: row.text("events")?,
-                secret: row.text("secret")?,
-                created_at: row.int("created_at")?,
-                removed_at: row.opt_int("removed_at")?,
-            })
-        }
+        use $crate::domain::ids::SubscriptionId;
+        use $crate::store::{DeliveryJob, DeliveryResult, DeliveryRow, DeliveryState, OutboxEvent, OutboxStats, SubscriptionRow};
+        use $crate::store::webhook_rows::{delivery_job, delivery_row, subscription_row};
 
         /// Row locks that skip rows another claimer holds; nothing on SQLite.
         const SKIP_LOCKED: &str = if $for_update.is_empty() { "" } else { concat!($for_update, " SKIP LOCKED") };
 
         impl $store {
-            async fn subscriptions_sql(&self, id: Option<&str>) -> StoreResult<Vec<SubscriptionRow>> {
+            async fn subscriptions_sql(&self, id: Option<&SubscriptionId>) -> StoreResult<Vec<SubscriptionRow>> {
                 let rows = sqlx::query(
                     "SELECT * FROM webhook_subscriptions WHERE removed_at IS NULL AND \
                      (CAST($1 AS TEXT) IS NULL OR subscription_id = $1) ORDER BY created_at, subscription_id",
                 )
-                .bind(id)
+                .bind(id.map(SubscriptionId::as_str))
                 .fetch_all(&self.pool)
                 .await?;
                 rows.iter().map(subscription_row).collect()
@@ -80,7 +71,7 @@ macro_rules! store_outbox {
                 }
                 let rows = sqlx::query(
                     "SELECT d.subscription_id, d.event_seq, d.attempts, d.first_attempt_at, e.event_id, \
-                     e.event_type, e.payload, s.url, s.secret FROM webhook_deliveries d \
+                     e.payload, s.url, s.secret FROM webhook_deliveries d \
                      JOIN webhook_events e ON e.seq = d.event_seq \
                      JOIN webhook_subscriptions s ON s.subscription_id = d.subscription_id \
                      WHERE d.claim_token = $1 ORDER BY d.event_seq",
@@ -89,26 +80,11 @@ macro_rules! store_outbox {
                 .fetch_all(&mut *tx)
                 .await?;
                 tx.commit().await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(DeliveryJob {
-                            subscription_id: r.try_get("subscription_id")?,
-                            event_seq: r.try_get("event_seq")?,
-                            event_id: r.try_get("event_id")?,
-                            event_type: r.try_get("event_type")?,
-                            payload: r.try_get("payload")?,
-                            url: r.try_get("url")?,
-                            secret: r.try_get("secret")?,
-                            attempts: r.try_get("attempts")?,
-                            first_attempt_at: r.try_get("first_attempt_at")?,
-                            claim_token: token.clone(),
-                        })
-                    })
-                    .collect()
+                rows.iter().map(|r| delivery_job(r, &token)).collect()
             }
 
             async fn finish_delivery_sql(&self, r: &DeliveryResult) -> StoreResult<()> {
-                let finished = (r.state != "pending").then_some(r.attempted_at);
+                let finished = (r.state != DeliveryState::Pending).then_some(r.attempted_at);
                 // In line with the other writers (SQLite queues them rather than fail on the lock).
                 let _turn = self.writer_turn().await;
                 sqlx::query(
@@ -117,13 +93,13 @@ macro_rules! store_outbox {
                      last_error = $5, finished_at = $6, claimed_until = NULL, claim_token = NULL \
                      WHERE subscription_id = $7 AND event_seq = $8 AND claim_token = $9",
                 )
-                .bind(&r.state)
+                .bind(r.state.as_str())
                 .bind(r.attempted_at)
                 .bind(r.next_attempt_at)
                 .bind(r.status)
                 .bind(&r.error)
                 .bind(finished)
-                .bind(&r.subscription_id)
+                .bind(r.subscription_id.as_str())
                 .bind(r.event_seq)
                 .bind(&r.claim_token)
                 .execute(&self.pool)
@@ -131,7 +107,7 @@ macro_rules! store_outbox {
                 Ok(())
             }
 
-            async fn replay_deliveries_sql(&self, sub: &str, event_id: Option<&str>, failed_only: bool) -> StoreResult<u64> {
+            async fn replay_deliveries_sql(&self, sub: &SubscriptionId, event_id: Option<&$crate::domain::ids::EventId>, failed_only: bool) -> StoreResult<u64> {
                 let _turn = self.writer_turn().await;
                 let done = sqlx::query(
                     "UPDATE webhook_deliveries SET state = 'pending', attempts = 0, next_attempt_at = 0, \
@@ -139,38 +115,25 @@ macro_rules! store_outbox {
                      WHERE subscription_id = $1 AND state <> 'pending' AND ($3 = 0 OR state = 'failed') AND \
                      (CAST($2 AS TEXT) IS NULL OR event_seq = (SELECT seq FROM webhook_events WHERE event_id = $2))",
                 )
-                .bind(sub)
-                .bind(event_id)
+                .bind(sub.as_str())
+                .bind(event_id.map(|e| e.as_str()))
                 .bind(i64::from(failed_only))
                 .execute(&self.pool)
                 .await?;
                 Ok(done.rows_affected())
             }
 
-            async fn deliveries_sql(&self, sub: &str, limit: i64) -> StoreResult<Vec<DeliveryRow>> {
+            async fn deliveries_sql(&self, sub: &SubscriptionId, limit: i64) -> StoreResult<Vec<DeliveryRow>> {
                 let rows = sqlx::query(
                     "SELECT d.subscription_id, e.event_id, e.event_type, d.state, d.attempts, d.last_status, \
                      d.last_error, d.enqueued_at FROM webhook_deliveries d JOIN webhook_events e ON e.seq = d.event_seq \
                      WHERE d.subscription_id = $1 ORDER BY d.event_seq DESC LIMIT $2",
                 )
-                .bind(sub)
+                .bind(sub.as_str())
                 .bind(limit)
                 .fetch_all(&self.pool)
                 .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(DeliveryRow {
-                            subscription_id: r.try_get("subscription_id")?,
-                            event_id: r.try_get("event_id")?,
-                            event_type: r.try_get("event_type")?,
-                            state: r.try_get("state")?,
-                            attempts: r.try_get("attempts")?,
-                            last_status: r.try_get("last_status")?,
-                            last_error: r.try_get("last_error")?,
-                            enqueued_at: r.try_get("enqueued_at")?,
-                        })
-                    })
-                    .collect()
+                rows.iter().map(delivery_row).collect()
             }
 
             async fn outbox_stats_sql(&self) -> StoreResult<OutboxStats> {
@@ -179,7 +142,7 @@ macro_rules! store_outbox {
                 )
                 .fetch_one(&self.pool)
                 .await?;
-                Ok(OutboxStats { pending: row.try_get("n")?, oldest_pending_at: row.try_get("oldest")? })
+                $crate::store::webhook_rows::outbox_stats(&row)
             }
 
             async fn due_notice_sql(&self, kind: &str, from: i64, to: i64, limit: i64) -> StoreResult<Vec<CredentialRow>> {
@@ -192,7 +155,7 @@ macro_rules! store_outbox {
                 rows.iter().map(credential_row).collect()
             }
 
-            async fn renewals_sql(&self, id: &CredentialId) -> StoreResult<(Option<CredentialId>, Option<CredentialId>)> {
+            async fn renewals_sql(&self, id: &CredentialId) -> StoreResult<$crate::store::Renewals> {
                 let renews = sqlx::query("SELECT previous_id FROM credential_renewals WHERE credential_id = $1")
                     .bind(id.to_string())
                     .fetch_optional(&self.pool)
@@ -206,7 +169,7 @@ macro_rules! store_outbox {
                 .await?;
                 let renews = match renews { Some(r) => Some(parse_id(r.try_get("previous_id")?)?), None => None };
                 let renewed_by = match renewed_by { Some(r) => Some(parse_id(r.try_get("credential_id")?)?), None => None };
-                Ok((renews, renewed_by))
+                Ok($crate::store::Renewals { renews, renewed_by })
             }
         }
 
@@ -220,17 +183,17 @@ macro_rules! store_outbox {
                     return Ok(());
                 }
                 let events = std::mem::take(&mut self.state.outbox);
-                let ids: Vec<String> = events.iter().map(|e| e.event_id.clone()).collect();
+                let ids: Vec<String> = events.iter().map(|e| e.event_id.to_string()).collect();
                 self.insert_rows(
                     "webhook_events (event_id, event_type, ordering_key, payload, created_at, target_subscription)",
                     events,
                     |mut b, e: OutboxEvent| {
-                        b.push_bind(e.event_id)
-                            .push_bind(e.event_type)
+                        b.push_bind(e.event_id.to_string())
+                            .push_bind(e.event_type.as_str())
                             .push_bind(e.ordering_key)
                             .push_bind(e.payload)
                             .push_bind(e.created_at)
-                            .push_bind(e.target_subscription);
+                            .push_bind(e.target_subscription.map(|s| s.as_str().to_owned()));
                     },
                 )
                 .await?;
@@ -259,9 +222,9 @@ macro_rules! store_outbox {
                     "INSERT INTO webhook_subscriptions (subscription_id, url, events, secret, created_at, removed_at) \
                      VALUES ($1, $2, $3, $4, $5, $6)",
                 )
-                .bind(&s.subscription_id)
+                .bind(s.subscription_id.as_str())
                 .bind(&s.url)
-                .bind(&s.events)
+                .bind($crate::store::events_column(&s.events))
                 .bind(&s.secret)
                 .bind(s.created_at)
                 .bind(s.removed_at)
@@ -270,16 +233,16 @@ macro_rules! store_outbox {
                 Ok(())
             }
 
-            async fn remove_subscription_row(&mut self, id: &str, at: i64) -> StoreResult<bool> {
+            async fn remove_subscription_row(&mut self, id: &SubscriptionId, at: i64) -> StoreResult<bool> {
                 let done = sqlx::query(
                     "UPDATE webhook_subscriptions SET removed_at = $1 WHERE subscription_id = $2 AND removed_at IS NULL",
                 )
                 .bind(at)
-                .bind(id)
+                .bind(id.as_str())
                 .execute(&mut *self.tx)
                 .await?;
                 sqlx::query("DELETE FROM webhook_deliveries WHERE subscription_id = $1 AND state = 'pending'")
-                    .bind(id)
+                    .bind(id.as_str())
                     .execute(&mut *self.tx)
                     .await?;
                 Ok(done.rows_affected() > 0)

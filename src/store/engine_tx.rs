@@ -352,7 +352,7 @@ macro_rules! store_tx {
                 Ok(())
             }
 
-            async fn erase_candidate(&mut self, candidate_id: &str) -> StoreResult<(u64, u64)> {
+            async fn erase_candidate(&mut self, candidate_id: &str) -> StoreResult<$crate::store::ErasedRows> {
                 self.erase_candidate_rows(candidate_id).await
             }
 
@@ -391,12 +391,12 @@ macro_rules! store_tx {
                 self.insert_subscription_row(s).await
             }
 
-            async fn remove_subscription(&mut self, id: &str, at: i64) -> StoreResult<bool> {
+            async fn remove_subscription(&mut self, id: &$crate::domain::ids::SubscriptionId, at: i64) -> StoreResult<bool> {
                 self.remove_subscription_row(id, at).await
             }
 
-            async fn record_expiry_notice(&mut self, id: &CredentialId, kind: &str, at: i64) -> StoreResult<bool> {
-                self.record_expiry_notice_row(id, kind, at).await
+            async fn record_expiry_notice(&mut self, id: &CredentialId, notice: $crate::domain::webhook::ExpiryNotice, at: i64) -> StoreResult<bool> {
+                self.record_expiry_notice_row(id, &$crate::store::webhook_rows::notice_kind(notice), at).await
             }
 
             async fn insert_renewal(&mut self, id: &CredentialId, previous: &CredentialId) -> StoreResult<()> {

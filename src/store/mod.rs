@@ -15,15 +15,21 @@ mod postgres;
 mod rows;
 mod sqlite;
 mod tx_state;
+mod webhook_rows;
 
-pub use oid4vci_rows::{OfferRow, WalletCopyRow};
+pub use oid4vci_rows::{OfferOrigin, OfferRow, WalletCopyRow};
 pub use postgres::PgStore;
 pub use rows::*;
 pub use sqlite::SqliteStore;
+pub use webhook_rows::{
+    DeliveryJob, DeliveryResult, DeliveryRow, DeliveryState, OutboxEvent, OutboxStats,
+    SubscriptionRow, events_column,
+};
 
 use crate::crypto::KeyRecord;
 use crate::domain::attempt::AttemptOutcome;
-use crate::domain::ids::{AttemptId, CredentialId};
+use crate::domain::ids::{AttemptId, CredentialId, EventId, SubscriptionId};
+use crate::domain::webhook::ExpiryNotice;
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -51,8 +57,8 @@ pub enum StoreError {
 /// The `json` and `jwt` of a credential row, computed when the row is sent (see
 /// [`Tx::insert_credential_later`]).
 pub type DeferredBody = Box<dyn FnOnce() -> BodyResult + Send>;
-/// `(json, jwt)`, or why they could not be made.
-pub type BodyResult = Result<(String, String), String>;
+/// The body, or why it could not be made.
+pub type BodyResult = Result<CredentialBody, String>;
 
 /// PostgreSQL SQLSTATEs after which the whole transaction may simply be retried: a
 /// serialization failure or a deadlock victim (the other transaction went through).
@@ -191,7 +197,10 @@ pub trait Store: Send + Sync + 'static {
     // Webhooks (issue 19; SQL in `engine_outbox.rs`)
     /// Subscriptions not removed, oldest first.
     async fn webhook_subscriptions(&self) -> StoreResult<Vec<SubscriptionRow>>;
-    async fn webhook_subscription(&self, id: &str) -> StoreResult<Option<SubscriptionRow>>;
+    async fn webhook_subscription(
+        &self,
+        id: &SubscriptionId,
+    ) -> StoreResult<Option<SubscriptionRow>>;
     /// Claims up to `limit` due deliveries until `now_ms + lease_ms`, in their own committed
     /// transaction: only the oldest pending delivery per (subscription, ordering key), none
     /// claimed by a live lease; on PostgreSQL rows another instance is claiming are skipped
@@ -208,31 +217,27 @@ pub trait Store: Send + Sync + 'static {
     /// how many.
     async fn replay_deliveries(
         &self,
-        subscription_id: &str,
-        event_id: Option<&str>,
+        subscription_id: &SubscriptionId,
+        event_id: Option<&EventId>,
         failed_only: bool,
     ) -> StoreResult<u64>;
     /// A subscription's deliveries, newest first.
     async fn webhook_deliveries(
         &self,
-        subscription_id: &str,
+        subscription_id: &SubscriptionId,
         limit: i64,
     ) -> StoreResult<Vec<DeliveryRow>>;
     async fn outbox_stats(&self) -> StoreResult<OutboxStats>;
-    /// Credentials not revoked whose `valid_until` is in `[from, to)` and that have no
-    /// expiry notice `kind` yet, soonest first.
+    /// Credentials not revoked whose `valid_until` is in `[from, to)` and that have not had
+    /// this notice yet, soonest first.
     async fn credentials_due_notice(
         &self,
-        kind: &str,
+        notice: ExpiryNotice,
         from: i64,
         to: i64,
         limit: i64,
     ) -> StoreResult<Vec<CredentialRow>>;
-    /// `(renews, renewed_by)`: the credential this one renews, and the newest that renews it.
-    async fn renewals(
-        &self,
-        id: &CredentialId,
-    ) -> StoreResult<(Option<CredentialId>, Option<CredentialId>)>;
+    async fn renewals(&self, id: &CredentialId) -> StoreResult<Renewals>;
 }
 
 /// One write transaction; dropped without `commit` it rolls back. Inserts may be held back and
@@ -310,8 +315,7 @@ pub trait Tx: Send {
     /// Removes a candidate's personal data (issue 15 §3): the holder name column of their
     /// credentials, their attempts' request bodies and emails (a pending attempt is
     /// cancelled: it cannot be issued without them). The signed credentials stay as issued.
-    /// Returns (attempts, credentials) touched.
-    async fn erase_candidate(&mut self, candidate_id: &str) -> StoreResult<(u64, u64)>;
+    async fn erase_candidate(&mut self, candidate_id: &str) -> StoreResult<ErasedRows>;
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 
     // OID4VCI (issue 18)
@@ -340,13 +344,13 @@ pub trait Tx: Send {
     async fn enqueue_event(&mut self, event: &OutboxEvent) -> StoreResult<()>;
     async fn insert_subscription(&mut self, row: &SubscriptionRow) -> StoreResult<()>;
     /// Marks it removed (its pending deliveries are dropped); false when there was none.
-    async fn remove_subscription(&mut self, id: &str, at: i64) -> StoreResult<bool>;
-    /// Records that an expiry notice (`expiring:90`, `expired`) was emitted; false when it
-    /// already was (by this or another instance).
+    async fn remove_subscription(&mut self, id: &SubscriptionId, at: i64) -> StoreResult<bool>;
+    /// Records that an expiry notice was emitted; false when it already was (by this or
+    /// another instance).
     async fn record_expiry_notice(
         &mut self,
         id: &CredentialId,
-        kind: &str,
+        notice: ExpiryNotice,
         at: i64,
     ) -> StoreResult<bool>;
     async fn insert_renewal(

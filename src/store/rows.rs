@@ -6,6 +6,7 @@ use crate::domain::attempt::AttemptOutcome;
 use crate::domain::ids::{AchievementCode, AttemptId, CandidateId, CredentialId};
 use crate::domain::role::Role;
 use crate::domain::status::CredentialState;
+use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CredentialRow {
@@ -24,6 +25,22 @@ pub struct CredentialRow {
     pub state_changed_at: Option<i64>,
     pub json: String,
     pub jwt: String,
+}
+
+/// A credential's signed forms, as stored in its row's `json` and `jwt`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialBody {
+    pub json: String,
+    pub jwt: String,
+}
+
+/// A credential's recertification links (issue 19).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Renewals {
+    /// The credential this one renews.
+    pub renews: Option<CredentialId>,
+    /// The newest credential that renews this one.
+    pub renewed_by: Option<CredentialId>,
 }
 
 /// A credential's JSON as issued, with the revision of its status list read in the same
@@ -80,11 +97,49 @@ pub struct AuditRow {
     pub at: i64,
     pub actor: String,
     pub action: String,
-    pub credential_id: Option<String>,
+    pub credential_id: Option<CredentialId>,
     pub reason: Option<String>,
-    pub detail: String,
+    pub detail: AuditDetail,
     pub prev_hash: String,
     pub hash: String,
+}
+
+/// An audit entry's `detail`: a JSON value, and the exact text stored for it. The hash chain
+/// covers that text, so a stored entry is checked against its own bytes, never against a
+/// re-serialization of the parsed value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditDetail {
+    text: String,
+    value: Value,
+}
+
+impl AuditDetail {
+    /// A new entry's detail, serialized the one way every entry is written.
+    pub fn new(value: Value) -> Self {
+        Self {
+            text: value.to_string(),
+            value,
+        }
+    }
+
+    /// A stored entry's detail; text that is not JSON is corruption.
+    pub(super) fn stored(text: String) -> Result<Self, serde_json::Error> {
+        let value = serde_json::from_str(&text)?;
+        Ok(Self { text, value })
+    }
+
+    /// The stored text (what the hash covers).
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
+    pub fn into_value(self) -> Value {
+        self.value
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,87 +192,18 @@ pub struct AuditHead {
     pub hash: String,
 }
 
+/// What erasing a candidate touched (see [`super::Tx::erase_candidate`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ErasedRows {
+    /// Exam attempts whose request body and email were removed.
+    pub attempts: u64,
+    /// Credentials whose stored holder name was removed.
+    pub credentials: u64,
+}
+
 /// A key rotation in progress: who started it (a random token) and when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyIntent {
     pub token: String,
     pub started_at: i64,
-}
-
-// Webhooks (issue 19)
-
-/// One event of the transactional outbox, as the change's transaction writes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutboxEvent {
-    /// `msg_…`: the `webhook-id` header, the same on every retry and replay.
-    pub event_id: String,
-    pub event_type: String,
-    /// Deliveries to one subscription with the same key go out in the order they were written.
-    pub ordering_key: String,
-    /// The JSON body sent, exactly.
-    pub payload: String,
-    pub created_at: i64,
-    /// Only this subscription gets it (a test event); `None`: every subscription to the type.
-    pub target_subscription: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SubscriptionRow {
-    pub subscription_id: String,
-    pub url: String,
-    /// `,a,b,` or `*`.
-    pub events: String,
-    pub secret: String,
-    pub created_at: i64,
-    pub removed_at: Option<i64>,
-}
-
-/// A delivery claimed by one worker until `claimed_until` (wall-clock ms).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeliveryJob {
-    pub subscription_id: String,
-    pub event_seq: i64,
-    pub event_id: String,
-    pub event_type: String,
-    pub payload: String,
-    pub url: String,
-    pub secret: String,
-    pub attempts: i64,
-    pub first_attempt_at: Option<i64>,
-    pub claim_token: String,
-}
-
-/// What became of one delivery attempt.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeliveryResult {
-    pub subscription_id: String,
-    pub event_seq: i64,
-    pub claim_token: String,
-    /// `delivered`, `pending` (retry at `next_attempt_at`) or `failed`.
-    pub state: String,
-    pub attempted_at: i64,
-    pub next_attempt_at: i64,
-    pub status: Option<i64>,
-    pub error: Option<String>,
-}
-
-/// A delivery as admins list it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeliveryRow {
-    pub subscription_id: String,
-    pub event_id: String,
-    pub event_type: String,
-    pub state: String,
-    pub attempts: i64,
-    pub last_status: Option<i64>,
-    pub last_error: Option<String>,
-    pub enqueued_at: i64,
-}
-
-/// Queue depth and the age of its oldest entry, for metrics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct OutboxStats {
-    pub pending: i64,
-    /// `created_at` of the oldest undelivered event (service clock), if any.
-    pub oldest_pending_at: Option<i64>,
 }

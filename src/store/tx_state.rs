@@ -10,7 +10,9 @@
 //!
 //! Plain data and decisions; the SQL lives in `engine_tx.rs` and `engine_flush.rs`.
 
-use super::{AttemptRow, AuditRow, BodyResult, CredentialRow, DeferredBody, StoreError};
+use super::{
+    AttemptRow, AuditRow, BodyResult, CredentialBody, CredentialRow, DeferredBody, StoreError,
+};
 use crate::crypto::KeyRecord;
 use std::collections::{HashMap, HashSet};
 
@@ -84,7 +86,7 @@ impl Unsent {
     /// simply run here: a single credential gains nothing from another thread).
     pub fn complete_bodies(&mut self) -> Result<(), StoreError> {
         for (i, body) in std::mem::take(&mut self.bodies) {
-            let (json, jwt) = match body {
+            let CredentialBody { json, jwt } = match body {
                 Body::Waiting(compute) => compute(),
                 Body::Started(done) => done
                     .recv()
@@ -254,7 +256,12 @@ mod tests {
         for n in 2..5 {
             s.add_credential_later(
                 credential(1, n),
-                Box::new(move || Ok((format!("json-{n}"), format!("jwt-{n}")))),
+                Box::new(move || {
+                    Ok(CredentialBody {
+                        json: format!("json-{n}"),
+                        jwt: format!("jwt-{n}"),
+                    })
+                }),
             );
         }
         s.unsent.complete_bodies().unwrap();
@@ -283,7 +290,15 @@ mod tests {
     #[test]
     fn a_panicking_body_fails_the_flush_instead_of_the_process() {
         let mut s = TxState::default();
-        s.add_credential_later(credential(1, 1), Box::new(|| Ok(("a".into(), "b".into()))));
+        s.add_credential_later(
+            credential(1, 1),
+            Box::new(|| {
+                Ok(CredentialBody {
+                    json: "a".into(),
+                    jwt: "b".into(),
+                })
+            }),
+        );
         s.add_credential_later(credential(1, 2), Box::new(|| panic!("bug in signing")));
         assert!(matches!(
             s.unsent.complete_bodies(),

@@ -239,7 +239,11 @@ async fn erasing_a_candidate_removes_personal_data_and_keeps_verification_workin
         .find(|a| a.action == "candidate.erase")
         .expect("recorded");
     assert_eq!(erasure.reason.as_deref(), Some("GDPR request #17"));
-    assert!(!erasure.detail.contains("@"), "{}", erasure.detail);
+    assert!(
+        !erasure.detail.as_str().contains("@"),
+        "{}",
+        erasure.detail.as_str()
+    );
 
     // A retry of an erased attempt cannot be matched any more: refused, never reissued.
     let (status, problem) = app

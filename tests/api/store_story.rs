@@ -338,7 +338,10 @@ async fn story(engine: &str, url: &str, dir: &std::path::Path) {
         if i % 2 == 0 {
             tx.insert_credential(&row).await.expect("insert");
         } else {
-            let body = (format!("{{\"n\":{i}}}"), format!("jwt-{i}"));
+            let body = attest::store::CredentialBody {
+                json: format!("{{\"n\":{i}}}"),
+                jwt: format!("jwt-{i}"),
+            };
             let unsigned = CredentialRow {
                 json: String::new(),
                 jwt: String::new(),

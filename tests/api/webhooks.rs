@@ -264,6 +264,57 @@ async fn a_delivery_failing_past_the_horizon_is_failed_and_replay_sends_it_again
     );
 }
 
+/// A replay naming one event sends that event only; an id no event has (of our form or not)
+/// replays nothing.
+#[tokio::test]
+async fn a_replay_of_one_event_sends_that_event_again_and_no_other() {
+    let app = TestApp::spawn_with(FAST).await;
+    let (admin, issuer) = (app.token(Role::Admin).await, app.token(Role::Issuer).await);
+    let rx = Receiver::start().await;
+    let sub = subscribe(&app, &admin, &rx, &["credential.issued"]).await;
+    for (attempt, candidate) in [("WH-R1", "cand-r1"), ("WH-R2", "cand-r2")] {
+        app.issue(&issuer, attempt, "mlops-foundation", candidate)
+            .await;
+    }
+    let mut listed = Vec::new();
+    for _ in 0..600 {
+        listed = deliveries(&app, &admin, &sub).await;
+        if listed.len() == 2 && listed.iter().all(|d| d["state"] == "delivered") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        listed.len() == 2 && listed.iter().all(|d| d["state"] == "delivered"),
+        "{listed:?}"
+    );
+    // Newest first: the older event is the second.
+    let older = listed[1]["event_id"].clone();
+    let replay = |body: Value| {
+        let app = &app;
+        let (admin, sub) = (&admin, &sub);
+        async move {
+            let path = format!("/api/v1/webhooks/{sub}/replay");
+            let (status, answer) = app.post(&path, Some(admin), &body).await;
+            assert_eq!(status, 200, "{answer}");
+            answer["replayed"].as_i64()
+        }
+    };
+    let unknown = format!("msg_{}", "0".repeat(32));
+    for nobody in [json!("msg_nope"), json!(unknown), json!(sub.clone())] {
+        assert_eq!(
+            replay(json!({"event_id": nobody})).await,
+            Some(0),
+            "{nobody}"
+        );
+    }
+    assert_eq!(replay(json!({"event_id": older})).await, Some(1));
+    let log = rx.wait_for("the replay", |log| log.len() >= 3).await;
+    let ids: Vec<&Value> = log.iter().map(|e| &e["id"]).collect();
+    assert_eq!(ids[2], &older, "{ids:?}");
+    assert_eq!(ids.iter().filter(|id| **id == &older).count(), 2, "{ids:?}");
+}
+
 #[tokio::test]
 async fn subscriptions_are_for_admins_filter_by_type_and_show_the_secret_once() {
     let app = TestApp::spawn_with(FAST).await;

@@ -12,7 +12,7 @@ use super::offer::refusal;
 use super::proof::{self, CheckedProof};
 use super::wire::{CredentialResponse, IssuedCredential};
 use super::{Oid4vciError, Oid4vciResult, hash};
-use crate::domain::ids::CredentialId;
+use crate::domain::ids::WalletCopyId;
 use crate::service::{Actor, Context, Role, ServiceError, audit, keys, signing};
 use crate::store::{StoreError, WalletCopyRow};
 use serde_json::{Value, json};
@@ -112,8 +112,7 @@ pub async fn issue(
         Some(_) => return Err(Oid4vciError::invalid_token("the access token has expired")),
         None => return Err(Oid4vciError::invalid_token("unknown access token")),
     };
-    let id = CredentialId::parse(&offer.credential_id)
-        .map_err(|e| ServiceError::internal(e.to_string()))?;
+    let id = offer.credential_id;
     let record = tx
         .credential(&id)
         .await?
@@ -144,9 +143,9 @@ pub async fn issue(
         ));
     }
     let (key_record, key) = keys::active_signer(ctx, tx.as_mut()).await?;
-    let copy_id = format!("urn:uuid:{}", uuid::Uuid::new_v4());
+    let copy_id = WalletCopyId::random();
     let issuer = ctx.identity.issuer_for(&key_record);
-    let unsecured = bound_copy(&record.json, &copy_id, &holder.did, &issuer)
+    let unsecured = bound_copy(&record.json, &copy_id.to_string(), &holder.did, &issuer)
         .ok_or_else(|| ServiceError::internal("a stored credential is not a credential"))?;
     let signed = signing::SigningJob::new(ctx, &key_record, &key, unsecured, now, None)?
         .run_pooled(ctx)
@@ -164,8 +163,8 @@ pub async fn issue(
     };
     let inserted = tx
         .insert_wallet_copy(&WalletCopyRow {
-            copy_id: copy_id.clone(),
-            credential_id: id.to_string(),
+            copy_id,
+            credential_id: id,
             offer_hash: offer.code_hash.clone(),
             configuration_id: request.configuration_id.clone(),
             holder_did: holder.did.clone(),
@@ -191,7 +190,7 @@ pub async fn issue(
         audit::Entry {
             actor: &actor,
             action: "credential.wallet_copy",
-            credential_id: Some(id.to_string()),
+            credential_id: Some(id),
             reason: None,
             detail: json!({"copy_id": copy_id, "holder": holder.did,
                            "configuration": request.configuration_id, "origin": offer.origin,

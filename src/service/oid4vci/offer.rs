@@ -11,7 +11,7 @@ use crate::domain::ids::CredentialId;
 use crate::domain::status::CredentialState;
 use crate::problem::ProblemCode;
 use crate::service::{Actor, Context, ErrorClass, ServiceError, ServiceResult, audit};
-use crate::store::{CredentialRow, OfferRow};
+use crate::store::{CredentialRow, OfferOrigin, OfferRow};
 use rand::Rng;
 use serde_json::json;
 use time::OffsetDateTime;
@@ -94,10 +94,10 @@ pub async fn create(
     let mut tx = ctx.store.begin().await?;
     tx.insert_offer(&OfferRow {
         code_hash: code_hash.clone(),
-        credential_id: id.to_string(),
+        credential_id: *id,
         origin: match origin {
-            Origin::Api(_) => "api".into(),
-            Origin::SharePage => "share".into(),
+            Origin::Api(_) => OfferOrigin::Api,
+            Origin::SharePage => OfferOrigin::Share,
         },
         tx_code_hash: tx_code.as_deref().map(|pin| tx_code_hash(&code_hash, pin)),
         tx_code_failures: 0,
@@ -116,7 +116,7 @@ pub async fn create(
             audit::Entry {
                 actor,
                 action: "credential.offer",
-                credential_id: Some(id.to_string()),
+                credential_id: Some(*id),
                 reason: None,
                 detail: json!({"expires_at": expires_at.unix_timestamp(),
                                "tx_code": tx_code.is_some(), "offer": &code_hash[..16]}),

@@ -8,7 +8,6 @@ use super::{
     MAX_TX_CODE_FAILURES, NONCE_TTL_SECONDS, Oid4vciError, Oid4vciResult, PRE_AUTHORIZED_GRANT,
     TOKEN_TTL_SECONDS, hash, secret,
 };
-use crate::domain::ids::CredentialId;
 use crate::service::{Context, ServiceError};
 use subtle::ConstantTimeEq;
 
@@ -90,8 +89,7 @@ pub async fn redeem(ctx: &Context, request: &TokenRequest) -> Oid4vciResult<Acce
             }
         }
     }
-    let id = CredentialId::parse(&offer.credential_id)
-        .map_err(|e| ServiceError::internal(e.to_string()))?;
+    let id = offer.credential_id;
     let record = tx
         .credential(&id)
         .await?

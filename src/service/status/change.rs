@@ -149,7 +149,7 @@ async fn apply(
                         StatusAction::Suspend => "credential.suspend",
                         StatusAction::Reinstate => "credential.reinstate",
                     },
-                    credential_id: Some(id.to_string()),
+                    credential_id: Some(*id),
                     reason: Some(reason.into()),
                     detail: json!({"from": state.as_str(), "to": new.as_str(), "cause": cause.map(|c| c.to_string())}),
                 },

@@ -11,73 +11,14 @@ pub mod signature;
 pub mod subscriptions;
 pub mod worker;
 
-use crate::domain::ids::{AchievementCode, AttemptId, CandidateId, CredentialId};
+pub use crate::domain::webhook::EventType;
+
+use crate::domain::ids::{
+    AchievementCode, AttemptId, CandidateId, CredentialId, EventId, SubscriptionId,
+};
 use crate::store::{OutboxEvent, StoreResult, Tx};
 use crate::vc::credential::credential_url;
 use serde_json::{Value, json};
-
-/// The event types a subscription can ask for (DESIGN.md "Integrations").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventType {
-    CredentialIssued,
-    CredentialRevoked,
-    CredentialSuspended,
-    CredentialReinstated,
-    CredentialExpiring,
-    CredentialExpired,
-    CredentialRenewed,
-    ExamResultHeld,
-    ExamResultReleased,
-    ExamResultCancelled,
-    /// Sent by `attest webhooks test` to one subscription.
-    WebhookTest,
-}
-
-impl EventType {
-    /// Every type a subscription may name (the test event always reaches its target).
-    pub const SUBSCRIBABLE: [EventType; 10] = [
-        Self::CredentialIssued,
-        Self::CredentialRevoked,
-        Self::CredentialSuspended,
-        Self::CredentialReinstated,
-        Self::CredentialExpiring,
-        Self::CredentialExpired,
-        Self::CredentialRenewed,
-        Self::ExamResultHeld,
-        Self::ExamResultReleased,
-        Self::ExamResultCancelled,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::CredentialIssued => "credential.issued",
-            Self::CredentialRevoked => "credential.revoked",
-            Self::CredentialSuspended => "credential.suspended",
-            Self::CredentialReinstated => "credential.reinstated",
-            Self::CredentialExpiring => "credential.expiring",
-            Self::CredentialExpired => "credential.expired",
-            Self::CredentialRenewed => "credential.renewed",
-            Self::ExamResultHeld => "exam_result.held",
-            Self::ExamResultReleased => "exam_result.released",
-            Self::ExamResultCancelled => "exam_result.cancelled",
-            Self::WebhookTest => "webhook.test",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::SUBSCRIBABLE.into_iter().find(|t| t.as_str() == text)
-    }
-
-    /// The event an admin state change produces.
-    pub fn for_action(action: crate::domain::status::StatusAction) -> Self {
-        use crate::domain::status::StatusAction;
-        match action {
-            StatusAction::Revoke => Self::CredentialRevoked,
-            StatusAction::Suspend => Self::CredentialSuspended,
-            StatusAction::Reinstate => Self::CredentialReinstated,
-        }
-    }
-}
 
 /// Orders the events about one credential (or one exam attempt) per subscription.
 pub fn credential_key(id: &impl std::fmt::Display) -> String {
@@ -106,13 +47,13 @@ pub(crate) fn event(
     kind: EventType,
     ordering_key: String,
     data: Value,
-    target: Option<String>,
+    target: Option<SubscriptionId>,
 ) -> OutboxEvent {
     let timestamp = rfc3339(now).unwrap_or_default();
     let payload = json!({"type": kind.as_str(), "timestamp": timestamp, "data": data});
     OutboxEvent {
-        event_id: format!("msg_{}", uuid::Uuid::new_v4().simple()),
-        event_type: kind.as_str().to_owned(),
+        event_id: EventId::random(),
+        event_type: kind,
         ordering_key,
         payload: payload.to_string(),
         created_at: now,

@@ -2,10 +2,12 @@
 //! a URL, the event types it wants, and a secret that is shown once, when it is added.
 
 use super::{EventType, signature};
+use crate::domain::ids::{EventId, SubscriptionId};
+use crate::domain::webhook::EventSet;
 use crate::problem::ProblemCode;
 use crate::service::audit::{self, Entry};
 use crate::service::{Actor, Context, ServiceError, ServiceResult};
-use crate::store::{DeliveryRow, SubscriptionRow};
+use crate::store::{DeliveryRow, SubscriptionRow, events_column};
 use serde_json::json;
 
 /// A subscription as listed (never with its secret).
@@ -27,19 +29,10 @@ pub struct Created {
 
 impl From<&SubscriptionRow> for Subscription {
     fn from(r: &SubscriptionRow) -> Self {
-        let events = if r.events == "*" {
-            vec!["*".to_owned()]
-        } else {
-            r.events
-                .split(',')
-                .filter(|e| !e.is_empty())
-                .map(String::from)
-                .collect()
-        };
         Self {
-            id: r.subscription_id.clone(),
+            id: r.subscription_id.to_string(),
             url: r.url.clone(),
-            events,
+            events: r.events.names().into_iter().map(String::from).collect(),
             created_at: r.created_at,
         }
     }
@@ -66,29 +59,18 @@ pub async fn add(
             "the webhook URL must be an http(s) URL with a host and no user name or password",
         ));
     }
-    let stored = if events.is_empty() || events.iter().any(|e| e == "*") {
-        "*".to_owned()
-    } else {
-        let mut kinds = Vec::new();
-        for e in events {
-            let kind = EventType::parse(e.trim()).ok_or_else(|| {
-                ServiceError::invalid(
-                    ProblemCode::UnknownEventType,
-                    format!("`{e}` is not an event type"),
-                )
-                .with_details(json!({"known": EventType::SUBSCRIBABLE.map(EventType::as_str)}))
-            })?;
-            if !kinds.contains(&kind.as_str()) {
-                kinds.push(kind.as_str());
-            }
-        }
-        format!(",{},", kinds.join(","))
-    };
+    let events = EventSet::from_names(events).map_err(|e| {
+        ServiceError::invalid(
+            ProblemCode::UnknownEventType,
+            format!("`{e}` is not an event type"),
+        )
+        .with_details(json!({"known": EventType::SUBSCRIBABLE.map(EventType::as_str)}))
+    })?;
     let now = ctx.now().unix_timestamp();
     let row = SubscriptionRow {
-        subscription_id: format!("whsub_{}", uuid::Uuid::new_v4().simple()),
+        subscription_id: SubscriptionId::random(),
         url: url.to_owned(),
-        events: stored,
+        events,
         secret: signature::new_secret(),
         created_at: now,
         removed_at: None,
@@ -103,7 +85,8 @@ pub async fn add(
             action: "webhook.add",
             credential_id: None,
             reason: None,
-            detail: json!({"subscription_id": row.subscription_id, "url": row.url, "events": row.events}),
+            detail: json!({"subscription_id": row.subscription_id, "url": row.url,
+                           "events": events_column(&row.events)}),
         },
     )
     .await?;
@@ -121,9 +104,10 @@ pub async fn list(ctx: &Context) -> ServiceResult<Vec<Subscription>> {
 
 /// Removes it; deliveries not yet made are dropped.
 pub async fn remove(ctx: &Context, actor: &Actor, id: &str) -> ServiceResult<()> {
+    let id = known_form(id)?;
     let now = ctx.now().unix_timestamp();
     let mut tx = ctx.store.begin().await?;
-    if !tx.remove_subscription(id, now).await? {
+    if !tx.remove_subscription(&id, now).await? {
         return Err(ServiceError::not_found("webhook subscription"));
     }
     audit::append(
@@ -144,19 +128,19 @@ pub async fn remove(ctx: &Context, actor: &Actor, id: &str) -> ServiceResult<()>
 
 /// Queues a `webhook.test` event for this subscription only; returns its `webhook-id`.
 pub async fn test(ctx: &Context, id: &str) -> ServiceResult<String> {
-    existing(ctx, id).await?;
+    let id = existing(ctx, id).await?.subscription_id;
     let now = ctx.now().unix_timestamp();
     let event = super::event(
         now,
         EventType::WebhookTest,
         format!("test:{id}"),
         json!({"subscription_id": id}),
-        Some(id.to_owned()),
+        Some(id),
     );
     let mut tx = ctx.store.begin().await?;
     tx.enqueue_event(&event).await?;
     tx.commit().await?;
-    Ok(event.event_id)
+    Ok(event.event_id.to_string())
 }
 
 /// Sends a subscription's failed deliveries again (or every delivery with `all`, or the one
@@ -167,21 +151,32 @@ pub async fn replay(
     event_id: Option<&str>,
     all: bool,
 ) -> ServiceResult<u64> {
-    existing(ctx, id).await?;
+    let id = existing(ctx, id).await?.subscription_id;
+    let event = match event_id.map(EventId::parse) {
+        // Not of the form we give out: no event has it, so nothing is replayed.
+        Some(Err(_)) => return Ok(0),
+        Some(Ok(event)) => Some(event),
+        None => None,
+    };
     Ok(ctx
         .store
-        .replay_deliveries(id, event_id, !all && event_id.is_none())
+        .replay_deliveries(&id, event.as_ref(), !all && event.is_none())
         .await?)
 }
 
 pub async fn deliveries(ctx: &Context, id: &str, limit: i64) -> ServiceResult<Vec<DeliveryRow>> {
-    existing(ctx, id).await?;
-    Ok(ctx.store.webhook_deliveries(id, limit).await?)
+    let id = existing(ctx, id).await?.subscription_id;
+    Ok(ctx.store.webhook_deliveries(&id, limit).await?)
 }
 
 async fn existing(ctx: &Context, id: &str) -> ServiceResult<SubscriptionRow> {
     ctx.store
-        .webhook_subscription(id)
+        .webhook_subscription(&known_form(id)?)
         .await?
         .ok_or_else(|| ServiceError::not_found("webhook subscription"))
+}
+
+/// An id not of the form we give out names no subscription: not found, like an unknown one.
+fn known_form(id: &str) -> ServiceResult<SubscriptionId> {
+    SubscriptionId::parse(id).map_err(|_| ServiceError::not_found("webhook subscription"))
 }

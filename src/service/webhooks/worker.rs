@@ -12,7 +12,7 @@
 use super::signature;
 use crate::clock::{Clock, SystemClock};
 use crate::service::Context;
-use crate::store::{DeliveryJob, DeliveryResult};
+use crate::store::{DeliveryJob, DeliveryResult, DeliveryState};
 use metrics::{counter, gauge};
 use rand::Rng;
 use std::sync::Arc;
@@ -85,10 +85,11 @@ fn wall_ms() -> i64 {
 async fn deliver(ctx: &Context, job: DeliveryJob) {
     let settings = &ctx.config.webhooks;
     let timestamp = SystemClock.now().unix_timestamp();
-    let attempt = match signature::sign(&job.secret, &job.event_id, timestamp, &job.payload) {
+    let attempt = match signature::sign(&job.secret, job.event_id.as_str(), timestamp, &job.payload)
+    {
         Ok(sig) => {
             let headers = [
-                ("webhook-id", job.event_id.clone()),
+                ("webhook-id", job.event_id.to_string()),
                 ("webhook-timestamp", timestamp.to_string()),
                 ("webhook-signature", sig),
             ];
@@ -109,16 +110,19 @@ async fn deliver(ctx: &Context, job: DeliveryJob) {
     let first = job.first_attempt_at.unwrap_or(now_ms);
     let horizon_ms = i64::from(settings.failure_horizon_seconds) * 1000;
     let (state, next) = if error.is_none() {
-        ("delivered", now_ms)
+        (DeliveryState::Delivered, now_ms)
     } else if now_ms - first >= horizon_ms {
-        ("failed", now_ms)
+        (DeliveryState::Failed, now_ms)
     } else {
-        ("pending", now_ms + backoff_ms(settings, job.attempts + 1))
+        (
+            DeliveryState::Pending,
+            now_ms + backoff_ms(settings, job.attempts + 1),
+        )
     };
     let outcome = match state {
-        "delivered" => "delivered",
-        "failed" => "failed",
-        _ => "retry",
+        DeliveryState::Delivered => "delivered",
+        DeliveryState::Failed => "failed",
+        DeliveryState::Pending => "retry",
     };
     counter!(DELIVERIES, "outcome" => outcome).increment(1);
     if let Some(e) = &error {
@@ -129,7 +133,7 @@ async fn deliver(ctx: &Context, job: DeliveryJob) {
         subscription_id: job.subscription_id,
         event_seq: job.event_seq,
         claim_token: job.claim_token,
-        state: state.to_owned(),
+        state,
         attempted_at: now_ms,
         next_attempt_at: next,
         status: status.map(i64::from),
