@@ -157,7 +157,7 @@ pub async fn dispatch(command: Command, loaded: Loaded) -> anyhow::Result<ExitCo
                         r.at,
                         r.actor,
                         r.action,
-                        r.credential_id.map(|id| id.to_string()).unwrap_or_default(),
+                        r.credential_id.unwrap_or_default(),
                         r.reason.unwrap_or_default()
                     );
                 }

@@ -64,7 +64,7 @@ pub async fn audit(
             at: r.at,
             actor: r.actor,
             action: r.action,
-            credential_id: r.credential_id.map(|id| id.to_string()),
+            credential_id: r.credential_id,
             reason: r.reason,
             prev_hash: r.prev_hash,
             hash: r.hash,

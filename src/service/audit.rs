@@ -53,7 +53,7 @@ pub async fn append(tx: &mut dyn Tx, at: i64, entry: Entry<'_>) -> ServiceResult
         at,
         actor: entry.actor.name.clone(),
         action: entry.action.to_owned(),
-        credential_id: entry.credential_id,
+        credential_id: entry.credential_id.map(|id| id.to_string()),
         reason: entry.reason,
         detail: AuditDetail::new(entry.detail),
         prev_hash: prev_hash.clone(),

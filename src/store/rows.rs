@@ -91,13 +91,17 @@ pub struct PublicationRow {
     pub valid_until: i64,
 }
 
+/// An entry of the hash-chained audit trail. What it holds is evidence, read as stored: an
+/// entry edited outside the service must reach the chain check, which reports it at its place,
+/// rather than fail to decode — so `credential_id` is the stored text (written only from a
+/// `CredentialId`, see `service::audit::Entry`) and `detail` keeps its text beside the value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditRow {
     pub seq: i64,
     pub at: i64,
     pub actor: String,
     pub action: String,
-    pub credential_id: Option<CredentialId>,
+    pub credential_id: Option<String>,
     pub reason: Option<String>,
     pub detail: AuditDetail,
     pub prev_hash: String,
@@ -122,10 +126,13 @@ impl AuditDetail {
         }
     }
 
-    /// A stored entry's detail; text that is not JSON is corruption.
-    pub(super) fn stored(text: String) -> Result<Self, serde_json::Error> {
-        let value = serde_json::from_str(&text)?;
-        Ok(Self { text, value })
+    /// A stored entry's detail. Every writer stores JSON, so other text means the row was
+    /// edited outside the service: that is for the hash chain to report at this entry (the
+    /// hash covers the text), so it is kept and shown as the string it is, not refused here —
+    /// refusing would turn evidence of tampering into a failure of the check.
+    pub(super) fn stored(text: String) -> Self {
+        let value = serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text.clone()));
+        Self { text, value }
     }
 
     /// The stored text (what the hash covers).
