@@ -137,8 +137,9 @@ pub async fn run_render(
         // The configured gate (`pdf_max_concurrent`) bounds the renders in flight; waiting for
         // it rather than being refused, as this command owns the whole workload.
         let permit = ctx.pdf_renders.enter().await?;
+        let threads = ctx.pdf_threads.clone();
         tasks.spawn(async move {
-            certificate::render_view(view, permit)
+            certificate::render_view(&threads, view, permit)
                 .await
                 .map(|pdf| (path, pdf))
         });

@@ -1,5 +1,5 @@
-//! Bounds on expensive work that every caller shares. PDF rendering is CPU work on the
-//! blocking pool (~4 ms a page, more with fonts and QR codes): without a bound, a burst of
+//! Bounds on expensive work that every caller shares. PDF rendering is CPU work on its own
+//! threads (~4 ms a page, more with fonts and QR codes): without a bound, a burst of
 //! downloads would take every core and starve issuance and verification. A request is first
 //! *admitted* (a bounded number may run or wait; beyond that it is refused at once, so a burst
 //! gets an answer instead of a growing queue), then waits for one of the rendering slots.

@@ -1,11 +1,13 @@
 //! The printable certificate of a credential: facts from [`super::share`], a QR code to the
 //! employer's verification page, and the signed credential (JSON and JWT) attached so the PDF
-//! alone carries the proof. Rendering is CPU work and runs on the blocking pool, and only under a
+//! alone carries the proof. Rendering is CPU work and runs on the context's render threads
+//! (`ctx.pdf_threads`, see `service::threads` for why not the blocking pool), and only under a
 //! permit of the context's one gate (`ctx.pdf_renders`, sized by `pdf_max_concurrent` and
 //! `pdf_max_queued`, see `service::capacity`), so a burst cannot starve the rest of the server.
 
 use super::capacity::RenderPermit;
 use super::error::ErrorClass;
+use super::threads::WorkThreads;
 use super::{Context, ServiceError, ServiceResult, share};
 use crate::domain::ids::CredentialId;
 use crate::problem::ProblemCode;
@@ -88,18 +90,24 @@ pub async fn render_admitted(
     permit: RenderPermit,
 ) -> ServiceResult<Vec<u8>> {
     let view = view(ctx, id).await?;
-    render_view(view, permit).await
+    render_view(&ctx.pdf_threads, view, permit).await
 }
 
-/// The permit is held until the page is done, so the gate counts the render, not the wait.
-pub async fn render_view(view: CertificateView, permit: RenderPermit) -> ServiceResult<Vec<u8>> {
-    tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        let fonts = FONTS
-            .as_ref()
-            .map_err(|e| ServiceError::internal(format!("fonts: {e}")))?;
-        render_certificate(&view, fonts).map_err(|e| ServiceError::internal(e.to_string()))
-    })
-    .await
-    .map_err(|e| ServiceError::internal(e.to_string()))?
+/// The permit is held until the page is done, so the gate counts the render, not the wait;
+/// the gate lets no more pages start than there are render threads.
+pub async fn render_view(
+    threads: &WorkThreads,
+    view: CertificateView,
+    permit: RenderPermit,
+) -> ServiceResult<Vec<u8>> {
+    threads
+        .run(move || {
+            let _permit = permit;
+            let fonts = FONTS
+                .as_ref()
+                .map_err(|e| ServiceError::internal(format!("fonts: {e}")))?;
+            render_certificate(&view, fonts).map_err(|e| ServiceError::internal(e.to_string()))
+        })
+        .await
+        .map_err(|e| ServiceError::internal(format!("rendering a certificate: {e}")))?
 }

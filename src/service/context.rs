@@ -31,6 +31,8 @@ pub struct Context {
     /// Bounds PDF rendering (`limits.pdf_max_concurrent` at once, `pdf_max_queued` waiting);
     /// the PDF handler takes a permit through `http::limits::pdf_permit`.
     pub pdf_renders: super::capacity::RenderGate,
+    /// Where certificates are rendered: one thread per `pdf_max_concurrent` slot.
+    pub pdf_threads: super::threads::WorkThreads,
     /// Proof verification and single-credential signing run here, off the async workers.
     pub cpu: super::cpu::CpuPool,
     /// Where outbound fetches may go (public addresses and `outbound_allow`).
@@ -49,6 +51,8 @@ pub enum StartError {
     Keys(String),
     #[error("schema: {0}")]
     Schema(String),
+    #[error("cannot start the PDF rendering threads: {0}")]
+    Threads(#[from] std::io::Error),
 }
 
 /// Outcome of first-run setup, for the start-up banner.
@@ -101,6 +105,8 @@ impl Context {
             config.limits.pdf_max_concurrent,
             config.limits.pdf_max_queued,
         );
+        let pdf_threads =
+            super::threads::WorkThreads::new("attest-pdf", config.limits.pdf_max_concurrent)?;
         let cpu = super::cpu::CpuPool::new(
             config.limits.cpu_workers,
             config.limits.cpu_max_queued,
@@ -120,6 +126,7 @@ impl Context {
             key_records: Default::default(),
             issued: Default::default(),
             pdf_renders,
+            pdf_threads,
             cpu,
             outbound,
         });

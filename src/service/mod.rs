@@ -22,6 +22,7 @@ pub mod scheduler;
 pub mod share;
 pub mod signing;
 pub mod status;
+pub mod threads;
 pub mod tokens;
 pub mod vc_api;
 pub mod verify;
