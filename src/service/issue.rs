@@ -166,13 +166,16 @@ pub(super) async fn process(
             attempt.candidate_email = Some(r.candidate.email.clone());
             attempt.detail = Some(json!({"missing": missing}).to_string());
             tx.insert_attempt(&attempt).await?;
-            let extra = json!({"missing": missing});
+            let detail = webhooks::AttemptDetail {
+                missing: Some(missing.clone()),
+                ..Default::default()
+            };
             webhooks::attempt_event(
                 tx,
                 attempt.received_at,
                 EventType::ExamResultHeld,
                 &attempt,
-                extra,
+                detail,
             )
             .await?;
             return Ok(Submitted::Pending {
@@ -283,12 +286,12 @@ async fn release_pending(
                     None,
                 )
                 .await?;
-                let (at, extra) = (
-                    now.unix_timestamp(),
-                    json!({"credential_id": id.to_string()}),
-                );
-                webhooks::attempt_event(tx, at, EventType::ExamResultReleased, &pending, extra)
-                    .await?;
+                let detail = webhooks::AttemptDetail {
+                    credential_id: Some(id),
+                    ..Default::default()
+                };
+                let (at, kind) = (now.unix_timestamp(), EventType::ExamResultReleased);
+                webhooks::attempt_event(tx, at, kind, &pending, detail).await?;
                 released.push(id);
                 progressed = true;
             }

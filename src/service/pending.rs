@@ -58,11 +58,12 @@ pub async fn cancel(
         },
     )
     .await?;
-    let (kind, extra) = (
-        webhooks::EventType::ExamResultCancelled,
-        json!({"reason": reason}),
-    );
-    webhooks::attempt_event(tx.as_mut(), now, kind, &attempt, extra).await?;
+    let detail = webhooks::AttemptDetail {
+        reason: Some(reason.to_owned()),
+        ..Default::default()
+    };
+    let kind = webhooks::EventType::ExamResultCancelled;
+    webhooks::attempt_event(tx.as_mut(), now, kind, &attempt, detail).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -10,7 +10,6 @@
 use crate::domain::webhook::ExpiryNotice;
 use crate::service::webhooks;
 use crate::service::{Context, ServiceResult};
-use serde_json::json;
 
 const DAY: i64 = 86_400;
 /// Credentials noticed per transaction.
@@ -56,21 +55,21 @@ async fn notify(
             {
                 continue;
             }
-            let mut data =
-                webhooks::credential_data(ctx.base_url(), row.into(), row.state.as_str(), None);
+            let mut data = webhooks::credential_data(ctx.base_url(), row.into(), row.state, None);
             if let ExpiryNotice::Expiring { lead_days } = notice {
-                data["lead_days"] = json!(lead_days);
+                data.lead_days = Some(lead_days);
             }
-            if let Some(code) = &row.achievement {
-                // Where the program says how to recertify.
-                data["recertification"] = json!(format!("{}/achievements/{code}", ctx.base_url()));
-            }
+            // Where the program says how to recertify.
+            data.recertification = row
+                .achievement
+                .as_ref()
+                .map(|code| format!("{}/achievements/{code}", ctx.base_url()));
             webhooks::enqueue(
                 tx.as_mut(),
                 now,
                 notice.event_type(),
                 webhooks::credential_key(&row.credential_id),
-                data,
+                &data,
             )
             .await?;
             sent += 1;

@@ -113,6 +113,43 @@ async fn every_change_arrives_signed_once_and_in_order_per_credential() {
     assert_ne!(released["data"]["credential_id"], c2.as_str());
     let cancelled = accepted(&log, "exam_result.cancelled")[0];
     assert_eq!(cancelled["data"]["attempt_id"], "WH-4");
+    assert_eq!(cancelled["data"]["reason"], "withdrew");
+    let held_event = accepted(&log, "exam_result.held")[0];
+    assert!(!held_event["data"]["missing"].as_array().unwrap().is_empty());
+    // Each kind's `data` carries exactly its members: the contract receivers code against.
+    let keys = |event: &Value| -> Vec<String> {
+        let mut keys: Vec<String> = event["data"].as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        keys
+    };
+    let credential_keys = [
+        "achievement",
+        "attempt_id",
+        "candidate_id",
+        "credential",
+        "credential_id",
+        "reason",
+        "state",
+        "valid_until",
+    ];
+    assert_eq!(keys(revoked), credential_keys);
+    assert_eq!(
+        keys(accepted(&log, "credential.issued")[0]),
+        credential_keys
+    );
+    let attempt_keys = |extra: &'static str| {
+        let mut k = vec!["achievement", "attempt_id", "candidate_id", extra];
+        k.sort();
+        k
+    };
+    assert_eq!(keys(held_event), attempt_keys("missing"));
+    assert_eq!(keys(released), attempt_keys("credential_id"));
+    assert_eq!(keys(cancelled), attempt_keys("reason"));
+    let uuid = released["data"]["credential_id"].as_str().unwrap();
+    assert!(
+        attest::domain::ids::CredentialId::parse(uuid).is_ok(),
+        "{uuid}"
+    );
     // No personal data in events.
     assert!(
         !serde_json::to_string(&log)

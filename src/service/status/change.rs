@@ -155,13 +155,13 @@ async fn apply(
                 },
             )
             .await?;
-            let data = webhooks::credential_data(base, (&row).into(), new.as_str(), Some(reason));
+            let data = webhooks::credential_data(base, (&row).into(), new, Some(reason));
             webhooks::enqueue(
                 tx,
                 now,
                 EventType::for_action(action),
                 webhooks::credential_key(id),
-                data,
+                &data,
             )
             .await?;
             Ok((new, true))

@@ -7,18 +7,22 @@
 //! event. The worker ([`worker`]) delivers them at least once, with retries that survive
 //! restarts because their state is in the database.
 
+mod payload;
 pub mod signature;
 pub mod subscriptions;
 pub mod worker;
+
+pub use payload::{AttemptDetail, AttemptEvent, CredentialEvent};
 
 pub use crate::domain::webhook::EventType;
 
 use crate::domain::ids::{
     AchievementCode, AttemptId, CandidateId, CredentialId, EventId, SubscriptionId,
 };
+use crate::domain::status::CredentialState;
 use crate::store::{OutboxEvent, StoreResult, Tx};
 use crate::vc::credential::credential_url;
-use serde_json::{Value, json};
+use serde::Serialize;
 
 /// Orders the events about one credential (or one exam attempt) per subscription.
 pub fn credential_key(id: &impl std::fmt::Display) -> String {
@@ -36,7 +40,7 @@ pub async fn enqueue(
     now: i64,
     kind: EventType,
     ordering_key: String,
-    data: Value,
+    data: &(impl Serialize + Sync),
 ) -> StoreResult<()> {
     tx.enqueue_event(&event(now, kind, ordering_key, data, None))
         .await
@@ -46,16 +50,19 @@ pub(crate) fn event(
     now: i64,
     kind: EventType,
     ordering_key: String,
-    data: Value,
+    data: &impl Serialize,
     target: Option<SubscriptionId>,
 ) -> OutboxEvent {
-    let timestamp = rfc3339(now).unwrap_or_default();
-    let payload = json!({"type": kind.as_str(), "timestamp": timestamp, "data": data});
+    let payload = payload::Envelope {
+        r#type: kind.as_str(),
+        timestamp: rfc3339(now).unwrap_or_default(),
+        data,
+    };
     OutboxEvent {
         event_id: EventId::random(),
         event_type: kind,
         ordering_key,
-        payload: payload.to_string(),
+        payload: serde_json::to_string(&payload).unwrap_or_default(),
         created_at: now,
         target_subscription: target,
     }
@@ -94,41 +101,47 @@ fn rfc3339(unix: i64) -> Option<String> {
 pub fn credential_data(
     base_url: &str,
     about: About<'_>,
-    state: &str,
+    state: CredentialState,
     reason: Option<&str>,
-) -> Value {
-    json!({
-        "credential_id": about.id.to_string(),
-        "credential": credential_url(base_url, about.id),
-        "attempt_id": about.attempt_id,
-        "candidate_id": about.candidate_id,
-        "achievement": about.achievement,
-        "state": state,
-        "reason": reason,
-        "valid_until": about.valid_until.and_then(rfc3339),
-    })
+) -> CredentialEvent {
+    CredentialEvent {
+        credential_id: *about.id,
+        credential: credential_url(base_url, about.id),
+        attempt_id: about.attempt_id.cloned(),
+        candidate_id: about.candidate_id.cloned(),
+        achievement: about.achievement.cloned(),
+        state,
+        reason: reason.map(str::to_owned),
+        valid_until: about.valid_until.and_then(rfc3339),
+        via: None,
+        previous_credential_id: None,
+        previous_credential: None,
+        lead_days: None,
+        recertification: None,
+    }
 }
 
-/// An exam-result event (`exam_result.held|released|cancelled`) about `attempt`, with `extra`
-/// merged into its `data`.
+/// An exam-result event (`exam_result.held|released|cancelled`) about `attempt`; `detail`
+/// adds what the kind of event says (what is missing, what was issued, why it was cancelled).
 pub async fn attempt_event(
     tx: &mut dyn Tx,
     now: i64,
     kind: EventType,
     attempt: &crate::store::AttemptRow,
-    extra: Value,
+    detail: AttemptDetail,
 ) -> StoreResult<()> {
-    let mut data = json!({"attempt_id": attempt.attempt_id, "candidate_id": attempt.candidate_id,
-                          "achievement": attempt.achievement});
-    if let (Some(d), Value::Object(more)) = (data.as_object_mut(), extra) {
-        d.extend(more);
-    }
+    let data = AttemptEvent {
+        attempt_id: &attempt.attempt_id,
+        candidate_id: &attempt.candidate_id,
+        achievement: &attempt.achievement,
+        detail,
+    };
     enqueue(
         tx,
         now,
         kind,
         attempt_key(attempt.attempt_id.as_str()),
-        data,
+        &data,
     )
     .await
 }
@@ -157,23 +170,22 @@ pub async fn issued(tx: &mut dyn Tx, base_url: &str, i: &Issued<'_>) -> StoreRes
         achievement: i.achievement,
         valid_until: i.valid_until,
     };
-    let mut data = credential_data(base_url, about, "active", None);
+    let mut data = credential_data(base_url, about, CredentialState::Active, None);
     if i.attempt_id.is_none() {
-        data["via"] = json!("vc-api");
+        data.via = Some("vc-api");
     }
     enqueue(
         tx,
         i.issued_at,
         EventType::CredentialIssued,
         key.clone(),
-        data.clone(),
+        &data,
     )
     .await?;
     if let Some(previous) = i.renews {
-        let mut data = data;
-        data["previous_credential_id"] = json!(previous.to_string());
-        data["previous_credential"] = json!(credential_url(base_url, &previous));
-        enqueue(tx, i.issued_at, EventType::CredentialRenewed, key, data).await?;
+        data.previous_credential_id = Some(previous);
+        data.previous_credential = Some(credential_url(base_url, &previous));
+        enqueue(tx, i.issued_at, EventType::CredentialRenewed, key, &data).await?;
     }
     Ok(())
 }

@@ -134,8 +134,10 @@ pub async fn test(ctx: &Context, id: &str) -> ServiceResult<String> {
         now,
         EventType::WebhookTest,
         format!("test:{id}"),
-        json!({"subscription_id": id}),
-        Some(id),
+        &super::payload::TestEvent {
+            subscription_id: &id,
+        },
+        Some(id.clone()),
     );
     let mut tx = ctx.store.begin().await?;
     tx.enqueue_event(&event).await?;
