@@ -1,14 +1,12 @@
 //! The application as a value: shared state, the router, and a server that shuts down
 //! gracefully. Tests and the CLI use exactly these.
 
-use crate::service::Context;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
-pub type AppState = Arc<Context>;
+pub use crate::http::AppState;
 
 pub fn router(state: AppState) -> axum::Router {
     crate::http::routes(state)

@@ -1,11 +1,12 @@
 //! Admin routes: the audit trail, and erasing a candidate's personal data (issue 15 §3).
 
+use super::AppState;
 use super::auth::Caller;
 use super::body::StrictJson;
 use super::error::{ApiError, ApiResult};
 use super::extract::Query;
-use super::openapi::{BadRequest, NotFound, schemas as s};
-use crate::app::AppState;
+use super::openapi::problems::{BadRequest, NotFound};
+use super::openapi::schemas as s;
 use crate::problem::ProblemCode;
 use crate::service::Role;
 use axum::Json;

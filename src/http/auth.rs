@@ -1,8 +1,8 @@
 //! Bearer-token authentication. The extractor only establishes who is calling; each handler
 //! states the role it needs, so a missing token is 401 and a wrong role 403.
 
+use super::AppState;
 use super::error::ApiError;
-use crate::app::AppState;
 use crate::problem::ProblemCode;
 use crate::service::{Actor, Role, ServiceError, tokens};
 use axum::extract::FromRequestParts;

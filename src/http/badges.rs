@@ -3,11 +3,11 @@
 //! `/credentials/{id}.png` and `.svg` (answered by the `/credentials/{id}` route). Both carry an
 //! `ETag` and answer `If-None-Match` with 304, so displays that poll an image fetch it once.
 
-use super::credentials::parse_id;
+use super::AppState;
 use super::error::ApiResult;
 use super::extract::Path;
-use super::openapi::{BadRequest, NotFound};
-use crate::app::AppState;
+use super::extract::parse_id;
+use super::openapi::problems::{BadRequest, NotFound};
 use crate::service::badge::{self, Format, Image};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

@@ -1,14 +1,14 @@
 //! Credentials: public fetch with content negotiation (VC 2.0 §6.3 media types), the VC API
 //! issue endpoint, and the admin listing and status actions.
 
+use super::AppState;
 use super::auth::Caller;
 use super::body::StrictJson;
 use super::error::{ApiError, ApiResult};
-use super::extract::Path;
 use super::extract::Query;
-use super::openapi::{BadRequest, Conflict, NotFound, schemas as s};
-use crate::app::AppState;
-use crate::domain::ids::CredentialId;
+use super::extract::{Path, parse_id};
+use super::openapi::problems::{BadRequest, Conflict, NotFound};
+use super::openapi::schemas as s;
 use crate::domain::status::StatusAction;
 use crate::problem::ProblemCode;
 use crate::service::badge::Format;
@@ -20,11 +20,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::Value;
-
-pub fn parse_id(text: &str) -> Result<CredentialId, ApiError> {
-    CredentialId::parse(text)
-        .map_err(|e| ApiError::bad_request(ProblemCode::InvalidId, e.to_string()))
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Representation {

@@ -1,11 +1,13 @@
 //! `POST /api/v1/exam-results` and `/batch`: the exam platform's way in (role `issuer`).
 
+use super::AppState;
 use super::auth::Caller;
 use super::body::StrictJson;
 use super::error::{ApiError, ApiResult};
-use super::openapi::{BadRequest, Conflict, NotFound, Unprocessable, schemas as s};
-use crate::app::AppState;
+use super::openapi::problems::{BadRequest, Conflict, NotFound, Unprocessable};
+use super::openapi::schemas as s;
 use crate::problem::ProblemCode;
+use crate::service::batch::MAX_ITEMS;
 use crate::service::issue::{self, Submitted};
 use crate::service::{Role, ServiceError};
 use axum::Json;
@@ -16,7 +18,6 @@ use serde_json::{Value, json};
 
 pub const SINGLE_LIMIT: usize = 64 * 1024;
 pub const BATCH_LIMIT: usize = 8 * 1024 * 1024;
-pub const BATCH_MAX_ITEMS: usize = 1000;
 
 /// The status and body of one outcome; a result below the pass mark is refused as a problem
 /// (which the batch reports in the item's place).
@@ -194,11 +195,11 @@ pub async fn submit_batch(
             ));
         }
     };
-    if items.is_empty() || items.len() > BATCH_MAX_ITEMS {
+    if items.is_empty() || items.len() > MAX_ITEMS {
         return Err(ApiError::bad_request(
             ProblemCode::InvalidBatch,
             format!(
-                "a batch holds 1 to {BATCH_MAX_ITEMS} results, not {}",
+                "a batch holds 1 to {MAX_ITEMS} results, not {}",
                 items.len()
             ),
         ));

@@ -3,6 +3,7 @@
 //! `text/plain` "Invalid URL: Invalid UTF-8 in `id`").
 
 use super::error::ApiError;
+use crate::domain::ids::CredentialId;
 use crate::problem::ProblemCode;
 use axum::extract::FromRequestParts;
 use axum::extract::multipart::MultipartRejection;
@@ -34,4 +35,10 @@ impl From<MultipartRejection> for ApiError {
     fn from(rejection: MultipartRejection) -> Self {
         Self::bad_request(ProblemCode::InvalidForm, rejection.body_text())
     }
+}
+
+/// A credential id from a path segment (`400 invalid_id` when it is not one).
+pub fn parse_id(text: &str) -> Result<CredentialId, ApiError> {
+    CredentialId::parse(text)
+        .map_err(|e| ApiError::bad_request(ProblemCode::InvalidId, e.to_string()))
 }

@@ -8,8 +8,8 @@
 //! recovering by moving time instead of sleeping. Clients are keyed by address (see
 //! `client_ip.rs`): behind a reverse proxy, list it in `trusted_proxies`.
 
+use super::AppState;
 use super::error::{ApiError, ApiResult};
-use crate::app::AppState;
 use crate::clock::SharedClock;
 use crate::config::Limits;
 use crate::problem::ProblemCode;

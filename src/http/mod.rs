@@ -24,7 +24,6 @@ pub mod share_page;
 pub mod verify;
 pub mod webhooks;
 
-use crate::app::AppState;
 use crate::problem::ProblemCode;
 use axum::http::StatusCode;
 use axum::middleware::{from_fn, from_fn_with_state, map_request, map_response};
@@ -37,6 +36,9 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+
+/// What every handler is given: the services' shared context.
+pub type AppState = Arc<crate::service::Context>;
 
 /// Every operation served, as `(method, path)`: what `tests/api/openapi.rs` expects the served
 /// document to hold, and probes on the running server. `/credentials/{id}.{json,jwt,pdf}` are

@@ -6,8 +6,8 @@
 //! logged: bearer tokens, credential ids chosen by clients and query parameters stay out of
 //! logs and out of metric labels.
 
+use super::AppState;
 use super::error::ApiError;
-use crate::app::AppState;
 use crate::metrics;
 use crate::problem::ProblemCode;
 use crate::service::{ErrorClass, ServiceError};
@@ -75,7 +75,7 @@ pub async fn observe(req: Request, next: Next) -> Response {
     summary = "Prometheus metrics",
     responses((status = 200, description = "Prometheus text format 0.0.4", body = String,
         content_type = "text/plain"),
-        (status = 401, response = super::openapi::Unauthenticated))
+        (status = 401, response = super::openapi::problems::Unauthenticated))
 )]
 pub async fn metrics_endpoint(State(ctx): State<AppState>, headers: HeaderMap) -> Response {
     if let Some(expected) = &ctx.config.metrics_token

@@ -4,13 +4,13 @@
 //! Protocol errors are OAuth JSON (`error`, `error_description`, RFC 6749 §5.2; OID4VCI §6.3,
 //! §8.3.1.2) with `Cache-Control: no-store`; our own failures stay problem+json.
 
+use super::AppState;
 use super::auth::Caller;
 use super::body::StrictJson;
-use super::credentials::parse_id;
 use super::error::{ApiError, ApiResult};
 use super::extract::Path;
-use super::openapi::{BadRequest, Conflict, NotFound};
-use crate::app::AppState;
+use super::extract::parse_id;
+use super::openapi::problems::{BadRequest, Conflict, NotFound};
 use crate::problem::ProblemCode;
 use crate::service::Role;
 use crate::service::oid4vci::{self, Oid4vciError, metadata, offer, qr, token, wire};

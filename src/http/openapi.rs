@@ -10,22 +10,21 @@
 //! it is from `schemas/exam-result.schema.json` (OpenAPI 3.1 schemas are JSON Schema 2020-12),
 //! so it is written once.
 
+pub mod problems;
 mod resources;
 mod responses;
 pub mod schemas;
 
-use super::error::PROBLEM_JSON;
+use problems::*;
+
 use crate::service::context::EXAM_RESULT_SCHEMA;
 use axum::Extension;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use std::sync::Arc;
-use utoipa::openapi::header::HeaderBuilder;
-use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, Object, Ref, RefOr, Type};
-use utoipa::{Modify, OpenApi, ToResponse};
+use utoipa::{Modify, OpenApi};
 
 /// Name of the bearer security scheme the annotations refer to.
 pub const BEARER: &str = "bearer";
@@ -91,57 +90,6 @@ impl Modify for BearerScheme {
             .get_or_insert_with(Default::default)
             .add_security_scheme(BEARER, SecurityScheme::Http(scheme));
     }
-}
-
-/// A problem+json response; `headers` are always sent with it.
-fn problem(description: &str, headers: &[(&str, Type, &str)]) -> RefOr<utoipa::openapi::Response> {
-    let content = ContentBuilder::new()
-        .schema(Some(Ref::from_schema_name("Problem")))
-        .build();
-    let mut response = ResponseBuilder::new()
-        .description(description)
-        .content(PROBLEM_JSON, content);
-    for (name, kind, about) in headers {
-        let header = HeaderBuilder::new()
-            .schema(Object::with_type(kind.clone()))
-            .description(Some(*about))
-            .build();
-        response = response.header(*name, header);
-    }
-    response.build().into()
-}
-
-macro_rules! problem_responses {
-    ($($name:ident: $description:literal $([$header:literal, $kind:expr, $about:literal])?;)*) => {$(
-        #[doc = $description]
-        pub struct $name;
-
-        impl<'s> ToResponse<'s> for $name {
-            fn response() -> (&'s str, RefOr<utoipa::openapi::Response>) {
-                (stringify!($name), problem($description, &[$(($header, $kind, $about))?]))
-            }
-        }
-    )*};
-}
-
-problem_responses! {
-    BadRequest: "The request cannot be read (malformed_json, invalid_utf8, duplicate_key, \
-                 too_deep, empty_body, invalid_id, invalid_query, schema_violation, …)";
-    Unauthenticated: "No valid bearer token (unauthenticated)"
-        ["WWW-Authenticate", Type::String, "Bearer"];
-    Forbidden: "The token's role may not do this (forbidden)";
-    NotFound: "No such resource (not_found)";
-    Conflict: "Conflicts with what is stored (e.g. another body under the same attempt_id)";
-    PayloadTooLarge: "The body is larger than this route accepts (payload_too_large)";
-    UnsupportedMediaType: "The body is not labelled as JSON (or, on /credentials/verify, as a \
-                           compact JWT) in Content-Type (unsupported_media_type)";
-    Unprocessable: "Understood but refused (e.g. below_pass_mark, unknown_achievement)";
-    RateLimited: "Too many requests from this client (rate_limited)"
-        ["Retry-After", Type::Integer, "Seconds to wait"];
-    InternalError: "The server failed; the cause is logged, not sent (internal_error)";
-    Unavailable: "Not answered in time, busy, or the database is unavailable \
-                  (timeout, busy, not_ready, unavailable)"
-        ["Retry-After", Type::Integer, "Seconds to wait"];
 }
 
 /// The served document (JSON text), built once per router.

@@ -2,12 +2,13 @@
 //! (`/v/{id}`), the paste-or-upload verifier (`/verify`) and the graduate's share page
 //! (`/c/{id}`). No JavaScript and no external resources, so they work on an isolated network.
 
-use super::credentials::parse_id;
+use super::AppState;
 use super::error::{ApiError, ApiResult};
 use super::extract::Path;
-use super::openapi::{BadRequest, NotFound, schemas as s};
+use super::extract::parse_id;
+use super::openapi::problems::{BadRequest, NotFound};
+use super::openapi::schemas as s;
 use super::verify::read_presented;
-use crate::app::AppState;
 use crate::problem::ProblemCode;
 use crate::render::format_date;
 use crate::service::share;

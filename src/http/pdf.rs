@@ -1,9 +1,9 @@
 //! `GET /credentials/{id}.pdf`: the printable certificate (served for revoked and suspended
 //! credentials too: the employer scanning it must land on the page that says so).
 
+use super::AppState;
 use super::error::ApiResult;
-use super::openapi::{BadRequest, NotFound};
-use crate::app::AppState;
+use super::openapi::problems::{BadRequest, NotFound};
 use crate::domain::ids::CredentialId;
 use crate::service::certificate;
 use axum::http::{HeaderValue, header};

@@ -2,10 +2,11 @@
 //! on it and on each credential it carries out — 200 when everything verifies, 422 with the
 //! same body when not, 400 when the presentation is malformed.
 
+use super::AppState;
 use super::body::{LimitedBody, parse_strict};
 use super::error::{ApiError, ApiResult};
-use super::openapi::{BadRequest, schemas as s};
-use crate::app::AppState;
+use super::openapi::problems::BadRequest;
+use super::openapi::schemas as s;
 use crate::problem::ProblemCode;
 use crate::service::verify::presentation::{self, PresentedVp, parse_vp_input};
 use crate::vc::presentation::Expected;

@@ -1,12 +1,13 @@
 //! Public, unauthenticated resources that verifier software and people rely on: the issuer's
 //! DID document and JWK Set, the catalog, schemas, status lists and health.
 
+use super::AppState;
 use super::credentials::Representation;
 use super::error::{ApiError, ApiResult};
 use super::extract::Path;
-use super::openapi::{NotFound, schemas as s};
+use super::openapi::problems::NotFound;
+use super::openapi::schemas as s;
 use super::respond::typed;
-use crate::app::AppState;
 use crate::problem::ProblemCode;
 use crate::service::context::{CREDENTIAL_SCHEMA, EXAM_RESULT_SCHEMA};
 use crate::service::{keys, status};

@@ -2,12 +2,12 @@
 //! downloads (PDF, JSON, vc+jwt, baked badges), the wallet offer (OID4VCI) and, for an
 //! expired credential, the program's recertification path.
 
-use super::credentials::parse_id;
+use super::AppState;
 use super::error::{ApiError, ApiResult};
 use super::extract::Path;
-use super::openapi::{BadRequest, NotFound};
+use super::extract::parse_id;
+use super::openapi::problems::{BadRequest, NotFound};
 use super::pages::html;
-use crate::app::AppState;
 use crate::domain::status::CredentialState;
 use crate::render::format_date;
 use crate::service::ErrorClass;

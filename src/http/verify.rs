@@ -1,10 +1,11 @@
 //! `POST /credentials/verify` (VC API "Verify Credential"): JSON in, verdict out — 200 when
 //! verified, 422 with the same body when not, 400 only when the input cannot be read.
 
+use super::AppState;
 use super::body::{CredentialBody, parse_strict};
 use super::error::{ApiError, ApiResult};
-use super::openapi::{BadRequest, schemas as s};
-use crate::app::AppState;
+use super::openapi::problems::BadRequest;
+use super::openapi::schemas as s;
 use crate::problem::ProblemCode;
 use crate::service::verify::{self, Presented, Verdict};
 use crate::vc::baking;

@@ -2,12 +2,12 @@
 //! else), list, remove, send a test event, replay deliveries and read a delivery log.
 //! Deliveries follow Standard Webhooks (<https://www.standardwebhooks.com/>).
 
+use super::AppState;
 use super::auth::Caller;
 use super::body::StrictJson;
 use super::error::{ApiError, ApiResult};
 use super::extract::{Path, Query};
-use super::openapi::{BadRequest, NotFound};
-use crate::app::AppState;
+use super::openapi::problems::{BadRequest, NotFound};
 use crate::problem::ProblemCode;
 use crate::service::Role;
 use crate::service::webhooks::subscriptions;

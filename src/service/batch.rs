@@ -5,6 +5,9 @@ use super::issue::{Prepared, Submitted, newly_issued, prepare, process};
 use super::{Actor, Context, ErrorClass, ServiceError, ServiceResult};
 use serde_json::Value;
 
+/// Results one batch request may carry: one transaction, and one answer a client can hold.
+pub const MAX_ITEMS: usize = 1000;
+
 pub struct BatchItem {
     pub index: usize,
     pub attempt_id: Option<String>,

@@ -9,7 +9,7 @@
 //! `openapi::document`.
 #![allow(dead_code, clippy::large_enum_variant)] // never constructed
 
-use crate::http::exam_results::BATCH_MAX_ITEMS;
+use crate::service::batch::MAX_ITEMS as BATCH_MAX_ITEMS;
 use serde_json::Value;
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema};
 use utoipa::openapi::{Ref, RefOr};
