@@ -13,10 +13,10 @@
 //! P3 applies to the paragraph, not to each line), so an Arabic name broken
 //! in two still reads right to left on both lines.
 
-use super::canvas::TextStyle;
 use super::fallback::is_invisible;
 use super::fonts::Fonts;
 use super::shape::{ShapedLine, paragraph_level, shape_line};
+use super::style::TextStyle;
 use unicode_general_category::{GeneralCategory, get_general_category};
 
 /// The outcome: the size to draw at and the lines with their logical text.
@@ -125,7 +125,7 @@ fn starts_cluster(c: char, previous: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::canvas::Colour;
+    use crate::render::style::Colour;
     use crate::render::fonts::Face;
 
     fn style(size: f32) -> TextStyle {

@@ -285,41 +285,6 @@ impl Fonts {
         let scale = 1000.0 / self.units_per_em(slot);
         (f32::from(advance) * scale).trunc()
     }
-
-    /// Characters of `text` that would print as a missing-glyph box in
-    /// `face`: those no embedded font covers, and those the shaper ends up
-    /// mapping to glyph 0. Empty means every character is drawn.
-    ///
-    /// This is the same font choice and shaping the renderer uses, so a
-    /// name that passes here prints without `.notdef` boxes.
-    pub fn missing_glyphs(&self, face: Face, text: &str) -> Vec<char> {
-        let mut missing: Vec<char> = text
-            .chars()
-            .filter(|c| !super::fallback::is_invisible(*c))
-            .filter(|c| {
-                FontSlot::ALL
-                    .iter()
-                    .all(|slot| self.glyph(*slot, *c).is_none())
-            })
-            .collect();
-        let line = super::shape::shape_line(self, face, text, None);
-        for segment in &line.segments {
-            for glyph in &segment.glyphs {
-                if glyph.gid == 0 {
-                    missing.extend(glyph.cluster.chars());
-                }
-            }
-        }
-        missing.sort_unstable();
-        missing.dedup();
-        missing
-    }
-
-    /// Width in points of `text` set in `face` at `size` with `tracking`
-    /// points of extra space between letters (see [`FontSlot::allows_tracking`]).
-    pub fn text_width(&self, face: Face, text: &str, size: f32, tracking: f32) -> f32 {
-        super::shape::shape_line(self, face, text, None).width(size, tracking)
-    }
 }
 
 #[cfg(test)]

@@ -10,11 +10,12 @@
 //! Every variable-length string goes through a fit-to-width call, so no
 //! name, title or URL can run over the frame.
 
-use super::canvas::{Align, Canvas, Colour, TextStyle};
+use super::canvas::Canvas;
 use super::fit::fit_block;
 use super::fonts::Face;
 use super::model::{CertificateView, format_date};
 use super::qr::{QrMatrix, draw_qr};
+use super::style::{Align, Colour, TextStyle};
 
 /// A4 landscape in points (297 mm × 210 mm).
 pub(crate) const PAGE_WIDTH: f32 = 841.89;

@@ -30,6 +30,7 @@ mod layout;
 mod model;
 pub mod qr;
 mod shape;
+mod style;
 
 use printpdf::{Mm, PdfDocument, PdfPage, PdfSaveOptions};
 

@@ -12,8 +12,9 @@
 
 use qrcode::{EcLevel, QrCode};
 
-use super::canvas::{Canvas, Colour};
+use super::canvas::Canvas;
 use super::error::RenderError;
+use super::style::Colour;
 
 /// Light margin around the symbol, in modules, required by ISO/IEC 18004 for
 /// reliable scanning.
