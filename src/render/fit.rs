@@ -125,8 +125,8 @@ fn starts_cluster(c: char, previous: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::style::Colour;
     use crate::render::fonts::Face;
+    use crate::render::style::Colour;
 
     fn style(size: f32) -> TextStyle {
         TextStyle {

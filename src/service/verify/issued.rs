@@ -58,7 +58,7 @@ pub async fn record_check(
     ctx: &Context,
     credential: &Value,
     jwt_payload: bool,
-    revisions: &mut super::status::Revisions,
+    revisions: &mut super::Revisions,
 ) -> Result<(), String> {
     let Some(id) = credential.get("id").and_then(Value::as_str) else {
         return Ok(());

@@ -180,7 +180,7 @@ pub async fn check_embedded(
     ctx: &Context,
     resolver: &Resolver,
     doc: &Value,
-    revisions: &mut super::status::Revisions,
+    revisions: &mut super::Revisions,
 ) -> ServiceResult<Check> {
     let fail = |m: String| Ok(check(CheckKind::Proof, Status::Failed, m));
     let max = ctx.config.limits.max_proofs();
@@ -268,7 +268,7 @@ pub async fn check_jwt(
     resolver: &Resolver,
     token: &str,
     parsed: &UnverifiedJwt,
-    revisions: &mut super::status::Revisions,
+    revisions: &mut super::Revisions,
 ) -> Check {
     let fail = |m: String| check(CheckKind::Proof, Status::Failed, m);
     let alg = parsed

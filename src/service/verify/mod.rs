@@ -132,6 +132,10 @@ impl Verdict {
     }
 }
 
+/// List revisions read during one verification, by list number: the checks of one verdict
+/// (the record's proof, then its status) see the same revision of a list.
+pub type Revisions = std::collections::HashMap<i64, i64>;
+
 /// What was presented.
 pub enum Presented {
     Json(Value),
@@ -199,7 +203,7 @@ pub async fn verify(
 ) -> ServiceResult<Verdict> {
     let now = ctx.now();
     // List revisions read during this verification, shared by its checks.
-    let mut revisions = status::Revisions::new();
+    let mut revisions = Revisions::new();
     let max_proofs = ctx.config.limits.max_proofs();
     let (resolver, credential, format, proof_check, jwt_times) = match presented {
         Presented::Json(doc) => {

@@ -4,6 +4,7 @@
 //! signed it (§3.2 step 4, "validate the proof of the status list credential"). Anything that
 //! cannot be established is `unknown`; a verdict never repeats what a fetched document said.
 
+use super::Revisions;
 use super::keys::{KeyOrigin, Resolver, check_embedded};
 use super::{Check, CheckKind, Status, check};
 use crate::cache::Bounded;
@@ -14,7 +15,6 @@ use crate::vc::check::parse_datetime;
 use crate::vc::jwt::issuer_id;
 use crate::vc::status_list;
 use serde_json::Value;
-use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
 /// Decoded bitstrings of our own publications, keyed by ETag (which changes with every
@@ -49,9 +49,6 @@ fn decoded_list(list: &Value, purpose: StatusPurpose) -> Result<Bitstring, Strin
         .ok_or("the status list has no encodedList")?;
     status_list::decode(encoded)
 }
-
-/// List revisions read during one verification, by list number.
-pub type Revisions = HashMap<i64, i64>;
 
 async fn our_bits(
     ctx: &Context,
