@@ -6,6 +6,12 @@
 //!
 //! A credential found late (a clock jump, a new lead time) gets only the nearest notice that
 //! still applies: one with five days left is told "7 days", not "90", "30" and "7" at once.
+//!
+//! The expiring windows are bounded by time (lead times ahead of now). The expired one is not:
+//! its scan starts at a persisted mark, where the last completed scan ended, less a day of
+//! overlap. So a credential that comes to exist already expired by more than that day (a VC
+//! API caller's `validUntil` in the past) gets no `credential.expired` notice; one that expires
+//! while the service is down gets it when the service is back.
 
 use crate::domain::webhook::ExpiryNotice;
 use crate::service::webhooks;
@@ -14,6 +20,10 @@ use crate::service::{Context, ServiceResult};
 const DAY: i64 = 86_400;
 /// Credentials noticed per transaction.
 const BATCH: i64 = 100;
+/// How far behind its mark the scan for expired credentials starts again: a credential whose
+/// transaction commits after a scan but whose `validUntil` fell before that scan's end (a
+/// transaction in flight, an issuer clock a little behind) is still found.
+const EXPIRED_SCAN_OVERLAP: i64 = DAY;
 
 /// Queues the notices due at the service clock's now; returns how many.
 pub async fn run_once(ctx: &Context) -> ServiceResult<usize> {
@@ -28,7 +38,15 @@ pub async fn run_once(ctx: &Context) -> ServiceResult<usize> {
         let notice = ExpiryNotice::Expiring { lead_days: *lead };
         sent += notify(ctx, now, notice, window).await?;
     }
-    sent += notify(ctx, now, ExpiryNotice::Expired, (0, now)).await?;
+    // Expired credentials only accumulate, so this scan starts where the last completed one
+    // ended (less an overlap) instead of walking every credential that ever expired.
+    let from = ctx
+        .store
+        .expired_scan_mark()
+        .await?
+        .map_or(0, |mark| mark - EXPIRED_SCAN_OVERLAP);
+    sent += notify(ctx, now, ExpiryNotice::Expired, (from, now)).await?;
+    ctx.store.advance_expired_scan_mark(now).await?;
     Ok(sent)
 }
 

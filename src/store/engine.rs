@@ -272,6 +272,14 @@ macro_rules! store_engine {
                 self.due_notice_sql(&$crate::store::webhook_rows::notice_kind(notice), from, to, limit).await
             }
 
+            async fn expired_scan_mark(&self) -> StoreResult<Option<i64>> {
+                self.mark_sql($crate::store::webhook_rows::EXPIRED_SCAN).await
+            }
+
+            async fn advance_expired_scan_mark(&self, at: i64) -> StoreResult<()> {
+                self.advance_mark_sql($crate::store::webhook_rows::EXPIRED_SCAN, at).await
+            }
+
             async fn renewals(&self, id: &CredentialId) -> StoreResult<$crate::store::Renewals> {
                 self.renewals_sql(id).await
             }

@@ -155,6 +155,29 @@ macro_rules! store_outbox {
                 rows.iter().map(credential_row).collect()
             }
 
+            async fn mark_sql(&self, name: &str) -> StoreResult<Option<i64>> {
+                let row = sqlx::query("SELECT at FROM scheduler_marks WHERE name = $1")
+                    .bind(name)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(match row {
+                    Some(row) => Some(row.try_get::<i64, _>("at")?),
+                    None => None,
+                })
+            }
+
+            async fn advance_mark_sql(&self, name: &str, at: i64) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO scheduler_marks (name, at) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE \
+                     SET at = CASE WHEN excluded.at > scheduler_marks.at THEN excluded.at ELSE scheduler_marks.at END",
+                )
+                .bind(name)
+                .bind(at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
             async fn renewals_sql(&self, id: &CredentialId) -> StoreResult<$crate::store::Renewals> {
                 let renews = sqlx::query("SELECT previous_id FROM credential_renewals WHERE credential_id = $1")
                     .bind(id.to_string())

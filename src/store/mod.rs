@@ -238,6 +238,11 @@ pub trait Store: Send + Sync + 'static {
         limit: i64,
     ) -> StoreResult<Vec<CredentialRow>>;
     async fn renewals(&self, id: &CredentialId) -> StoreResult<Renewals>;
+    /// How far the scan for expired credentials has got (see `service::scheduler`); `None`
+    /// before the first completed scan.
+    async fn expired_scan_mark(&self) -> StoreResult<Option<i64>>;
+    /// Moves that mark to `at`, never back (instances may race).
+    async fn advance_expired_scan_mark(&self, at: i64) -> StoreResult<()>;
 }
 
 /// One write transaction; dropped without `commit` it rolls back. Inserts may be held back and

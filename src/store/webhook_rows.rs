@@ -128,6 +128,9 @@ pub fn events_column(events: &EventSet) -> String {
     }
 }
 
+/// The `scheduler_marks` row of the scan for expired credentials.
+pub(crate) const EXPIRED_SCAN: &str = "expired_scan";
+
 /// The `kind` column of `expiry_notices`: `expiring:90`, `expired`.
 pub(crate) fn notice_kind(notice: ExpiryNotice) -> String {
     match notice {

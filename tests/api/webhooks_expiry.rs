@@ -58,8 +58,8 @@ async fn expiry_notices_follow_the_clock_and_are_sent_once_each() {
         !accepted(log, "credential.expired").is_empty()
     })
     .await;
-    // Several more scheduler rounds: nothing is sent twice.
-    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    // Several more scheduler rounds (every tenth worker round, 1 s here): nothing is sent twice.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
     let log = rx.log();
     let leads: Vec<&Value> = accepted(&log, "credential.expiring")
         .iter()
@@ -68,4 +68,84 @@ async fn expiry_notices_follow_the_clock_and_are_sent_once_each() {
     assert_eq!(leads, [&json!(90), &json!(7)]);
     assert_eq!(accepted(&log, "credential.expired").len(), 1);
     assert_eq!(log.len(), 3, "{log:#?}");
+}
+
+/// The scan for expired credentials starts where the last one ended (a persisted mark, less a
+/// day): a credential that expires while nobody looks is still told when the service looks
+/// again, and one that comes to exist long expired is not (the scan no longer walks every
+/// credential that ever expired; it did before the mark, and would have sent this one).
+#[tokio::test]
+async fn the_expired_scan_starts_at_its_mark() {
+    let app = TestApp::spawn_with(FAST).await;
+    let (admin, issuer) = (app.token(Role::Admin).await, app.token(Role::Issuer).await);
+    let rx = Receiver::start().await;
+    subscribe(&app, &admin, &rx, &["credential.expired"]).await;
+    let day = time::Duration::days(1);
+    let valid_until = |vc: &Value| {
+        time::OffsetDateTime::parse(
+            vc["validUntil"].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap()
+    };
+    let first = app
+        .issue(&issuer, "WH-M1", "mlops-foundation", "cand-m1")
+        .await;
+    let (_, vc) = app.get_json(&format!("/credentials/{first}")).await;
+    let first_until = valid_until(&vc);
+    app.clock.advance(day * 365);
+    let second = app
+        .issue(&issuer, "WH-M2", "mlops-foundation", "cand-m2")
+        .await;
+    let (_, vc) = app.get_json(&format!("/credentials/{second}")).await;
+    let second_until = valid_until(&vc);
+
+    app.clock.set(first_until + day);
+    rx.wait_for("the first expiry", |log| {
+        !accepted(log, "credential.expired").is_empty()
+    })
+    .await;
+    let mark = app.ctx.store.expired_scan_mark().await.unwrap().unwrap();
+    assert!(mark > first_until.unix_timestamp(), "{mark}");
+
+    // Long after the second expired, as after a downtime: it is still told.
+    let later = second_until + day * 100;
+    app.clock.set(later);
+    let log = rx
+        .wait_for("the second expiry", |log| {
+            accepted(log, "credential.expired").len() >= 2
+        })
+        .await;
+    assert_eq!(
+        accepted(&log, "credential.expired")[1]["data"]["credential_id"],
+        second.as_str()
+    );
+
+    // A credential that comes to exist 30 days expired lies before the mark's overlap.
+    let rfc3339 = |t: time::OffsetDateTime| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    let (from, until) = (rfc3339(later - day * 60), rfc3339(later - day * 30));
+    let mut unsigned = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2",
+                     "https://www.w3.org/ns/credentials/undefined-terms/v2"],
+        "type": ["VerifiableCredential"],
+        "credentialSubject": {"id": "did:example:late", "name": "Late"},
+        "validFrom": from,
+        "validUntil": until,
+    });
+    let (status, body) = app
+        .post(
+            "/credentials/issue",
+            Some(&issuer),
+            &json!({"credential": unsigned.take()}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    // The scheduler runs every tenth worker round (1 s here): let two or three go by.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(accepted(&rx.log(), "credential.expired").len(), 2);
+    let mark = app.ctx.store.expired_scan_mark().await.unwrap().unwrap();
+    assert!(mark >= later.unix_timestamp(), "{mark}");
 }
