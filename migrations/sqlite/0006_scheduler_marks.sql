@@ -6,3 +6,8 @@ CREATE TABLE scheduler_marks (
     name TEXT PRIMARY KEY,
     at   BIGINT NOT NULL
 );
+
+-- Webhook retention (`webhook_retention_days`): settled deliveries and the events no delivery
+-- waits for are deleted by age; these keep that a range read.
+CREATE INDEX webhook_deliveries_settled ON webhook_deliveries (state, enqueued_at);
+CREATE INDEX webhook_events_created ON webhook_events (created_at);

@@ -46,6 +46,7 @@ struct FileConfig {
     webhook_failure_horizon_seconds: Option<u32>,
     webhook_timeout_seconds: Option<u32>,
     webhook_poll_ms: Option<u32>,
+    webhook_retention_days: Option<u32>,
     expiry_lead_days: Option<Vec<u32>>,
 }
 
@@ -252,6 +253,7 @@ impl Config {
                 webhook_failure_horizon_seconds: file.webhook_failure_horizon_seconds,
                 webhook_timeout_seconds: file.webhook_timeout_seconds,
                 webhook_poll_ms: file.webhook_poll_ms,
+                webhook_retention_days: file.webhook_retention_days,
                 expiry_lead_days: file.expiry_lead_days,
             },
             &env,

@@ -18,6 +18,9 @@ pub struct WebhookSettings {
     pub poll_ms: u32,
     /// `credential.expiring` is sent this many days before `validUntil` (each once).
     pub expiry_lead_days: Vec<u32>,
+    /// Delivered and failed deliveries, and events none is waiting for, are deleted this many
+    /// days after the event (0: kept for ever). Pending deliveries are never deleted.
+    pub retention_days: u32,
 }
 
 impl Default for WebhookSettings {
@@ -29,6 +32,7 @@ impl Default for WebhookSettings {
             timeout_seconds: 10,
             poll_ms: 1_000,
             expiry_lead_days: vec![90, 30, 7],
+            retention_days: 30,
         }
     }
 }
@@ -41,6 +45,7 @@ pub struct FileWebhooks {
     pub webhook_failure_horizon_seconds: Option<u32>,
     pub webhook_timeout_seconds: Option<u32>,
     pub webhook_poll_ms: Option<u32>,
+    pub webhook_retention_days: Option<u32>,
     pub expiry_lead_days: Option<Vec<u32>>,
 }
 
@@ -120,6 +125,11 @@ impl WebhookSettings {
             poll_ms: positive(
                 "webhook_poll_ms",
                 number("webhook_poll_ms", file.webhook_poll_ms, d.poll_ms)?,
+            )?,
+            retention_days: number(
+                "webhook_retention_days",
+                file.webhook_retention_days,
+                d.retention_days,
             )?,
             expiry_lead_days,
         })

@@ -1,4 +1,4 @@
-//! Expiry notices (issue 19): `credential.expiring` at each configured lead time before a
+//! Expiry notices (issue 19), and webhook retention: `credential.expiring` at each configured lead time before a
 //! credential's `validUntil` (VC Data Model 2.0 §4.9 "Validity Period") and
 //! `credential.expired` once it has passed, each once per credential. Runs in every instance's
 //! worker loop; "once" holds across instances because the notice is recorded (a primary key)
@@ -47,7 +47,29 @@ pub async fn run_once(ctx: &Context) -> ServiceResult<usize> {
         .map_or(0, |mark| mark - EXPIRED_SCAN_OVERLAP);
     sent += notify(ctx, now, ExpiryNotice::Expired, (from, now)).await?;
     ctx.store.advance_expired_scan_mark(now).await?;
+    prune(ctx, now).await?;
     Ok(sent)
+}
+
+/// Webhook retention: settled deliveries and the events no delivery waits for go after
+/// `webhook_retention_days`, so the outbox does not grow for ever; pending ones stay.
+async fn prune(ctx: &Context, now: i64) -> ServiceResult<()> {
+    let days = ctx.config.webhooks.retention_days;
+    if days == 0 {
+        return Ok(());
+    }
+    let pruned = ctx
+        .store
+        .prune_webhooks(now - i64::from(days) * DAY)
+        .await?;
+    if pruned.deliveries + pruned.events > 0 {
+        tracing::info!(
+            deliveries = pruned.deliveries,
+            events = pruned.events,
+            "webhook retention: deleted what is older than {days} days"
+        );
+    }
+    Ok(())
 }
 
 async fn notify(

@@ -280,6 +280,10 @@ macro_rules! store_engine {
                 self.advance_mark_sql($crate::store::webhook_rows::EXPIRED_SCAN, at).await
             }
 
+            async fn prune_webhooks(&self, before: i64) -> StoreResult<$crate::store::PrunedWebhooks> {
+                self.prune_webhooks_sql(before).await
+            }
+
             async fn renewals(&self, id: &CredentialId) -> StoreResult<$crate::store::Renewals> {
                 self.renewals_sql(id).await
             }

@@ -155,6 +155,25 @@ macro_rules! store_outbox {
                 rows.iter().map(credential_row).collect()
             }
 
+            async fn prune_webhooks_sql(&self, before: i64) -> StoreResult<$crate::store::PrunedWebhooks> {
+                let deliveries = sqlx::query(
+                    "DELETE FROM webhook_deliveries WHERE state IN ('delivered', 'failed') AND enqueued_at < $1",
+                )
+                .bind(before)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                let events = sqlx::query(
+                    "DELETE FROM webhook_events WHERE created_at < $1 AND NOT EXISTS \
+                     (SELECT 1 FROM webhook_deliveries d WHERE d.event_seq = webhook_events.seq)",
+                )
+                .bind(before)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok($crate::store::PrunedWebhooks { deliveries, events })
+            }
+
             async fn mark_sql(&self, name: &str) -> StoreResult<Option<i64>> {
                 let row = sqlx::query("SELECT at FROM scheduler_marks WHERE name = $1")
                     .bind(name)

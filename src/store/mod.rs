@@ -23,7 +23,7 @@ pub use rows::*;
 pub use sqlite::SqliteStore;
 pub use webhook_rows::{
     DeliveryJob, DeliveryResult, DeliveryRow, DeliveryState, OutboxEvent, OutboxStats,
-    SubscriptionRow, events_column,
+    PrunedWebhooks, SubscriptionRow, events_column,
 };
 
 use crate::crypto::KeyRecord;
@@ -243,6 +243,9 @@ pub trait Store: Send + Sync + 'static {
     async fn expired_scan_mark(&self) -> StoreResult<Option<i64>>;
     /// Moves that mark to `at`, never back (instances may race).
     async fn advance_expired_scan_mark(&self, at: i64) -> StoreResult<()>;
+    /// Deletes delivered and failed deliveries of events older than `before`, then the events
+    /// older than that which no delivery refers to; pending deliveries are kept.
+    async fn prune_webhooks(&self, before: i64) -> StoreResult<PrunedWebhooks>;
 }
 
 /// One write transaction; dropped without `commit` it rolls back. Inserts may be held back and

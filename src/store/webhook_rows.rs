@@ -108,6 +108,13 @@ pub struct DeliveryRow {
     pub enqueued_at: i64,
 }
 
+/// What one retention pass deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PrunedWebhooks {
+    pub deliveries: u64,
+    pub events: u64,
+}
+
 /// Queue depth and the age of its oldest entry, for metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct OutboxStats {

@@ -149,3 +149,62 @@ async fn the_expired_scan_starts_at_its_mark() {
     let mark = app.ctx.store.expired_scan_mark().await.unwrap().unwrap();
     assert!(mark >= later.unix_timestamp(), "{mark}");
 }
+
+/// Retention (`webhook_retention_days`, 30 by default): once an event is older than that, its
+/// delivered deliveries and the event itself are deleted; a delivery still pending (its
+/// receiver is down) is kept however old, and so is its event.
+#[tokio::test]
+async fn settled_deliveries_go_after_the_retention_and_pending_ones_stay() {
+    let app = TestApp::spawn_with(FAST).await;
+    let (admin, issuer) = (app.token(Role::Admin).await, app.token(Role::Issuer).await);
+    let rx = Receiver::start().await;
+    let live = subscribe(&app, &admin, &rx, &["credential.issued"]).await;
+    let (status, body) = app
+        .post(
+            "/api/v1/webhooks",
+            Some(&admin),
+            &json!({"url": "http://127.0.0.1:9/hook", "events": ["credential.issued"]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let dead = body["id"].as_str().unwrap().to_owned();
+    app.issue(&issuer, "WH-R1", "mlops-foundation", "cand-r1")
+        .await;
+    rx.wait_for("the delivery", |log| {
+        !accepted(log, "credential.issued").is_empty()
+    })
+    .await;
+    let deliveries = |id: String| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            let (status, body) = app
+                .get_json_as(&format!("/api/v1/webhooks/{id}/deliveries"), &admin)
+                .await;
+            assert_eq!(status, 200, "{body}");
+            body["deliveries"].as_array().unwrap().clone()
+        }
+    };
+    assert_eq!(deliveries(live.clone()).await.len(), 1);
+    assert_eq!(deliveries(dead.clone()).await[0]["state"], "pending");
+
+    // 29 days on: nothing is old enough yet.
+    app.clock.advance(time::Duration::days(29));
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(deliveries(live.clone()).await.len(), 1);
+
+    app.clock.advance(time::Duration::days(2));
+    let mut gone = false;
+    for _ in 0..50 {
+        if deliveries(live.clone()).await.is_empty() {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(gone, "the delivered delivery is deleted after 30 days");
+    let kept = deliveries(dead).await;
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(kept[0]["state"], "pending");
+    assert!(kept[0]["event_id"].as_str().unwrap().starts_with("msg_"));
+}
