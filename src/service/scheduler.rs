@@ -1,6 +1,6 @@
-//! Expiry notices (issue 19), and webhook retention: `credential.expiring` at each configured lead time before a
+//! Expiry notices (issue 19): `credential.expiring` at each configured lead time before a
 //! credential's `validUntil` (VC Data Model 2.0 §4.9 "Validity Period") and
-//! `credential.expired` once it has passed, each once per credential. Runs in every instance's
+//! `credential.expired` once it has passed, each once per credential; then webhook retention. Runs in every instance's
 //! worker loop; "once" holds across instances because the notice is recorded (a primary key)
 //! in the same transaction as its event, and a second recorder finds it taken.
 //!
