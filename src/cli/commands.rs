@@ -164,13 +164,13 @@ pub async fn dispatch(command: Command, loaded: Loaded) -> anyhow::Result<ExitCo
                 Ok(ExitCode::SUCCESS)
             }
             AuditCommand::Verify => {
-                let (checked, broken) = audit::verify_chain(&ctx.store).await?;
+                let audit::ChainCheck { checked, broken } = audit::verify_chain(&ctx.store).await?;
                 match broken {
                     None => {
                         println!("audit trail intact: {checked} entries");
                         Ok(ExitCode::SUCCESS)
                     }
-                    Some((seq, why)) => {
+                    Some(audit::Break { seq, why }) => {
                         println!(
                             "audit trail BROKEN at entry {seq}: {why} ({checked} entries verified before it)"
                         );

@@ -69,34 +69,50 @@ pub async fn entries(ctx: &super::Context, after: i64, limit: i64) -> ServiceRes
     Ok(ctx.store.audit(after, limit).await?)
 }
 
-/// The first broken link, if any: `(seq, what is wrong)`.
-pub async fn verify_chain(store: &SharedStore) -> ServiceResult<(u64, Option<(i64, String)>)> {
+/// What checking the chain found: how many entries verified, and the first broken link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainCheck {
+    /// Entries verified before the break (all of them when there is none).
+    pub checked: u64,
+    pub broken: Option<Break>,
+}
+
+/// Where the chain breaks, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Break {
+    pub seq: i64,
+    pub why: String,
+}
+
+/// Walks the whole trail from the genesis hash and stops at the first broken link.
+pub async fn verify_chain(store: &SharedStore) -> ServiceResult<ChainCheck> {
     let mut prev_hash = GENESIS.to_owned();
     let mut expected_seq = 1;
     let mut checked = 0u64;
+    let at = |seq: i64, why: String| Some(Break { seq, why });
     loop {
         let page = store.audit(expected_seq - 1, 1000).await?;
         if page.is_empty() {
-            return Ok((checked, None));
+            return Ok(ChainCheck {
+                checked,
+                broken: None,
+            });
         }
         for row in page {
-            if row.seq != expected_seq {
-                return Ok((
+            let found = if row.seq != expected_seq {
+                at(expected_seq, format!("entry {expected_seq} is missing"))
+            } else if row.prev_hash != prev_hash {
+                at(row.seq, "does not link to the previous entry".into())
+            } else if entry_hash(&prev_hash, &row) != row.hash {
+                at(row.seq, "its content does not match its hash".into())
+            } else {
+                None
+            };
+            if found.is_some() {
+                return Ok(ChainCheck {
                     checked,
-                    Some((expected_seq, format!("entry {expected_seq} is missing"))),
-                ));
-            }
-            if row.prev_hash != prev_hash {
-                return Ok((
-                    checked,
-                    Some((row.seq, "does not link to the previous entry".into())),
-                ));
-            }
-            if entry_hash(&prev_hash, &row) != row.hash {
-                return Ok((
-                    checked,
-                    Some((row.seq, "its content does not match its hash".into())),
-                ));
+                    broken: found,
+                });
             }
             prev_hash = row.hash;
             expected_seq += 1;

@@ -228,7 +228,10 @@ async fn erasing_a_candidate_removes_personal_data_and_keeps_verification_workin
     assert_eq!(verdict["verified"], true, "{verdict}");
     let (status, _) = app.act(&admin, &id, "revoke", "after erasure").await;
     assert_eq!(status, 200);
-    let (entries, problem) = attest::service::audit::verify_chain(&app.ctx.store)
+    let attest::service::audit::ChainCheck {
+        checked: entries,
+        broken: problem,
+    } = attest::service::audit::verify_chain(&app.ctx.store)
         .await
         .expect("chain");
     assert!(problem.is_none(), "{problem:?}");

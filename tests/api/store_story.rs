@@ -319,8 +319,8 @@ async fn story(engine: &str, url: &str, dir: &std::path::Path) {
     for task in appends {
         task.await.expect("append task");
     }
-    let (checked, broken) = audit::verify_chain(&store).await.expect("verify");
-    assert_eq!((checked, broken), (6, None), "{engine}");
+    let check = audit::verify_chain(&store).await.expect("verify");
+    assert_eq!((check.checked, check.broken), (6, None), "{engine}");
     for error in tamper_with_audit(engine, url).await {
         assert!(error.contains("append-only"), "{engine}: {error}");
     }

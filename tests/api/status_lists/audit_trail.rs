@@ -92,7 +92,7 @@ async fn the_audit_trail_records_every_change_and_exposes_tampering() {
     let (status, _) = app.get_json("/api/v1/audit").await;
     assert_eq!(status, 401);
 
-    let (checked, broken) = audit::verify_chain(&app.ctx.store).await.unwrap();
+    let audit::ChainCheck { checked, broken } = audit::verify_chain(&app.ctx.store).await.unwrap();
     assert_eq!((checked as usize, broken), (entries.len(), None));
 
     // The table refuses edits; a test connection that drops the guard can edit, and is caught.
@@ -117,8 +117,8 @@ async fn the_audit_trail_records_every_change_and_exposes_tampering() {
         .execute(&mut db)
         .await
         .unwrap();
-    let (checked, broken) = audit::verify_chain(&app.ctx.store).await.unwrap();
-    let (seq, why) = broken.expect("tampering is detected");
+    let audit::ChainCheck { checked, broken } = audit::verify_chain(&app.ctx.store).await.unwrap();
+    let audit::Break { seq, why } = broken.expect("tampering is detected");
     assert_eq!(seq, revoke_seq, "{why}");
     assert_eq!(checked as i64, revoke_seq - 1);
 
@@ -129,7 +129,10 @@ async fn the_audit_trail_records_every_change_and_exposes_tampering() {
     .execute(&mut db)
     .await
     .unwrap();
-    assert_eq!(audit::verify_chain(&app.ctx.store).await.unwrap().1, None);
+    assert_eq!(
+        audit::verify_chain(&app.ctx.store).await.unwrap().broken,
+        None
+    );
 
     // A detail edited into text that is not JSON is tampering like any other edit: reported
     // at its entry, not a failure of the check; the listing still shows the entry as stored.
@@ -145,10 +148,10 @@ async fn the_audit_trail_records_every_change_and_exposes_tampering() {
     .execute(&mut db)
     .await
     .unwrap();
-    let (checked, broken) = audit::verify_chain(&app.ctx.store)
+    let audit::ChainCheck { checked, broken } = audit::verify_chain(&app.ctx.store)
         .await
         .expect("the check runs to its verdict");
-    assert_eq!(broken.map(|(seq, _)| seq), Some(revoke_seq));
+    assert_eq!(broken.map(|b| b.seq), Some(revoke_seq));
     assert_eq!(checked as i64, revoke_seq - 1);
     let listed = audit_entries(&app, &admin).await;
     let edited = listed.iter().find(|e| e["seq"] == revoke_seq).unwrap();
@@ -159,7 +162,10 @@ async fn the_audit_trail_records_every_change_and_exposes_tampering() {
     .execute(&mut db)
     .await
     .unwrap();
-    assert_eq!(audit::verify_chain(&app.ctx.store).await.unwrap().1, None);
+    assert_eq!(
+        audit::verify_chain(&app.ctx.store).await.unwrap().broken,
+        None
+    );
     // The same for a credential id edited into something that is not one.
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "UPDATE audit_log SET credential_id = 'someone else' WHERE seq = {revoke_seq}"
@@ -167,10 +173,10 @@ async fn the_audit_trail_records_every_change_and_exposes_tampering() {
     .execute(&mut db)
     .await
     .unwrap();
-    let (_, broken) = audit::verify_chain(&app.ctx.store)
+    let audit::ChainCheck { broken, .. } = audit::verify_chain(&app.ctx.store)
         .await
         .expect("the check runs to its verdict");
-    assert_eq!(broken.map(|(seq, _)| seq), Some(revoke_seq));
+    assert_eq!(broken.map(|b| b.seq), Some(revoke_seq));
     let listed = audit_entries(&app, &admin).await;
     let edited = listed.iter().find(|e| e["seq"] == revoke_seq).unwrap();
     assert_eq!(edited["credential_id"], "someone else");
@@ -180,7 +186,10 @@ async fn the_audit_trail_records_every_change_and_exposes_tampering() {
     .execute(&mut db)
     .await
     .unwrap();
-    assert_eq!(audit::verify_chain(&app.ctx.store).await.unwrap().1, None);
+    assert_eq!(
+        audit::verify_chain(&app.ctx.store).await.unwrap().broken,
+        None
+    );
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "DELETE FROM audit_log WHERE seq = {}",
         revoke_seq - 1
@@ -188,8 +197,8 @@ async fn the_audit_trail_records_every_change_and_exposes_tampering() {
     .execute(&mut db)
     .await
     .unwrap();
-    let (_, broken) = audit::verify_chain(&app.ctx.store).await.unwrap();
-    assert_eq!(broken.unwrap().0, revoke_seq - 1);
+    let audit::ChainCheck { broken, .. } = audit::verify_chain(&app.ctx.store).await.unwrap();
+    assert_eq!(broken.unwrap().seq, revoke_seq - 1);
 }
 
 /// Runs the real binary against the server's database and keys.
