@@ -85,10 +85,11 @@ fn batch_item(
             }),
         )
     };
-    let (status, outcome) = match outcome
-        .clone()
-        .and_then(|o| submission(base, attempt_id, &o))
-    {
+    let answered = match outcome {
+        Ok(o) => submission(base, attempt_id, o),
+        Err(e) => Err(e.clone()),
+    };
+    let (status, outcome) = match answered {
         Ok((status, body)) => (status, s::ItemOutcome::Submitted(body)),
         Err(e) => rejected(e),
     };

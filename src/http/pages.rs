@@ -14,6 +14,7 @@ use crate::render::format_date;
 use crate::service::share;
 use crate::service::verify::{self, CheckKind, Facts, Presented, Status, Verdict};
 use crate::service::{ErrorClass, ServiceError};
+use crate::vc::credential::credential_file_url;
 use askama::Template;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
@@ -185,9 +186,9 @@ pub async fn verify_page(
     let verdict = verify::verify(&ctx, Presented::Json(doc), None).await?;
     let base = ctx.base_url();
     let links = Links {
-        json: format!("{base}/credentials/{id}.json"),
-        jwt: format!("{base}/credentials/{id}.jwt"),
-        pdf: format!("{base}/credentials/{id}.pdf"),
+        json: credential_file_url(base, &id, "json"),
+        jwt: credential_file_url(base, &id, "jwt"),
+        pdf: credential_file_url(base, &id, "pdf"),
     };
     html(
         StatusCode::OK,

@@ -12,7 +12,7 @@ use crate::problem::ProblemCode;
 use crate::service::context::{CREDENTIAL_SCHEMA, EXAM_RESULT_SCHEMA};
 use crate::service::{keys, status};
 use crate::vc::contexts::{OB_V3, VC_V2};
-use crate::vc::credential::achievement_json;
+use crate::vc::credential::{achievement_json, achievement_url};
 use crate::vc::jwt;
 use axum::Json;
 use axum::extract::State;
@@ -74,7 +74,7 @@ pub async fn catalog(State(ctx): State<AppState>) -> Json<s::Catalog> {
         .map(|a| s::AchievementInfo {
             code: a.code.to_string(),
             name: a.name.clone(),
-            url: format!("{base}/achievements/{}", a.code),
+            url: achievement_url(base, a.code.as_str()),
             track: a.track.id.clone(),
             level: a.level.id.clone(),
             prerequisites: a.prerequisites.iter().map(ToString::to_string).collect(),

@@ -12,6 +12,7 @@ use crate::domain::status::CredentialState;
 use crate::render::format_date;
 use crate::service::ErrorClass;
 use crate::service::share::{self, Facts};
+use crate::vc::credential as urls;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -88,14 +89,14 @@ pub async fn share_page(
     })?;
     let (wallet_link, wallet_qr) = super::oid4vci::share_page_wallet(&ctx, &id).await?;
     let base = ctx.base_url();
-    let verify_url = format!("{base}/v/{id}");
+    let verify_url = urls::verify_page_url(base, &id);
     let has_badge = f
         .row
         .achievement
         .as_ref()
         .is_some_and(|code| ctx.catalog.find(code.as_str()).is_some());
     let badge_url = |ext: &str| match has_badge {
-        true => format!("{base}/credentials/{id}.{ext}"),
+        true => urls::credential_file_url(base, &id, ext),
         false => String::new(),
     };
     let notice = match f.row.state {
@@ -125,12 +126,12 @@ pub async fn share_page(
         issued: format_date(f.issued_on),
         expires: f.expires_on.map(format_date).unwrap_or_else(|| "—".into()),
         notice,
-        credential_url: format!("{base}/credentials/{id}"),
+        credential_url: urls::credential_url(base, &id),
         code: id.human_code(),
-        share_url: format!("{base}/c/{id}"),
-        pdf_url: format!("{base}/credentials/{id}.pdf"),
-        json_url: format!("{base}/credentials/{id}.json"),
-        jwt_url: format!("{base}/credentials/{id}.jwt"),
+        share_url: urls::share_page_url(base, &id),
+        pdf_url: urls::credential_file_url(base, &id, "pdf"),
+        json_url: urls::credential_file_url(base, &id, "json"),
+        jwt_url: urls::credential_file_url(base, &id, "jwt"),
         badge_png_url: badge_url("png"),
         badge_svg_url: badge_url("svg"),
         linkedin_url: linkedin_url(&f, &ctx.config.issuer_name, &verify_url, &id.to_string()),

@@ -12,6 +12,7 @@ use super::{Context, ServiceError, ServiceResult, share};
 use crate::domain::ids::CredentialId;
 use crate::problem::ProblemCode;
 use crate::render::{Attachment, CertificateView, Fonts, LineageLink, render_certificate};
+use crate::vc::credential as urls;
 use std::sync::LazyLock;
 use time::OffsetDateTime;
 
@@ -41,9 +42,9 @@ pub async fn view(ctx: &Context, id: &CredentialId) -> ServiceResult<Certificate
                 issued_on: *on,
             })
             .collect(),
-        credential_id: format!("{base}/credentials/{id}"),
+        credential_id: urls::credential_url(base, id),
         verification_code: id.human_code(),
-        verify_url: format!("{base}/v/{id}"),
+        verify_url: urls::verify_page_url(base, id),
         attachments: vec![
             Attachment {
                 file_name: "credential.json".into(),

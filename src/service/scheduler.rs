@@ -16,6 +16,7 @@
 use crate::domain::webhook::ExpiryNotice;
 use crate::service::webhooks;
 use crate::service::{Context, ServiceResult};
+use crate::vc::credential::achievement_url;
 
 const DAY: i64 = 86_400;
 /// Credentials noticed per transaction.
@@ -103,7 +104,7 @@ async fn notify(
             data.recertification = row
                 .achievement
                 .as_ref()
-                .map(|code| format!("{}/achievements/{code}", ctx.base_url()));
+                .map(|code| achievement_url(ctx.base_url(), code.as_str()));
             webhooks::enqueue(
                 tx.as_mut(),
                 now,

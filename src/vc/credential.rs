@@ -63,6 +63,21 @@ pub fn credential_url(base_url: &str, id: &CredentialId) -> String {
     format!("{base_url}/credentials/{id}")
 }
 
+/// The same credential in another representation: `json`, `jwt`, `pdf`, `png`, `svg`.
+pub fn credential_file_url(base_url: &str, id: &CredentialId, ext: &str) -> String {
+    format!("{}.{ext}", credential_url(base_url, id))
+}
+
+/// The verification page employers open (the certificate's QR code points here).
+pub fn verify_page_url(base_url: &str, id: &CredentialId) -> String {
+    format!("{base_url}/v/{id}")
+}
+
+/// The graduate's permanent share page.
+pub fn share_page_url(base_url: &str, id: &CredentialId) -> String {
+    format!("{base_url}/c/{id}")
+}
+
 pub fn achievement_url(base_url: &str, code: &str) -> String {
     format!("{base_url}/achievements/{code}")
 }

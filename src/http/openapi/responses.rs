@@ -4,6 +4,7 @@
 
 use crate::domain::ids::CredentialId;
 use crate::problem::ProblemCode;
+use crate::vc::credential as urls;
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -111,11 +112,11 @@ pub struct Links {
 impl Links {
     pub fn new(base: &str, id: &CredentialId) -> Self {
         Self {
-            credential: format!("{base}/credentials/{id}"),
-            jwt: format!("{base}/credentials/{id}.jwt"),
-            share: format!("{base}/c/{id}"),
-            verify: format!("{base}/v/{id}"),
-            pdf: format!("{base}/credentials/{id}.pdf"),
+            credential: urls::credential_url(base, id),
+            jwt: urls::credential_file_url(base, id, "jwt"),
+            share: urls::share_page_url(base, id),
+            verify: urls::verify_page_url(base, id),
+            pdf: urls::credential_file_url(base, id, "pdf"),
         }
     }
 }
