@@ -9,21 +9,13 @@ use attest::service::Role;
 use common::{TestApp, exam};
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap};
-use support::{FAST, Receiver, accepted, subscribe, with};
+use support::{FAST, Receiver, accepted, deliveries, subscribe, with};
 
 async fn held(app: &TestApp, issuer: &str, attempt: &str, candidate: &str) {
     let mut body = exam(attempt, "mlops-professional", candidate, 800);
     body["on_missing_prerequisites"] = json!("hold");
     let (status, answer) = app.post("/api/v1/exam-results", Some(issuer), &body).await;
     assert_eq!(status, 202, "{answer}");
-}
-
-async fn deliveries(app: &TestApp, admin: &str, sub: &str) -> Vec<Value> {
-    let (status, body) = app
-        .get_json_as(&format!("/api/v1/webhooks/{sub}/deliveries"), admin)
-        .await;
-    assert_eq!(status, 200, "{body}");
-    body["deliveries"].as_array().expect("deliveries").clone()
 }
 
 #[tokio::test]

@@ -8,7 +8,17 @@ use crate::webhook_support as support;
 use attest::service::Role;
 use common::TestApp;
 use serde_json::{Value, json};
-use support::{FAST, Receiver, accepted, subscribe};
+use support::{FAST, Receiver, accepted, deliveries, subscribe};
+
+/// The served credential's `validUntil`.
+async fn valid_until(app: &TestApp, id: &str) -> time::OffsetDateTime {
+    let (_, vc) = app.get_json(&format!("/credentials/{id}")).await;
+    time::OffsetDateTime::parse(
+        vc["validUntil"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap()
+}
 
 #[tokio::test]
 async fn expiry_notices_follow_the_clock_and_are_sent_once_each() {
@@ -25,12 +35,7 @@ async fn expiry_notices_follow_the_clock_and_are_sent_once_each() {
     let id = app
         .issue(&issuer, "WH-E1", "mlops-foundation", "cand-e1")
         .await;
-    let (_, vc) = app.get_json(&format!("/credentials/{id}")).await;
-    let until = time::OffsetDateTime::parse(
-        vc["validUntil"].as_str().unwrap(),
-        &time::format_description::well_known::Rfc3339,
-    )
-    .unwrap();
+    let until = valid_until(&app, &id).await;
     let day = time::Duration::days(1);
 
     app.clock.set(until - day * 89);
@@ -81,24 +86,15 @@ async fn the_expired_scan_starts_at_its_mark() {
     let rx = Receiver::start().await;
     subscribe(&app, &admin, &rx, &["credential.expired"]).await;
     let day = time::Duration::days(1);
-    let valid_until = |vc: &Value| {
-        time::OffsetDateTime::parse(
-            vc["validUntil"].as_str().unwrap(),
-            &time::format_description::well_known::Rfc3339,
-        )
-        .unwrap()
-    };
     let first = app
         .issue(&issuer, "WH-M1", "mlops-foundation", "cand-m1")
         .await;
-    let (_, vc) = app.get_json(&format!("/credentials/{first}")).await;
-    let first_until = valid_until(&vc);
+    let first_until = valid_until(&app, &first).await;
     app.clock.advance(day * 365);
     let second = app
         .issue(&issuer, "WH-M2", "mlops-foundation", "cand-m2")
         .await;
-    let (_, vc) = app.get_json(&format!("/credentials/{second}")).await;
-    let second_until = valid_until(&vc);
+    let second_until = valid_until(&app, &second).await;
 
     app.clock.set(first_until + day);
     rx.wait_for("the first expiry", |log| {
@@ -174,36 +170,25 @@ async fn settled_deliveries_go_after_the_retention_and_pending_ones_stay() {
         !accepted(log, "credential.issued").is_empty()
     })
     .await;
-    let deliveries = |id: String| {
-        let app = &app;
-        let admin = admin.clone();
-        async move {
-            let (status, body) = app
-                .get_json_as(&format!("/api/v1/webhooks/{id}/deliveries"), &admin)
-                .await;
-            assert_eq!(status, 200, "{body}");
-            body["deliveries"].as_array().unwrap().clone()
-        }
-    };
-    assert_eq!(deliveries(live.clone()).await.len(), 1);
-    assert_eq!(deliveries(dead.clone()).await[0]["state"], "pending");
+    assert_eq!(deliveries(&app, &admin, &live).await.len(), 1);
+    assert_eq!(deliveries(&app, &admin, &dead).await[0]["state"], "pending");
 
     // 29 days on: nothing is old enough yet.
     app.clock.advance(time::Duration::days(29));
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
-    assert_eq!(deliveries(live.clone()).await.len(), 1);
+    assert_eq!(deliveries(&app, &admin, &live).await.len(), 1);
 
     app.clock.advance(time::Duration::days(2));
     let mut gone = false;
     for _ in 0..50 {
-        if deliveries(live.clone()).await.is_empty() {
+        if deliveries(&app, &admin, &live).await.is_empty() {
             gone = true;
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(gone, "the delivered delivery is deleted after 30 days");
-    let kept = deliveries(dead).await;
+    let kept = deliveries(&app, &admin, &dead).await;
     assert_eq!(kept.len(), 1, "{kept:?}");
     assert_eq!(kept[0]["state"], "pending");
     assert!(kept[0]["event_id"].as_str().unwrap().starts_with("msg_"));

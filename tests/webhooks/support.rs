@@ -142,3 +142,12 @@ pub async fn subscribe(
     rx.set_secret(secret);
     body["id"].as_str().expect("id").to_owned()
 }
+
+/// A subscription's deliveries as the admin API lists them, newest first.
+pub async fn deliveries(app: &crate::common::TestApp, admin: &str, sub: &str) -> Vec<Value> {
+    let (status, body) = app
+        .get_json_as(&format!("/api/v1/webhooks/{sub}/deliveries"), admin)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body["deliveries"].as_array().expect("deliveries").clone()
+}

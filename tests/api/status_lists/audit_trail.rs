@@ -134,62 +134,44 @@ async fn the_audit_trail_records_every_change_and_exposes_tampering() {
         None
     );
 
-    // A detail edited into text that is not JSON is tampering like any other edit: reported
-    // at its entry, not a failure of the check; the listing still shows the entry as stored.
-    let (original,): (String,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT detail FROM audit_log WHERE seq = {revoke_seq}"
-    )))
-    .fetch_one(&mut db)
-    .await
-    .unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "UPDATE audit_log SET detail = 'nothing to see' WHERE seq = {revoke_seq}"
-    )))
-    .execute(&mut db)
-    .await
-    .unwrap();
-    let audit::ChainCheck { checked, broken } = audit::verify_chain(&app.ctx.store)
+    // A detail edited into text that is not JSON, or a credential id into something that is
+    // not one, is tampering like any other edit: reported at its entry, not a failure of the
+    // check; the listing still shows the entry as stored.
+    for (column, bogus) in [
+        ("detail", "nothing to see"),
+        ("credential_id", "someone else"),
+    ] {
+        let (original,): (String,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {column} FROM audit_log WHERE seq = {revoke_seq}"
+        )))
+        .fetch_one(&mut db)
         .await
-        .expect("the check runs to its verdict");
-    assert_eq!(broken.map(|b| b.seq), Some(revoke_seq));
-    assert_eq!(checked as i64, revoke_seq - 1);
-    let listed = audit_entries(&app, &admin).await;
-    let edited = listed.iter().find(|e| e["seq"] == revoke_seq).unwrap();
-    assert_eq!(edited["detail"], "nothing to see");
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "UPDATE audit_log SET detail = '{original}' WHERE seq = {revoke_seq}"
-    )))
-    .execute(&mut db)
-    .await
-    .unwrap();
-    assert_eq!(
-        audit::verify_chain(&app.ctx.store).await.unwrap().broken,
-        None
-    );
-    // The same for a credential id edited into something that is not one.
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "UPDATE audit_log SET credential_id = 'someone else' WHERE seq = {revoke_seq}"
-    )))
-    .execute(&mut db)
-    .await
-    .unwrap();
-    let audit::ChainCheck { broken, .. } = audit::verify_chain(&app.ctx.store)
-        .await
-        .expect("the check runs to its verdict");
-    assert_eq!(broken.map(|b| b.seq), Some(revoke_seq));
-    let listed = audit_entries(&app, &admin).await;
-    let edited = listed.iter().find(|e| e["seq"] == revoke_seq).unwrap();
-    assert_eq!(edited["credential_id"], "someone else");
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "UPDATE audit_log SET credential_id = '{a}' WHERE seq = {revoke_seq}"
-    )))
-    .execute(&mut db)
-    .await
-    .unwrap();
-    assert_eq!(
-        audit::verify_chain(&app.ctx.store).await.unwrap().broken,
-        None
-    );
+        .unwrap();
+        let set = |value: &str| {
+            format!("UPDATE audit_log SET {column} = '{value}' WHERE seq = {revoke_seq}")
+        };
+        sqlx::query(sqlx::AssertSqlSafe(set(bogus)))
+            .execute(&mut db)
+            .await
+            .unwrap();
+        let audit::ChainCheck { checked, broken } = audit::verify_chain(&app.ctx.store)
+            .await
+            .expect("the check runs to its verdict");
+        assert_eq!(broken.map(|b| b.seq), Some(revoke_seq), "{column}");
+        assert_eq!(checked as i64, revoke_seq - 1, "{column}");
+        let listed = audit_entries(&app, &admin).await;
+        let edited = listed.iter().find(|e| e["seq"] == revoke_seq).unwrap();
+        assert_eq!(edited[column], bogus);
+        sqlx::query(sqlx::AssertSqlSafe(set(&original)))
+            .execute(&mut db)
+            .await
+            .unwrap();
+        assert_eq!(
+            audit::verify_chain(&app.ctx.store).await.unwrap().broken,
+            None,
+            "{column} restored"
+        );
+    }
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "DELETE FROM audit_log WHERE seq = {}",
         revoke_seq - 1
