@@ -150,17 +150,18 @@ pub async fn issue(
     let signed = signing::SigningJob::new(ctx, &key_record, &key, unsecured, now, None)?
         .run_pooled(ctx)
         .await?;
+    // The answer carries the credential as signed: the JSON text itself, or the JWT as a
+    // JSON string; nothing is parsed again to be serialized again.
     let (credential, stored) = match format {
-        Format::LdpVc => {
-            let json: Value = serde_json::from_str(signed.json())
-                .map_err(|e| ServiceError::internal(e.to_string()))?;
-            (json, signed.json().to_owned())
-        }
+        Format::LdpVc => (signed.json().to_owned(), signed.json().to_owned()),
         Format::JwtVcJson => (
-            Value::String(signed.jwt().to_owned()),
+            serde_json::to_string(signed.jwt())
+                .map_err(|e| ServiceError::internal(e.to_string()))?,
             signed.jwt().to_owned(),
         ),
     };
+    let credential = serde_json::value::RawValue::from_string(credential)
+        .map_err(|e| ServiceError::internal(e.to_string()))?;
     let inserted = tx
         .insert_wallet_copy(&WalletCopyRow {
             copy_id,

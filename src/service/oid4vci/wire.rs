@@ -5,7 +5,6 @@
 //! same types serialize the answers and derive the OpenAPI schemas, so the two agree.
 
 use serde::Serialize;
-use serde_json::Value;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
@@ -139,7 +138,7 @@ pub struct CredentialResponse {
 pub struct IssuedCredential {
     /// An `ldp_vc` JSON credential, or a `jwt_vc_json` compact JWT string.
     #[schema(value_type = Object)]
-    pub credential: Value,
+    pub credential: Box<serde_json::value::RawValue>,
 }
 
 #[cfg(test)]
